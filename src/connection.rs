@@ -1,0 +1,250 @@
+//! The connection state machine, after the opening handshake.
+//!
+//! Call order: feed bytes read from the transport to
+//! [`Connection::handle_input`] (and its end to [`Connection::handle_eof`]),
+//! then drain [`Connection::poll_event`]; write
+//! [`Connection::pending_output`] to the transport and report what was
+//! written with [`Connection::advance_output`]. Sending and closing only
+//! queue output; nothing here performs I/O.
+//!
+//! Invariants:
+//! - an error from `handle_input` or `handle_eof` is sticky: every later
+//!   call returns it again, and the connection is `Closed`;
+//! - events decoded before an error stay queued, so nothing the peer had
+//!   already delivered is lost;
+//! - once closing has begun nothing more is queued for sending, and once
+//!   `Closed`, input is no longer read as data.
+
+use std::collections::VecDeque;
+
+use crate::error::{Error, FrameError, UsageError};
+use crate::framing::{hixie, Decoded, Frame, Utf8Policy};
+use crate::limits::Limits;
+use crate::version::{Role, Version};
+
+/// Where a connection is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Messages flow both ways.
+    Open,
+    /// This side has begun closing (hixie76: sent `FF 00`; hixie75: stopped
+    /// sending); messages from the peer are still delivered.
+    Closing,
+    /// Closed: the closing handshake finished, the transport ended, or an
+    /// error failed the connection.
+    Closed,
+}
+
+/// A complete message from the peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A text message.
+    Text(String),
+    /// A length-prefixed frame with its type byte (0x80..=0xFF).
+    Binary { frame_type: u8, data: Vec<u8> },
+}
+
+/// What the connection reports to its caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The peer sent a message.
+    Message(Message),
+    /// The connection is closed. `clean` is true when it ended as its
+    /// version prescribes: the hixie76 closing handshake completed, or a
+    /// hixie75 transport ended between frames.
+    Closed { clean: bool },
+}
+
+/// A WebSocket connection after a successful opening handshake.
+#[derive(Debug)]
+pub struct Connection {
+    version: Version,
+    role: Role,
+    state: State,
+    decoder: hixie::Decoder,
+    events: VecDeque<Event>,
+    out: Vec<u8>,
+    out_pos: usize,
+    error: Option<Error>,
+}
+
+impl Connection {
+    /// A connection in the `Open` state. Handshakes make these; call this
+    /// directly only when the handshake happened elsewhere.
+    pub fn new(version: Version, role: Role, utf8: Utf8Policy, limits: &Limits) -> Result<Connection, Error> {
+        if version == Version::Rfc6455 {
+            return Err(UsageError::UnsupportedVersion { version }.into());
+        }
+        Ok(Connection {
+            version,
+            role,
+            state: State::Open,
+            decoder: hixie::Decoder::new(version, utf8, limits),
+            events: VecDeque::new(),
+            out: Vec::new(),
+            out_pos: 0,
+            error: None,
+        })
+    }
+
+    /// The protocol version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// This side's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The error that failed the connection, if one did.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// Takes bytes read from the transport. Complete messages become events.
+    pub fn handle_input(&mut self, mut input: &[u8]) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        while !input.is_empty() && self.state != State::Closed {
+            let (frame, consumed) = match self.decoder.decode(input) {
+                Ok(Decoded::Partial) => break,
+                Ok(Decoded::Frame { frame, consumed }) => (frame, consumed),
+                Err(e) => return Err(self.fail(e)),
+            };
+            input = &input[consumed..];
+            let event = match frame {
+                Frame::Text(text) => Message::Text(text.into_owned()),
+                Frame::Binary {
+                    frame_type,
+                    payload,
+                } => Message::Binary {
+                    frame_type,
+                    data: payload.to_vec(),
+                },
+                Frame::Close => {
+                    self.on_close_frame();
+                    continue;
+                }
+            };
+            self.events.push_back(Event::Message(event));
+        }
+        Ok(())
+    }
+
+    /// Reports that the transport has no more input.
+    pub fn handle_eof(&mut self) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if self.state == State::Closed {
+            return Ok(());
+        }
+        if !self.decoder.is_between_frames() {
+            return Err(self.fail(FrameError::Truncated));
+        }
+        let clean = self.version == Version::Hixie75;
+        self.set_closed(clean);
+        Ok(())
+    }
+
+    /// The next event, oldest first.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Bytes waiting to be written to the transport.
+    pub fn pending_output(&self) -> &[u8] {
+        &self.out[self.out_pos..]
+    }
+
+    /// Marks the first `n` bytes of [`Connection::pending_output`] as written.
+    pub fn advance_output(&mut self, n: usize) {
+        self.out_pos = (self.out_pos + n).min(self.out.len());
+        if self.out_pos == self.out.len() {
+            self.out.clear();
+            self.out_pos = 0;
+        }
+    }
+
+    /// True once this side will send nothing more, so that after flushing
+    /// [`Connection::pending_output`] the adapter should shut down writing.
+    /// In hixie75 that is as soon as closing begins (it has no closing
+    /// handshake); in hixie76 only once the closing handshake is done.
+    pub fn wants_write_shutdown(&self) -> bool {
+        match self.state {
+            State::Open => false,
+            State::Closing => self.version == Version::Hixie75,
+            State::Closed => true,
+        }
+    }
+
+    /// Queues a text message.
+    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
+        self.check_open()?;
+        hixie::encode_text(text, &mut self.out);
+        Ok(())
+    }
+
+    /// Queues a binary message: a length-prefixed frame of type 0x80.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.send_frame(0x80, data)
+    }
+
+    /// Queues a length-prefixed frame of any type 0x80..=0xFF (except the
+    /// empty 0xFF frame, which is the hixie76 close).
+    pub fn send_frame(&mut self, frame_type: u8, data: &[u8]) -> Result<(), Error> {
+        self.check_open()?;
+        if self.version == Version::Hixie76 && frame_type == 0xFF && data.is_empty() {
+            return Err(UsageError::CloseAsData.into());
+        }
+        hixie::encode_binary(frame_type, data, &mut self.out)?;
+        Ok(())
+    }
+
+    /// Begins closing. hixie76 queues `FF 00` and waits for the peer's;
+    /// hixie75 stops sending and waits for the transport to end. Closing a
+    /// connection that is already closing or closed does nothing.
+    pub fn close(&mut self) -> Result<(), Error> {
+        if self.state != State::Open {
+            return Ok(());
+        }
+        if self.version == Version::Hixie76 {
+            hixie::encode_close(&mut self.out);
+        }
+        self.state = State::Closing;
+        Ok(())
+    }
+
+    fn on_close_frame(&mut self) {
+        if self.state == State::Open {
+            hixie::encode_close(&mut self.out);
+        }
+        self.set_closed(true);
+    }
+
+    fn check_open(&self) -> Result<(), UsageError> {
+        match self.state {
+            State::Open => Ok(()),
+            state => Err(UsageError::NotOpen { state }),
+        }
+    }
+
+    fn set_closed(&mut self, clean: bool) {
+        self.state = State::Closed;
+        self.events.push_back(Event::Closed { clean });
+    }
+
+    fn fail(&mut self, e: impl Into<Error>) -> Error {
+        let e = e.into();
+        self.state = State::Closed;
+        self.error = Some(e.clone());
+        e
+    }
+}

@@ -1,0 +1,455 @@
+//! The error family: one top-level [`Error`] over one enum per layer, one
+//! variant per rule that can be broken. Every message says who broke the
+//! rule (the caller, the client, the server, or the peer) and what was
+//! expected.
+
+use core::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::connection::State;
+use crate::version::{Role, Version};
+
+/// Any failure of the engine or its adapters.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URL given by the caller is not a usable WebSocket URL.
+    Url(UrlError),
+    /// The peer's opening handshake broke a rule (or the caller's server
+    /// policy refused it).
+    Handshake(HandshakeError),
+    /// The peer's frames broke a rule of the framing layer.
+    Frame(FrameError),
+    /// The caller used the API in a way it does not allow.
+    Usage(UsageError),
+    /// The entropy source failed to produce random bytes.
+    Entropy(String),
+    /// A transport error in an adapter (never produced by the sans-IO core).
+    Io(Arc<std::io::Error>),
+    /// The peer took longer than the configured limit (adapters only).
+    Timeout {
+        /// What was being waited for.
+        during: Phase,
+        /// The limit from [`Limits`](crate::Limits) that ran out.
+        limit: Duration,
+    },
+}
+
+/// The part of a connection's life a timeout interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The opening handshake.
+    Handshake,
+    /// The closing handshake or the wait for the peer to close TCP.
+    Closing,
+}
+
+impl Error {
+    /// True when the error is a transport time-out or would-block that
+    /// leaves the connection usable (a later read may succeed).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Io(e) if matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted
+        ))
+    }
+}
+
+impl PartialEq for Error {
+    /// Transport errors compare by [`std::io::ErrorKind`]; the rest by value.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Error::Url(a), Error::Url(b)) => a == b,
+            (Error::Handshake(a), Error::Handshake(b)) => a == b,
+            (Error::Frame(a), Error::Frame(b)) => a == b,
+            (Error::Usage(a), Error::Usage(b)) => a == b,
+            (Error::Entropy(a), Error::Entropy(b)) => a == b,
+            (Error::Io(a), Error::Io(b)) => a.kind() == b.kind(),
+            (
+                Error::Timeout { during, limit },
+                Error::Timeout {
+                    during: d,
+                    limit: l,
+                },
+            ) => during == d && limit == l,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Url(e) => write!(f, "invalid URL: {e}"),
+            Error::Handshake(e) => write!(f, "handshake failed: {e}"),
+            Error::Frame(e) => write!(f, "framing error: {e}"),
+            Error::Usage(e) => write!(f, "API misuse: {e}"),
+            Error::Entropy(e) => write!(f, "the entropy source failed: {e}"),
+            Error::Io(e) => write!(f, "transport error: {e}"),
+            Error::Timeout { during, limit } => {
+                let what = match during {
+                    Phase::Handshake => "opening handshake",
+                    Phase::Closing => "closing handshake",
+                };
+                write!(f, "the peer did not complete the {what} within {limit:?}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Url(e) => Some(e),
+            Error::Handshake(e) => Some(e),
+            Error::Frame(e) => Some(e),
+            Error::Usage(e) => Some(e),
+            Error::Io(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(Arc::new(e))
+    }
+}
+
+macro_rules! into_error {
+    ($($t:ident => $v:ident),*) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Error::$v(e)
+            }
+        }
+        impl std::error::Error for $t {}
+    )*};
+}
+into_error!(UrlError => Url, HandshakeError => Handshake, FrameError => Frame, UsageError => Usage);
+
+/// The caller's URL broke a rule of `ws`/`wss` URLs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// Not a URL at all (the `url` crate's reason is given).
+    Syntax { reason: String },
+    /// A scheme other than `ws` or `wss`.
+    Scheme { scheme: String },
+    /// A fragment (`#...`) is present; WebSocket URLs have none.
+    Fragment,
+    /// A space or control character is present; resource names have none.
+    Whitespace,
+    /// A user name or password is present; they would be silently dropped.
+    Credentials,
+    /// No host.
+    MissingHost,
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlError::Syntax { reason } => write!(f, "not a URL ({reason})"),
+            UrlError::Scheme { scheme } => {
+                write!(f, "scheme {scheme:?} given; expected ws or wss")
+            }
+            UrlError::Fragment => f.write_str("a fragment (#...) is not allowed"),
+            UrlError::Whitespace => {
+                f.write_str("spaces and control characters are not allowed")
+            }
+            UrlError::Credentials => f.write_str("user names and passwords are not allowed"),
+            UrlError::MissingHost => f.write_str("a host is required"),
+        }
+    }
+}
+
+/// An opening handshake broke a rule. `from` names the side that sent the
+/// offending head; variants without it are specific to one side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The head did not end within [`Limits::max_head_bytes`](crate::Limits).
+    HeadTooLarge { from: Role, limit: usize },
+    /// The head has more fields than [`Limits::max_headers`](crate::Limits).
+    TooManyHeaders { from: Role, limit: usize },
+    /// The head is not well-formed HTTP: a CR without LF, a bare LF, a field
+    /// without a colon, a folded line, an empty name, or bytes that are not
+    /// UTF-8.
+    MalformedHead { from: Role, reason: &'static str },
+    /// A required header field is absent.
+    MissingHeader { from: Role, name: &'static str },
+    /// A header field that must appear once appears twice.
+    DuplicateHeader { from: Role, name: &'static str },
+    /// `Upgrade` is not `WebSocket`.
+    UpgradeMismatch { from: Role, got: String },
+    /// `Connection` does not carry `Upgrade`.
+    ConnectionMismatch { from: Role, got: String },
+    /// A subprotocol is empty or has characters outside U+0021..U+007E.
+    InvalidProtocol { from: Role, got: String },
+    /// The connection ended before the handshake was complete.
+    UnexpectedEof { from: Role },
+
+    /// The client's request line is not `GET {resource} HTTP/1.1`.
+    MalformedRequestLine { got: String },
+    /// The client used a method other than `GET`.
+    MethodNotGet { method: String },
+    /// The client's request is not `HTTP/1.1`.
+    HttpVersion { got: String },
+    /// The client's resource name does not start with `/`.
+    InvalidResource { got: String },
+    /// The client's `Host` has spaces or control characters.
+    InvalidHost { got: String },
+    /// The client's `Sec-WebSocket-Key{which}` has no U+0020.
+    KeyWithoutSpaces { which: u8 },
+    /// The client's `Sec-WebSocket-Key{which}` has no digits.
+    KeyWithoutDigits { which: u8 },
+    /// The digits of the client's `Sec-WebSocket-Key{which}` exceed 4294967295.
+    KeyTooLarge { which: u8 },
+    /// The number of the client's `Sec-WebSocket-Key{which}` is not a whole
+    /// multiple of its count of spaces.
+    KeyNotMultiple { which: u8 },
+    /// The client asked for a protocol version this server does not speak.
+    UnsupportedVersion { requested: String },
+    /// The server's policy does not accept the client's `Origin`.
+    OriginRejected { origin: String },
+    /// The server's policy does not accept the client's subprotocol.
+    ProtocolRejected { protocol: String },
+
+    /// The server's response does not begin with the exact status line (and,
+    /// for hixie75, the exact `Upgrade` and `Connection` lines).
+    StatusLine { expected: &'static str, got: String },
+    /// The server answered with a status other than 101.
+    Status { code: u16 },
+    /// The server answered 407: a proxy wants authentication.
+    ProxyAuthenticationRequired,
+    /// The server's `(Sec-)WebSocket-Origin` differs from the origin sent.
+    OriginMismatch { expected: String, got: String },
+    /// The server's `(Sec-)WebSocket-Location` differs from the URL used.
+    LocationMismatch { expected: String, got: String },
+    /// The server's subprotocol differs from the one asked for (or it sent
+    /// one that was not asked for).
+    ProtocolMismatch {
+        expected: Option<String>,
+        got: Option<String>,
+    },
+    /// The server's 16-byte hixie-76 answer is not the MD5 challenge answer.
+    ChallengeMismatch { expected: [u8; 16], got: [u8; 16] },
+}
+
+impl HandshakeError {
+    /// The HTTP status a server sends when it refuses a request for this
+    /// reason: 403 for policy refusals, 426 for an unsupported version, 431
+    /// for oversized heads, 400 otherwise.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            HandshakeError::OriginRejected { .. } | HandshakeError::ProtocolRejected { .. } => 403,
+            HandshakeError::UnsupportedVersion { .. } => 426,
+            HandshakeError::HeadTooLarge { .. } | HandshakeError::TooManyHeaders { .. } => 431,
+            HandshakeError::MethodNotGet { .. } => 405,
+            _ => 400,
+        }
+    }
+}
+
+fn whose(from: &Role) -> &'static str {
+    match from {
+        Role::Client => "the client's request",
+        Role::Server => "the server's response",
+    }
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use HandshakeError::*;
+        match self {
+            HeadTooLarge { from, limit } => {
+                write!(f, "{} head exceeds {limit} bytes", whose(from))
+            }
+            TooManyHeaders { from, limit } => {
+                write!(f, "{} has more than {limit} header fields", whose(from))
+            }
+            MalformedHead { from, reason } => {
+                write!(f, "{} is not well-formed: {reason}", whose(from))
+            }
+            MissingHeader { from, name } => {
+                write!(f, "{} lacks the required {name} field", whose(from))
+            }
+            DuplicateHeader { from, name } => {
+                write!(f, "{} has more than one {name} field", whose(from))
+            }
+            UpgradeMismatch { from, got } => {
+                write!(f, "{} has Upgrade: {got:?}; expected WebSocket", whose(from))
+            }
+            ConnectionMismatch { from, got } => {
+                write!(f, "{} has Connection: {got:?}; expected Upgrade", whose(from))
+            }
+            InvalidProtocol { from, got } => write!(
+                f,
+                "{} names subprotocol {got:?}; expected a non-empty string of U+0021..U+007E",
+                whose(from)
+            ),
+            UnexpectedEof { from } => {
+                let who = match from {
+                    Role::Client => "client",
+                    Role::Server => "server",
+                };
+                write!(f, "the {who} closed the connection before the handshake was complete")
+            }
+            MalformedRequestLine { got } => write!(
+                f,
+                "the client's request line is {got:?}; expected GET {{resource}} HTTP/1.1"
+            ),
+            MethodNotGet { method } => {
+                write!(f, "the client used method {method:?}; expected GET")
+            }
+            HttpVersion { got } => {
+                write!(f, "the client's request is {got:?}; expected HTTP/1.1")
+            }
+            InvalidResource { got } => write!(
+                f,
+                "the client's resource name {got:?} does not start with /"
+            ),
+            InvalidHost { got } => write!(
+                f,
+                "the client's Host {got:?} has spaces or control characters"
+            ),
+            KeyWithoutSpaces { which } => write!(
+                f,
+                "the client's Sec-WebSocket-Key{which} has no spaces; expected 1 to 12"
+            ),
+            KeyWithoutDigits { which } => {
+                write!(f, "the client's Sec-WebSocket-Key{which} has no digits")
+            }
+            KeyTooLarge { which } => write!(
+                f,
+                "the client's Sec-WebSocket-Key{which} number exceeds 4294967295"
+            ),
+            KeyNotMultiple { which } => write!(
+                f,
+                "the client's Sec-WebSocket-Key{which} number is not a multiple of its spaces"
+            ),
+            UnsupportedVersion { requested } => write!(
+                f,
+                "the client asked for protocol version {requested:?}, which this server does not speak"
+            ),
+            OriginRejected { origin } => {
+                write!(f, "the server does not accept origin {origin:?}")
+            }
+            ProtocolRejected { protocol } => {
+                write!(f, "the server does not accept subprotocol {protocol:?}")
+            }
+            StatusLine { expected, got } => write!(
+                f,
+                "the server's response begins {got:?}; expected {expected:?}"
+            ),
+            Status { code } => write!(f, "the server answered status {code}; expected 101"),
+            ProxyAuthenticationRequired => {
+                f.write_str("a proxy answered 407: it requires authentication")
+            }
+            OriginMismatch { expected, got } => write!(
+                f,
+                "the server echoed origin {got:?}; expected {expected:?}"
+            ),
+            LocationMismatch { expected, got } => write!(
+                f,
+                "the server's location is {got:?}; expected {expected:?}"
+            ),
+            ProtocolMismatch { expected, got } => write!(
+                f,
+                "the server's subprotocol is {got:?}; expected {expected:?}"
+            ),
+            ChallengeMismatch { .. } => f.write_str(
+                "the server's 16-byte answer is not the MD5 of the keys; it did not understand the challenge",
+            ),
+        }
+    }
+}
+
+/// The peer's frames broke a rule of the framing layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FrameError {
+    /// A message's payload exceeds [`Limits::max_message_bytes`](crate::Limits).
+    MessageTooLarge { limit: usize },
+    /// A length-prefixed frame announces more than
+    /// [`Limits::max_frame_bytes`](crate::Limits).
+    FrameTooLarge { limit: usize },
+    /// A length prefix does not fit 64 bits (or runs past 10 bytes).
+    LengthOverflow,
+    /// A text frame's payload is not UTF-8 (strict mode only).
+    InvalidUtf8,
+    /// The connection ended in the middle of a frame.
+    Truncated,
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FrameError::MessageTooLarge { limit } => {
+                write!(f, "the peer sent a message over the {limit}-byte limit")
+            }
+            FrameError::FrameTooLarge { limit } => write!(
+                f,
+                "the peer announced a frame over the {limit}-byte limit"
+            ),
+            FrameError::LengthOverflow => {
+                f.write_str("the peer sent a length prefix that overflows 64 bits")
+            }
+            FrameError::InvalidUtf8 => {
+                f.write_str("the peer sent a text frame that is not valid UTF-8")
+            }
+            FrameError::Truncated => {
+                f.write_str("the peer closed the connection in the middle of a frame")
+            }
+        }
+    }
+}
+
+/// The caller asked for something the API does not allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UsageError {
+    /// Sending on a connection that is no longer open.
+    NotOpen { state: State },
+    /// A length-prefixed frame type must have its high bit set (0x80..=0xFF).
+    FrameType { frame_type: u8 },
+    /// In hixie76 an empty 0xFF frame is the closing handshake; use `close`.
+    CloseAsData,
+    /// The handshake is not complete yet.
+    HandshakeIncomplete,
+    /// A header field given by the caller has a bad name or a value with
+    /// CR, LF or other control characters.
+    InvalidHeader { name: String },
+    /// An origin or subprotocol given by the caller is not allowed on the wire.
+    InvalidValue { what: &'static str, got: String },
+    /// This version is not implemented yet.
+    UnsupportedVersion { version: Version },
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UsageError::NotOpen { state } => {
+                write!(f, "cannot send: the connection is {state:?}, not open")
+            }
+            UsageError::FrameType { frame_type } => write!(
+                f,
+                "frame type {frame_type:#04x} cannot be length-prefixed; expected 0x80..=0xFF"
+            ),
+            UsageError::CloseAsData => {
+                f.write_str("an empty 0xFF frame is the hixie-76 close; call close() instead")
+            }
+            UsageError::HandshakeIncomplete => f.write_str("the handshake is not complete yet"),
+            UsageError::InvalidHeader { name } => {
+                write!(f, "header field {name:?} has a bad name or value")
+            }
+            UsageError::InvalidValue { what, got } => {
+                write!(f, "{what} {got:?} cannot be sent on the wire")
+            }
+            UsageError::UnsupportedVersion { version } => {
+                write!(f, "protocol version {version} is not implemented yet")
+            }
+        }
+    }
+}

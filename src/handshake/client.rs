@@ -1,0 +1,358 @@
+//! The client side of the opening handshake.
+
+use super::head::{self, HeadReader};
+use super::{check_value, is_valid_protocol, key, push_field, Status, FieldNames, HIXIE75_PREFIX, HIXIE76_STATUS};
+use crate::connection::Connection;
+use crate::entropy::Entropy;
+use crate::error::{Error, HandshakeError, UsageError};
+use crate::framing::Utf8Policy;
+use crate::limits::Limits;
+use crate::url::WsUrl;
+use crate::version::{Role, Version};
+
+/// What a client asks for.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// The protocol version to speak.
+    pub version: Version,
+    /// The `Origin` to send; `None` sends the URL's own
+    /// ([`WsUrl::default_origin`]).
+    pub origin: Option<String>,
+    /// A subprotocol to ask for (U+0021..U+007E, not empty).
+    pub protocol: Option<String>,
+    /// More header fields (cookies, authorization, ...), sent after the
+    /// handshake's own. They must not repeat the handshake's fields.
+    pub extra_headers: Vec<(String, String)>,
+    /// Size limits and timeouts.
+    pub limits: Limits,
+    /// What to do with text that is not UTF-8. Default: replace, as the
+    /// drafts tell clients to.
+    pub utf8: Utf8Policy,
+}
+
+impl ClientConfig {
+    /// A configuration for `version` with every other setting at its default.
+    pub fn new(version: Version) -> ClientConfig {
+        ClientConfig {
+            version,
+            origin: None,
+            protocol: None,
+            extra_headers: Vec::new(),
+            limits: Limits::default(),
+            utf8: Utf8Policy::default_for(Role::Client),
+        }
+    }
+}
+
+/// What the server's accepted response said, beyond what was verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandshakeResponse {
+    /// The subprotocol the server confirmed, if one was asked for.
+    pub protocol: Option<String>,
+    /// Every header field of the response, in order (e.g. `Set-Cookie`).
+    pub headers: Vec<(String, String)>,
+}
+
+/// The fields a client's extra headers may not repeat.
+const RESERVED: [&str; 8] = [
+    "Host",
+    "Upgrade",
+    "Connection",
+    "Origin",
+    "WebSocket-Protocol",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Key1",
+    "Sec-WebSocket-Key2",
+];
+
+/// A client's opening handshake in progress.
+///
+/// 1. [`ClientHandshake::new`] makes the request; write
+///    [`ClientHandshake::request`] to the transport.
+/// 2. Feed the server's bytes to [`ClientHandshake::handle_input`] until it
+///    returns [`Status::Complete`].
+/// 3. [`ClientHandshake::into_connection`] gives the open connection.
+#[derive(Debug)]
+pub struct ClientHandshake {
+    version: Version,
+    request: Vec<u8>,
+    origin: String,
+    location: String,
+    protocol: Option<String>,
+    /// hixie76: the answer the server must send.
+    expected: Option<[u8; 16]>,
+    head: HeadReader,
+    stage: Stage,
+    limits: Limits,
+    utf8: Utf8Policy,
+    error: Option<Error>,
+}
+
+#[derive(Debug)]
+enum Stage {
+    Head,
+    Answer {
+        response: HandshakeResponse,
+        got: Vec<u8>,
+    },
+    Done(HandshakeResponse),
+}
+
+impl ClientHandshake {
+    /// Makes the request for `url`. hixie76 keys and key3 are drawn from
+    /// `entropy`.
+    pub fn new(url: &WsUrl, config: ClientConfig, entropy: &mut dyn Entropy) -> Result<ClientHandshake, Error> {
+        let version = config.version;
+        if version == Version::Rfc6455 {
+            return Err(UsageError::UnsupportedVersion { version }.into());
+        }
+        let origin = config.origin.unwrap_or_else(|| url.default_origin());
+        check_value("origin", &origin)?;
+        if let Some(p) = &config.protocol {
+            if !is_valid_protocol(p) {
+                return Err(UsageError::InvalidValue {
+                    what: "subprotocol",
+                    got: p.clone(),
+                }
+                .into());
+            }
+        }
+        for (name, value) in &config.extra_headers {
+            let bad_name = name.is_empty()
+                || !name.bytes().all(head::is_token_byte)
+                || RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name));
+            if bad_name || check_value("header value", value).is_err() {
+                return Err(UsageError::InvalidHeader { name: name.clone() }.into());
+            }
+        }
+
+        let mut request = Vec::with_capacity(256);
+        request.extend_from_slice(b"GET ");
+        request.extend_from_slice(url.resource().as_bytes());
+        request.extend_from_slice(b" HTTP/1.1\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n");
+        push_field(&mut request, "Host", &url.host_header());
+        push_field(&mut request, "Origin", &origin);
+        if let Some(p) = &config.protocol {
+            push_field(&mut request, FieldNames::of(version).protocol, p);
+        }
+        let mut expected = None;
+        let mut key3 = [0u8; 8];
+        if version == Version::Hixie76 {
+            let key1 = key::generate(entropy)?;
+            let key2 = key::generate(entropy)?;
+            entropy.fill(&mut key3)?;
+            push_field(&mut request, "Sec-WebSocket-Key1", &key1.text);
+            push_field(&mut request, "Sec-WebSocket-Key2", &key2.text);
+            expected = Some(key::answer(key1.part, key2.part, &key3));
+        }
+        for (name, value) in &config.extra_headers {
+            push_field(&mut request, name, value);
+        }
+        request.extend_from_slice(b"\r\n");
+        if expected.is_some() {
+            request.extend_from_slice(&key3);
+        }
+        Ok(ClientHandshake {
+            version,
+            request,
+            origin,
+            location: url.location(),
+            protocol: config.protocol,
+            expected,
+            head: HeadReader::new(config.limits.max_head_bytes, Role::Server),
+            stage: Stage::Head,
+            limits: config.limits,
+            utf8: config.utf8,
+            error: None,
+        })
+    }
+
+    /// The bytes to send to the server (for hixie76, key3 included).
+    pub fn request(&self) -> &[u8] {
+        &self.request
+    }
+
+    /// Takes bytes from the server. Errors are sticky.
+    pub fn handle_input(&mut self, input: &[u8]) -> Result<Status, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        match self.advance(input) {
+            Ok(status) => Ok(status),
+            Err(e) => {
+                self.error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// Reports that the server closed the connection.
+    pub fn handle_eof(&mut self) -> Result<(), Error> {
+        if let Stage::Done(_) = self.stage {
+            return Ok(());
+        }
+        let e = self
+            .error
+            .get_or_insert_with(|| HandshakeError::UnexpectedEof { from: Role::Server }.into());
+        Err(e.clone())
+    }
+
+    /// The open connection and what the server said, once the handshake is
+    /// complete.
+    pub fn into_connection(self) -> Result<(Connection, HandshakeResponse), Error> {
+        match self.stage {
+            Stage::Done(response) => {
+                let conn = Connection::new(self.version, Role::Client, self.utf8, &self.limits)?;
+                Ok((conn, response))
+            }
+            _ => Err(UsageError::HandshakeIncomplete.into()),
+        }
+    }
+
+    fn advance(&mut self, input: &[u8]) -> Result<Status, Error> {
+        let mut used = 0;
+        if let Stage::Head = self.stage {
+            let Some(n) = self.head.push(input)? else {
+                return Ok(Status::Partial);
+            };
+            used = n;
+            let response = self.verify_head()?;
+            self.stage = match self.expected {
+                Some(_) => Stage::Answer {
+                    response,
+                    got: Vec::with_capacity(16),
+                },
+                None => Stage::Done(response),
+            };
+        }
+        if let Stage::Answer { got, .. } = &mut self.stage {
+            let take = (16 - got.len()).min(input.len() - used);
+            got.extend_from_slice(&input[used..used + take]);
+            used += take;
+            if got.len() < 16 {
+                return Ok(Status::Partial);
+            }
+            let got: [u8; 16] = got[..].try_into().expect("16 bytes");
+            let expected = self.expected.expect("hixie76 has an answer");
+            if got != expected {
+                return Err(HandshakeError::ChallengeMismatch { expected, got }.into());
+            }
+            let Stage::Answer { response, .. } = std::mem::replace(&mut self.stage, Stage::Head) else {
+                unreachable!("matched above")
+            };
+            self.stage = Stage::Done(response);
+        }
+        Ok(Status::Complete { consumed: used })
+    }
+
+    fn verify_head(&self) -> Result<HandshakeResponse, HandshakeError> {
+        let bytes = self.head.bytes();
+        let head = head::parse(bytes, Role::Server, self.limits.max_headers).map_err(|e| {
+            // A response that is not even HTTP is best reported by its start.
+            self.status_error(bytes).unwrap_or(e)
+        })?;
+        if let Some(e) = self.status_error(bytes) {
+            return Err(e);
+        }
+        if self.version == Version::Hixie76 {
+                let upgrade = head.require("Upgrade")?;
+                if upgrade != "WebSocket" {
+                    return Err(HandshakeError::UpgradeMismatch {
+                        from: Role::Server,
+                        got: upgrade.to_owned(),
+                    });
+                }
+                let connection = head.require("Connection")?;
+                if !connection.eq_ignore_ascii_case("Upgrade") {
+                    return Err(HandshakeError::ConnectionMismatch {
+                        from: Role::Server,
+                        got: connection.to_owned(),
+                    });
+                }
+        }
+        let names = FieldNames::of(self.version);
+        let origin = head.require(names.origin)?;
+        if origin != self.origin {
+            return Err(HandshakeError::OriginMismatch {
+                expected: self.origin.clone(),
+                got: origin.to_owned(),
+            });
+        }
+        let location = head.require(names.location)?;
+        if location != self.location {
+            return Err(HandshakeError::LocationMismatch {
+                expected: self.location.clone(),
+                got: location.to_owned(),
+            });
+        }
+        let protocol = head.get(names.protocol)?;
+        if protocol != self.protocol.as_deref() {
+            return Err(HandshakeError::ProtocolMismatch {
+                expected: self.protocol.clone(),
+                got: protocol.map(str::to_owned),
+            });
+        }
+        Ok(HandshakeResponse {
+            protocol: protocol.map(str::to_owned),
+            headers: head.owned_fields(),
+        })
+    }
+
+    /// The error for a response that does not start as this version's must:
+    /// hixie75 the exact 85 bytes of its first three lines, hixie76
+    /// `HTTP/1.1 101 `. A 407 is reported as a proxy's demand.
+    fn status_error(&self, bytes: &[u8]) -> Option<HandshakeError> {
+        let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+        let first = String::from_utf8_lossy(first.strip_suffix(b"\r").unwrap_or(first));
+        let code = status_code(&first);
+        if code == Some(407) {
+            return Some(HandshakeError::ProxyAuthenticationRequired);
+        }
+        match self.version {
+            Version::Hixie75 => {
+                if bytes.starts_with(HIXIE75_PREFIX.as_bytes()) {
+                    return None;
+                }
+                let got = String::from_utf8_lossy(&bytes[..bytes.len().min(HIXIE75_PREFIX.len())]);
+                Some(HandshakeError::StatusLine {
+                    expected: HIXIE75_PREFIX,
+                    got: got.into_owned(),
+                })
+            }
+            _ => match code {
+                Some(101) => None,
+                Some(code) => Some(HandshakeError::Status { code }),
+                None => Some(HandshakeError::StatusLine {
+                    expected: HIXIE76_STATUS,
+                    got: first.into_owned(),
+                }),
+            },
+        }
+    }
+}
+
+/// The status code of `HTTP/1.1 NNN reason`, if the line has that shape.
+fn status_code(line: &str) -> Option<u16> {
+    let rest = line.strip_prefix("HTTP/1.1 ")?;
+    let code = rest.get(..3)?;
+    if !code.bytes().all(|b| b.is_ascii_digit()) || !matches!(rest.as_bytes().get(3), Some(b' ') | None) {
+        return None;
+    }
+    code.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes() {
+        assert_eq!(status_code("HTTP/1.1 101 Whatever"), Some(101));
+        assert_eq!(status_code("HTTP/1.1 407"), Some(407));
+        assert_eq!(status_code("HTTP/1.0 101 x"), None);
+        assert_eq!(status_code("HTTP/1.1 1x1 x"), None);
+        assert_eq!(status_code("HTTP/1.1 1011 x"), None);
+        assert_eq!(HIXIE75_PREFIX.len(), 85);
+    }
+}

@@ -1,0 +1,91 @@
+//! The opening handshake, sans-IO: bytes in, bytes out.
+//!
+//! A [`ClientHandshake`] makes the request bytes and verifies the server's
+//! response; a [`ServerHandshake`] reads a request, tells its version, and
+//! makes the response (or a rejection). Both take input in chunks of any
+//! size and report [`Status::Partial`] until the handshake is complete;
+//! then [`Status::Complete`] says how many bytes of the last input belonged
+//! to the handshake. The bytes after those already belong to the framing
+//! layer: hand them to the [`Connection`](crate::Connection).
+
+mod client;
+mod head;
+mod key;
+mod server;
+
+pub use client::{ClientConfig, ClientHandshake, HandshakeResponse};
+pub use key::hixie76_answer;
+pub use server::{rejection_response, Request, ServerConfig, ServerHandshake, ServerPolicy};
+
+use crate::error::UsageError;
+
+/// Progress of a handshake after some input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// All of the input was taken; more is needed.
+    Partial,
+    /// The handshake is complete. The first `consumed` bytes of the last
+    /// input belonged to it; the rest are the first bytes of framing.
+    Complete { consumed: usize },
+}
+
+/// The first three lines of a hixie75 response, fixed to the byte (85 bytes).
+pub(crate) const HIXIE75_PREFIX: &str =
+    "HTTP/1.1 101 Web Socket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n";
+/// The status line a hixie76 server sends.
+pub(crate) const HIXIE76_STATUS: &str = "HTTP/1.1 101 WebSocket Protocol Handshake";
+/// The lines after it.
+pub(crate) const HIXIE76_UPGRADE: &str = "\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n";
+
+/// The names of the fields that differ between the hixie versions.
+pub(crate) struct FieldNames {
+    /// The subprotocol, in the request and the response.
+    pub(crate) protocol: &'static str,
+    /// The origin the server echoes.
+    pub(crate) origin: &'static str,
+    /// The location the server echoes.
+    pub(crate) location: &'static str,
+}
+
+impl FieldNames {
+    pub(crate) fn of(version: crate::Version) -> FieldNames {
+        match version {
+            crate::Version::Hixie75 => FieldNames {
+                protocol: "WebSocket-Protocol",
+                origin: "WebSocket-Origin",
+                location: "WebSocket-Location",
+            },
+            _ => FieldNames {
+                protocol: "Sec-WebSocket-Protocol",
+                origin: "Sec-WebSocket-Origin",
+                location: "Sec-WebSocket-Location",
+            },
+        }
+    }
+}
+
+/// True for a subprotocol the hixie drafts allow: a non-empty string of
+/// U+0021..U+007E.
+pub(crate) fn is_valid_protocol(p: &str) -> bool {
+    !p.is_empty() && p.bytes().all(|b| (0x21..=0x7E).contains(&b))
+}
+
+/// Checks a value the caller wants written into a head: no control
+/// characters (so no CR or LF), not empty.
+pub(crate) fn check_value(what: &'static str, value: &str) -> Result<(), UsageError> {
+    if value.is_empty() || value.chars().any(char::is_control) {
+        return Err(UsageError::InvalidValue {
+            what,
+            got: value.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Appends `name: value\r\n`.
+pub(crate) fn push_field(out: &mut Vec<u8>, name: &str, value: &str) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}

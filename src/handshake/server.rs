@@ -1,0 +1,306 @@
+//! The server side of the opening handshake.
+
+use super::head::{self, HeadReader};
+use super::{
+    is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX, HIXIE76_STATUS,
+    HIXIE76_UPGRADE,
+};
+use crate::connection::Connection;
+use crate::error::{Error, HandshakeError, UsageError};
+use crate::framing::Utf8Policy;
+use crate::limits::Limits;
+use crate::version::{Role, Version};
+
+/// How a server reads requests.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Size limits and timeouts.
+    pub limits: Limits,
+    /// True when the server sits behind TLS: locations it echoes use `wss`.
+    pub secure: bool,
+    /// What to do with text that is not UTF-8. Default: strict.
+    pub utf8: Utf8Policy,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            limits: Limits::default(),
+            secure: false,
+            utf8: Utf8Policy::default_for(Role::Server),
+        }
+    }
+}
+
+/// Which origins and subprotocols a server accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerPolicy {
+    /// Accepted origins, compared exactly; empty accepts any origin.
+    pub origins: Vec<String>,
+    /// Accepted subprotocols; a client asking for another is refused.
+    pub protocols: Vec<String>,
+}
+
+impl ServerPolicy {
+    /// Decides on a request: `Ok` with the subprotocol to confirm (if the
+    /// client asked for one), or the reason to refuse it.
+    pub fn check(&self, request: &Request) -> Result<Option<String>, HandshakeError> {
+        if !self.origins.is_empty() {
+            let origin = request.origin.as_deref().unwrap_or_default();
+            if !self.origins.iter().any(|o| o == origin) {
+                return Err(HandshakeError::OriginRejected {
+                    origin: origin.to_owned(),
+                });
+            }
+        }
+        match &request.protocol {
+            Some(p) if !self.protocols.contains(p) => Err(HandshakeError::ProtocolRejected { protocol: p.clone() }),
+            other => Ok(other.clone()),
+        }
+    }
+}
+
+/// A client's request, as read and checked by [`ServerHandshake`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The version the request speaks.
+    pub version: Version,
+    /// The resource name: path and query.
+    pub resource: String,
+    /// The `Host` field.
+    pub host: String,
+    /// The `Origin` field.
+    pub origin: Option<String>,
+    /// The subprotocol asked for.
+    pub protocol: Option<String>,
+    /// Every header field, in order (e.g. `Cookie`).
+    pub headers: Vec<(String, String)>,
+    /// hixie76: the numbers read from Key1 and Key2.
+    parts: Option<(u32, u32)>,
+}
+
+/// A server's opening handshake in progress.
+///
+/// 1. Feed the client's bytes to [`ServerHandshake::handle_input`] until it
+///    returns [`Status::Complete`] (for hixie76 that includes the 8 bytes
+///    of key3, however late they come).
+/// 2. Look at [`ServerHandshake::request`] (or let a [`ServerPolicy`]
+///    decide), then [`ServerHandshake::accept`] it, or send
+///    [`rejection_response`] and close.
+#[derive(Debug)]
+pub struct ServerHandshake {
+    config: ServerConfig,
+    head: HeadReader,
+    request: Option<Request>,
+    key3: Vec<u8>,
+    error: Option<Error>,
+}
+
+impl ServerHandshake {
+    /// A handshake waiting for the client's first byte.
+    pub fn new(config: ServerConfig) -> ServerHandshake {
+        ServerHandshake {
+            head: HeadReader::new(config.limits.max_head_bytes, Role::Client),
+            config,
+            request: None,
+            key3: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Takes bytes from the client. Errors are sticky; answer them with
+    /// [`rejection_response`].
+    pub fn handle_input(&mut self, input: &[u8]) -> Result<Status, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        match self.advance(input) {
+            Ok(status) => Ok(status),
+            Err(e) => {
+                let e = Error::from(e);
+                self.error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// The request, once its head has been read and checked.
+    pub fn request(&self) -> Option<&Request> {
+        self.request.as_ref()
+    }
+
+    /// True once the request is complete (key3 included).
+    pub fn is_complete(&self) -> bool {
+        match &self.request {
+            Some(r) => r.parts.is_none() || self.key3.len() == 8,
+            None => false,
+        }
+    }
+
+    /// Accepts the request, confirming `protocol` (which must be the one
+    /// the client asked for, or `None`). Returns the response bytes to send
+    /// and the open connection.
+    pub fn accept(self, protocol: Option<&str>) -> Result<(Vec<u8>, Connection), Error> {
+        if !self.is_complete() {
+            return Err(UsageError::HandshakeIncomplete.into());
+        }
+        let request = self.request.as_ref().expect("complete");
+        if protocol.is_some() && protocol != request.protocol.as_deref() {
+            return Err(UsageError::InvalidValue {
+                what: "subprotocol the client did not ask for",
+                got: protocol.unwrap_or_default().to_owned(),
+            }
+            .into());
+        }
+        let version = request.version;
+        let scheme = if self.config.secure { "wss" } else { "ws" };
+        let location = format!("{scheme}://{}{}", request.host, request.resource);
+        let names = FieldNames::of(version);
+        let mut out = Vec::with_capacity(256);
+        match version {
+            Version::Hixie75 => out.extend_from_slice(HIXIE75_PREFIX.as_bytes()),
+            _ => {
+                out.extend_from_slice(HIXIE76_STATUS.as_bytes());
+                out.extend_from_slice(HIXIE76_UPGRADE.as_bytes());
+            }
+        }
+        push_field(&mut out, names.origin, request.origin.as_deref().unwrap_or_default());
+        push_field(&mut out, names.location, &location);
+        if let Some(p) = protocol {
+            push_field(&mut out, names.protocol, p);
+        }
+        out.extend_from_slice(b"\r\n");
+        if let Some((part1, part2)) = request.parts {
+            let key3: [u8; 8] = self.key3[..].try_into().expect("complete");
+            out.extend_from_slice(&key::answer(part1, part2, &key3));
+        }
+        let conn = Connection::new(version, Role::Server, self.config.utf8, &self.config.limits)?;
+        Ok((out, conn))
+    }
+
+    fn advance(&mut self, input: &[u8]) -> Result<Status, HandshakeError> {
+        let mut used = 0;
+        if self.request.is_none() {
+            let Some(n) = self.head.push(input)? else {
+                return Ok(Status::Partial);
+            };
+            used = n;
+            self.request = Some(read_request(self.head.bytes(), self.config.limits.max_headers)?);
+        }
+        if self.request.as_ref().is_some_and(|r| r.parts.is_some()) {
+            let take = (8 - self.key3.len()).min(input.len() - used);
+            self.key3.extend_from_slice(&input[used..used + take]);
+            used += take;
+            if self.key3.len() < 8 {
+                return Ok(Status::Partial);
+            }
+        }
+        Ok(Status::Complete { consumed: used })
+    }
+}
+
+/// Checks a complete request head and tells its version.
+fn read_request(bytes: &[u8], max_headers: usize) -> Result<Request, HandshakeError> {
+    let head = head::parse(bytes, Role::Client, max_headers)?;
+    let mut words = head.start.split(' ');
+    let (Some(method), Some(resource), Some(http), None) = (words.next(), words.next(), words.next(), words.next())
+    else {
+        return Err(HandshakeError::MalformedRequestLine {
+            got: head.start.to_owned(),
+        });
+    };
+    if method != "GET" {
+        return Err(HandshakeError::MethodNotGet {
+            method: method.to_owned(),
+        });
+    }
+    if http != "HTTP/1.1" {
+        return Err(HandshakeError::HttpVersion { got: http.to_owned() });
+    }
+    if !resource.starts_with('/') {
+        return Err(HandshakeError::InvalidResource {
+            got: resource.to_owned(),
+        });
+    }
+    if head.get("Sec-WebSocket-Key")?.is_some() {
+        let requested = head.get("Sec-WebSocket-Version")?.unwrap_or("rfc6455");
+        return Err(HandshakeError::UnsupportedVersion {
+            requested: requested.to_owned(),
+        });
+    }
+    let key1 = head.get("Sec-WebSocket-Key1")?;
+    let key2 = head.get("Sec-WebSocket-Key2")?;
+    let version = if key1.is_some() || key2.is_some() {
+        Version::Hixie76
+    } else {
+        Version::Hixie75
+    };
+    let upgrade = head.require("Upgrade")?;
+    if !upgrade.eq_ignore_ascii_case("WebSocket") {
+        return Err(HandshakeError::UpgradeMismatch {
+            from: Role::Client,
+            got: upgrade.to_owned(),
+        });
+    }
+    let connection = head.require("Connection")?;
+    if !connection.split(',').any(|t| t.trim().eq_ignore_ascii_case("Upgrade")) {
+        return Err(HandshakeError::ConnectionMismatch {
+            from: Role::Client,
+            got: connection.to_owned(),
+        });
+    }
+    let host = head.require("Host")?;
+    if host.is_empty() || host.contains([' ', '\t']) {
+        return Err(HandshakeError::InvalidHost { got: host.to_owned() });
+    }
+    let origin = head.require("Origin")?;
+    let protocol = head.get(FieldNames::of(version).protocol)?;
+    if let Some(p) = protocol {
+        if !is_valid_protocol(p) {
+            return Err(HandshakeError::InvalidProtocol {
+                from: Role::Client,
+                got: p.to_owned(),
+            });
+        }
+    }
+    let parts = match version {
+        Version::Hixie76 => {
+            let missing = |name| HandshakeError::MissingHeader { from: Role::Client, name };
+            let key1 = key1.ok_or(missing("Sec-WebSocket-Key1"))?;
+            let key2 = key2.ok_or(missing("Sec-WebSocket-Key2"))?;
+            Some((key::parse(key1, 1)?, key::parse(key2, 2)?))
+        }
+        _ => None,
+    };
+    Ok(Request {
+        version,
+        resource: resource.to_owned(),
+        host: host.to_owned(),
+        origin: Some(origin.to_owned()),
+        protocol: protocol.map(str::to_owned),
+        headers: head.owned_fields(),
+        parts,
+    })
+}
+
+/// An HTTP error response refusing a handshake, with the reason as a
+/// plain-text body. The connection should be closed after sending it.
+pub fn rejection_response(error: &HandshakeError) -> Vec<u8> {
+    let status = error.http_status();
+    let reason = match status {
+        403 => "Forbidden",
+        405 => "Method Not Allowed",
+        426 => "Upgrade Required",
+        431 => "Request Header Fields Too Large",
+        _ => "Bad Request",
+    };
+    let body = format!("{error}\n");
+    let mut out = format!("HTTP/1.1 {status} {reason}\r\n").into_bytes();
+    push_field(&mut out, "Content-Type", "text/plain; charset=utf-8");
+    push_field(&mut out, "Content-Length", &body.len().to_string());
+    push_field(&mut out, "Connection", "close");
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body.as_bytes());
+    out
+}
