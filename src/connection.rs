@@ -12,8 +12,11 @@
 //!   call returns it again, and the connection is `Closed`;
 //! - events decoded before an error stay queued, so nothing the peer had
 //!   already delivered is lost;
-//! - once closing has begun nothing more is queued for sending, and once
-//!   `Closed`, input is no longer read as data.
+//! - a change of state the peer causes (its close, its end of stream) takes
+//!   effect when its [`Event::Closed`] is polled, not when it is decoded, so
+//!   the caller can still answer every message that came before it;
+//! - once closing has begun nothing more is queued for sending, and after
+//!   the peer's close or end of stream no input is read as data.
 
 use std::collections::VecDeque;
 
@@ -63,6 +66,8 @@ pub struct Connection {
     state: State,
     decoder: hixie::Decoder,
     events: VecDeque<Event>,
+    /// The peer's close or end of stream has been queued: read no more.
+    input_done: bool,
     out: Vec<u8>,
     out_pos: usize,
     error: Option<Error>,
@@ -81,6 +86,7 @@ impl Connection {
             state: State::Open,
             decoder: hixie::Decoder::new(version, utf8, limits),
             events: VecDeque::new(),
+            input_done: false,
             out: Vec::new(),
             out_pos: 0,
             error: None,
@@ -112,7 +118,7 @@ impl Connection {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        while !input.is_empty() && self.state != State::Closed {
+        while !input.is_empty() && !self.input_done {
             let (frame, consumed) = match self.decoder.decode(input) {
                 Ok(Decoded::Partial) => break,
                 Ok(Decoded::Frame { frame, consumed }) => (frame, consumed),
@@ -120,20 +126,17 @@ impl Connection {
             };
             input = &input[consumed..];
             let event = match frame {
-                Frame::Text(text) => Message::Text(text.into_owned()),
-                Frame::Binary {
-                    frame_type,
-                    payload,
-                } => Message::Binary {
+                Frame::Text(text) => Event::Message(Message::Text(text.into_owned())),
+                Frame::Binary { frame_type, payload } => Event::Message(Message::Binary {
                     frame_type,
                     data: payload.to_vec(),
-                },
+                }),
                 Frame::Close => {
-                    self.on_close_frame();
-                    continue;
+                    self.input_done = true;
+                    Event::Closed { clean: true }
                 }
             };
-            self.events.push_back(Event::Message(event));
+            self.events.push_back(event);
         }
         Ok(())
     }
@@ -143,20 +146,31 @@ impl Connection {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        if self.state == State::Closed {
+        if self.input_done {
             return Ok(());
         }
         if !self.decoder.is_between_frames() {
             return Err(self.fail(FrameError::Truncated));
         }
+        self.input_done = true;
+        // hixie75 has no closing handshake: its connections end this way.
         let clean = self.version == Version::Hixie75;
-        self.set_closed(clean);
+        self.events.push_back(Event::Closed { clean });
         Ok(())
     }
 
-    /// The next event, oldest first.
+    /// The next event, oldest first. Polling [`Event::Closed`] closes the
+    /// connection; after the peer's hixie76 close it also queues this
+    /// side's `FF 00` reply, if this side had not sent one.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let event = self.events.pop_front()?;
+        if let Event::Closed { clean } = event {
+            if clean && self.state == State::Open && self.version == Version::Hixie76 {
+                hixie::encode_close(&mut self.out);
+            }
+            self.state = State::Closed;
+        }
+        Some(event)
     }
 
     /// Bytes waiting to be written to the transport.
@@ -222,13 +236,6 @@ impl Connection {
         Ok(())
     }
 
-    fn on_close_frame(&mut self) {
-        if self.state == State::Open {
-            hixie::encode_close(&mut self.out);
-        }
-        self.set_closed(true);
-    }
-
     fn check_open(&self) -> Result<(), UsageError> {
         match self.state {
             State::Open => Ok(()),
@@ -236,14 +243,10 @@ impl Connection {
         }
     }
 
-    fn set_closed(&mut self, clean: bool) {
-        self.state = State::Closed;
-        self.events.push_back(Event::Closed { clean });
-    }
-
     fn fail(&mut self, e: impl Into<Error>) -> Error {
         let e = e.into();
         self.state = State::Closed;
+        self.input_done = true;
         self.error = Some(e.clone());
         e
     }

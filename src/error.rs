@@ -66,13 +66,9 @@ impl PartialEq for Error {
             (Error::Usage(a), Error::Usage(b)) => a == b,
             (Error::Entropy(a), Error::Entropy(b)) => a == b,
             (Error::Io(a), Error::Io(b)) => a.kind() == b.kind(),
-            (
-                Error::Timeout { during, limit },
-                Error::Timeout {
-                    during: d,
-                    limit: l,
-                },
-            ) => during == d && limit == l,
+            (Error::Timeout { during, limit }, Error::Timeout { during: d, limit: l }) => {
+                during == d && limit == l
+            }
             _ => false,
         }
     }
@@ -155,9 +151,7 @@ impl fmt::Display for UrlError {
                 write!(f, "scheme {scheme:?} given; expected ws or wss")
             }
             UrlError::Fragment => f.write_str("a fragment (#...) is not allowed"),
-            UrlError::Whitespace => {
-                f.write_str("spaces and control characters are not allowed")
-            }
+            UrlError::Whitespace => f.write_str("spaces and control characters are not allowed"),
             UrlError::Credentials => f.write_str("user names and passwords are not allowed"),
             UrlError::MissingHost => f.write_str("a host is required"),
         }
@@ -294,7 +288,10 @@ impl fmt::Display for HandshakeError {
                     Role::Client => "client",
                     Role::Server => "server",
                 };
-                write!(f, "the {who} closed the connection before the handshake was complete")
+                write!(
+                    f,
+                    "the {who} closed the connection before the handshake was complete"
+                )
             }
             MalformedRequestLine { got } => write!(
                 f,
@@ -306,14 +303,8 @@ impl fmt::Display for HandshakeError {
             HttpVersion { got } => {
                 write!(f, "the client's request is {got:?}; expected HTTP/1.1")
             }
-            InvalidResource { got } => write!(
-                f,
-                "the client's resource name {got:?} does not start with /"
-            ),
-            InvalidHost { got } => write!(
-                f,
-                "the client's Host {got:?} has spaces or control characters"
-            ),
+            InvalidResource { got } => write!(f, "the client's resource name {got:?} does not start with /"),
+            InvalidHost { got } => write!(f, "the client's Host {got:?} has spaces or control characters"),
             KeyWithoutSpaces { which } => write!(
                 f,
                 "the client's Sec-WebSocket-Key{which} has no spaces; expected 1 to 12"
@@ -339,26 +330,20 @@ impl fmt::Display for HandshakeError {
             ProtocolRejected { protocol } => {
                 write!(f, "the server does not accept subprotocol {protocol:?}")
             }
-            StatusLine { expected, got } => write!(
-                f,
-                "the server's response begins {got:?}; expected {expected:?}"
-            ),
-            Status { code } => write!(f, "the server answered status {code}; expected 101"),
-            ProxyAuthenticationRequired => {
-                f.write_str("a proxy answered 407: it requires authentication")
+            StatusLine { expected, got } => {
+                write!(f, "the server's response begins {got:?}; expected {expected:?}")
             }
-            OriginMismatch { expected, got } => write!(
-                f,
-                "the server echoed origin {got:?}; expected {expected:?}"
-            ),
-            LocationMismatch { expected, got } => write!(
-                f,
-                "the server's location is {got:?}; expected {expected:?}"
-            ),
-            ProtocolMismatch { expected, got } => write!(
-                f,
-                "the server's subprotocol is {got:?}; expected {expected:?}"
-            ),
+            Status { code } => write!(f, "the server answered status {code}; expected 101"),
+            ProxyAuthenticationRequired => f.write_str("a proxy answered 407: it requires authentication"),
+            OriginMismatch { expected, got } => {
+                write!(f, "the server echoed origin {got:?}; expected {expected:?}")
+            }
+            LocationMismatch { expected, got } => {
+                write!(f, "the server's location is {got:?}; expected {expected:?}")
+            }
+            ProtocolMismatch { expected, got } => {
+                write!(f, "the server's subprotocol is {got:?}; expected {expected:?}")
+            }
             ChallengeMismatch { .. } => f.write_str(
                 "the server's 16-byte answer is not the MD5 of the keys; it did not understand the challenge",
             ),
@@ -389,19 +374,12 @@ impl fmt::Display for FrameError {
             FrameError::MessageTooLarge { limit } => {
                 write!(f, "the peer sent a message over the {limit}-byte limit")
             }
-            FrameError::FrameTooLarge { limit } => write!(
-                f,
-                "the peer announced a frame over the {limit}-byte limit"
-            ),
-            FrameError::LengthOverflow => {
-                f.write_str("the peer sent a length prefix that overflows 64 bits")
+            FrameError::FrameTooLarge { limit } => {
+                write!(f, "the peer announced a frame over the {limit}-byte limit")
             }
-            FrameError::InvalidUtf8 => {
-                f.write_str("the peer sent a text frame that is not valid UTF-8")
-            }
-            FrameError::Truncated => {
-                f.write_str("the peer closed the connection in the middle of a frame")
-            }
+            FrameError::LengthOverflow => f.write_str("the peer sent a length prefix that overflows 64 bits"),
+            FrameError::InvalidUtf8 => f.write_str("the peer sent a text frame that is not valid UTF-8"),
+            FrameError::Truncated => f.write_str("the peer closed the connection in the middle of a frame"),
         }
     }
 }

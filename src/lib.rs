@@ -72,8 +72,8 @@ pub use connection::{Connection, Event, Message, State};
 pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
 pub use error::{Error, FrameError, HandshakeError, Phase, UrlError, UsageError};
 pub use handshake::{
-    hixie76_answer, rejection_response, ClientConfig, ClientHandshake, HandshakeResponse, Request, ServerConfig,
-    ServerHandshake, ServerPolicy, Status,
+    hixie76_answer, rejection_response, ClientConfig, ClientHandshake, HandshakeResponse, Request,
+    ServerConfig, ServerHandshake, ServerPolicy, Status,
 };
 pub use limits::Limits;
 pub use url::WsUrl;

@@ -141,10 +141,7 @@ impl Decoder {
                     };
                     pos += 1;
                     self.state = if frame_type & 0x80 == 0 {
-                        State::Sentinel {
-                            frame_type,
-                            seen: 0,
-                        }
+                        State::Sentinel { frame_type, seen: 0 }
                     } else {
                         State::Length {
                             frame_type,

@@ -1,7 +1,9 @@
 //! The client side of the opening handshake.
 
 use super::head::{self, HeadReader};
-use super::{check_value, is_valid_protocol, key, push_field, Status, FieldNames, HIXIE75_PREFIX, HIXIE76_STATUS};
+use super::{
+    check_value, is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX, HIXIE76_STATUS,
+};
 use crate::connection::Connection;
 use crate::entropy::Entropy;
 use crate::error::{Error, HandshakeError, UsageError};
@@ -102,7 +104,11 @@ enum Stage {
 impl ClientHandshake {
     /// Makes the request for `url`. hixie76 keys and key3 are drawn from
     /// `entropy`.
-    pub fn new(url: &WsUrl, config: ClientConfig, entropy: &mut dyn Entropy) -> Result<ClientHandshake, Error> {
+    pub fn new(
+        url: &WsUrl,
+        config: ClientConfig,
+        entropy: &mut dyn Entropy,
+    ) -> Result<ClientHandshake, Error> {
         let version = config.version;
         if version == Version::Rfc6455 {
             return Err(UsageError::UnsupportedVersion { version }.into());
@@ -256,20 +262,20 @@ impl ClientHandshake {
             return Err(e);
         }
         if self.version == Version::Hixie76 {
-                let upgrade = head.require("Upgrade")?;
-                if upgrade != "WebSocket" {
-                    return Err(HandshakeError::UpgradeMismatch {
-                        from: Role::Server,
-                        got: upgrade.to_owned(),
-                    });
-                }
-                let connection = head.require("Connection")?;
-                if !connection.eq_ignore_ascii_case("Upgrade") {
-                    return Err(HandshakeError::ConnectionMismatch {
-                        from: Role::Server,
-                        got: connection.to_owned(),
-                    });
-                }
+            let upgrade = head.require("Upgrade")?;
+            if upgrade != "WebSocket" {
+                return Err(HandshakeError::UpgradeMismatch {
+                    from: Role::Server,
+                    got: upgrade.to_owned(),
+                });
+            }
+            let connection = head.require("Connection")?;
+            if !connection.eq_ignore_ascii_case("Upgrade") {
+                return Err(HandshakeError::ConnectionMismatch {
+                    from: Role::Server,
+                    got: connection.to_owned(),
+                });
+            }
         }
         let names = FieldNames::of(self.version);
         let origin = head.require(names.origin)?;

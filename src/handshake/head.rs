@@ -77,9 +77,7 @@ pub(crate) fn parse(bytes: &[u8], from: Role, max_headers: usize) -> Result<Head
     let mut rest = text;
     while !rest.is_empty() {
         let nl = rest.find('\n').ok_or(malformed("a line without CRLF"))?;
-        let line = rest[..nl]
-            .strip_suffix('\r')
-            .ok_or(malformed("a bare LF"))?;
+        let line = rest[..nl].strip_suffix('\r').ok_or(malformed("a bare LF"))?;
         if line.contains('\r') {
             return Err(malformed("a CR not followed by LF"));
         }
@@ -107,14 +105,14 @@ pub(crate) fn parse(bytes: &[u8], from: Role, max_headers: usize) -> Result<Head
         if line.starts_with([' ', '\t']) {
             return Err(malformed("a folded (continued) field line"));
         }
-        let (name, value) = line
-            .split_once(':')
-            .ok_or(malformed("a field without a colon"))?;
+        let (name, value) = line.split_once(':').ok_or(malformed("a field without a colon"))?;
         if name.is_empty() {
             return Err(malformed("a field with an empty name"));
         }
         if !name.bytes().all(is_token_byte) {
-            return Err(malformed("a field name with characters outside the HTTP token set"));
+            return Err(malformed(
+                "a field name with characters outside the HTTP token set",
+            ));
         }
         let value = value.trim_matches([' ', '\t']);
         if value.chars().any(|c| c.is_control() && c != '\t') {
@@ -122,11 +120,7 @@ pub(crate) fn parse(bytes: &[u8], from: Role, max_headers: usize) -> Result<Head
         }
         fields.push((name, value));
     }
-    Ok(Head {
-        start,
-        fields,
-        from,
-    })
+    Ok(Head { start, fields, from })
 }
 
 /// The bytes HTTP allows in a token (RFC 9110 section 5.6.2).
@@ -219,15 +213,27 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(reason(b"GET / HTTP/1.1\nA: b\r\n\r\n"), "a bare LF");
-        assert_eq!(reason(b"GET / HTTP/1.1\r\nA: b\rc\r\n\r\n"), "a CR not followed by LF");
+        assert_eq!(
+            reason(b"GET / HTTP/1.1\r\nA: b\rc\r\n\r\n"),
+            "a CR not followed by LF"
+        );
         assert_eq!(reason(b"GET / HTTP/1.1\r\nAb\r\n\r\n"), "a field without a colon");
-        assert_eq!(reason(b"GET / HTTP/1.1\r\n b\r\n\r\n"), "a folded (continued) field line");
-        assert_eq!(reason(b"GET / HTTP/1.1\r\n: b\r\n\r\n"), "a field with an empty name");
+        assert_eq!(
+            reason(b"GET / HTTP/1.1\r\n b\r\n\r\n"),
+            "a folded (continued) field line"
+        );
+        assert_eq!(
+            reason(b"GET / HTTP/1.1\r\n: b\r\n\r\n"),
+            "a field with an empty name"
+        );
         assert_eq!(
             reason(b"GET / HTTP/1.1\r\nA b: c\r\n\r\n"),
             "a field name with characters outside the HTTP token set"
         );
-        assert_eq!(reason(b"GET / HTTP/1.1\r\nA: \xff\r\n\r\n"), "bytes that are not UTF-8");
+        assert_eq!(
+            reason(b"GET / HTTP/1.1\r\nA: \xff\r\n\r\n"),
+            "bytes that are not UTF-8"
+        );
         assert_eq!(
             parse(b"X\r\nA: 1\r\nB: 2\r\n\r\n", Role::Client, 1).unwrap_err(),
             HandshakeError::TooManyHeaders {

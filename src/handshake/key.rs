@@ -18,9 +18,7 @@ pub(crate) fn generate(entropy: &mut dyn Entropy) -> Result<Key, Error> {
     let spaces = uniform_in(entropy, 1, 12)?;
     let max = u32::MAX / spaces;
     let number = uniform_u32(entropy, max)?;
-    let mut chars: Vec<u8> = (u64::from(number) * u64::from(spaces))
-        .to_string()
-        .into_bytes();
+    let mut chars: Vec<u8> = (u64::from(number) * u64::from(spaces)).to_string().into_bytes();
     // 1..=12 characters from U+0021..U+002F and U+003A..U+007E (84 in all).
     for _ in 0..uniform_in(entropy, 1, 12)? {
         let pick = uniform_u32(entropy, 83)? as u8;
@@ -108,10 +106,7 @@ mod tests {
             assert_ne!(b[b.len() - 1], b' ');
             let spaces = b.iter().filter(|c| **c == b' ').count();
             assert!((1..=12).contains(&spaces), "{:?}", key.text);
-            let others = b
-                .iter()
-                .filter(|c| !c.is_ascii_digit() && **c != b' ')
-                .count();
+            let others = b.iter().filter(|c| !c.is_ascii_digit() && **c != b' ').count();
             assert!((1..=12).contains(&others), "{:?}", key.text);
             assert!(b.iter().all(|c| (0x20..=0x7E).contains(c)));
             assert_eq!(parse(&key.text, 1), Ok(key.part));
@@ -120,10 +115,22 @@ mod tests {
 
     #[test]
     fn parse_refuses_each_broken_rule() {
-        assert_eq!(parse("12345", 1), Err(HandshakeError::KeyWithoutSpaces { which: 1 }));
-        assert_eq!(parse("a b", 2), Err(HandshakeError::KeyWithoutDigits { which: 2 }));
-        assert_eq!(parse("1 2 3", 1), Err(HandshakeError::KeyNotMultiple { which: 1 }));
-        assert_eq!(parse("4294967296 ", 2), Err(HandshakeError::KeyTooLarge { which: 2 }));
+        assert_eq!(
+            parse("12345", 1),
+            Err(HandshakeError::KeyWithoutSpaces { which: 1 })
+        );
+        assert_eq!(
+            parse("a b", 2),
+            Err(HandshakeError::KeyWithoutDigits { which: 2 })
+        );
+        assert_eq!(
+            parse("1 2 3", 1),
+            Err(HandshakeError::KeyNotMultiple { which: 1 })
+        );
+        assert_eq!(
+            parse("4294967296 ", 2),
+            Err(HandshakeError::KeyTooLarge { which: 2 })
+        );
         assert_eq!(
             parse("99999999999999999999999999999 ", 1),
             Err(HandshakeError::KeyTooLarge { which: 1 })

@@ -2,8 +2,7 @@
 
 use super::head::{self, HeadReader};
 use super::{
-    is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX, HIXIE76_STATUS,
-    HIXIE76_UPGRADE,
+    is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX, HIXIE76_STATUS, HIXIE76_UPGRADE,
 };
 use crate::connection::Connection;
 use crate::error::{Error, HandshakeError, UsageError};
@@ -55,7 +54,9 @@ impl ServerPolicy {
             }
         }
         match &request.protocol {
-            Some(p) if !self.protocols.contains(p) => Err(HandshakeError::ProtocolRejected { protocol: p.clone() }),
+            Some(p) if !self.protocols.contains(p) => {
+                Err(HandshakeError::ProtocolRejected { protocol: p.clone() })
+            }
             other => Ok(other.clone()),
         }
     }
@@ -165,7 +166,11 @@ impl ServerHandshake {
                 out.extend_from_slice(HIXIE76_UPGRADE.as_bytes());
             }
         }
-        push_field(&mut out, names.origin, request.origin.as_deref().unwrap_or_default());
+        push_field(
+            &mut out,
+            names.origin,
+            request.origin.as_deref().unwrap_or_default(),
+        );
         push_field(&mut out, names.location, &location);
         if let Some(p) = protocol {
             push_field(&mut out, names.protocol, p);
@@ -204,7 +209,8 @@ impl ServerHandshake {
 fn read_request(bytes: &[u8], max_headers: usize) -> Result<Request, HandshakeError> {
     let head = head::parse(bytes, Role::Client, max_headers)?;
     let mut words = head.start.split(' ');
-    let (Some(method), Some(resource), Some(http), None) = (words.next(), words.next(), words.next(), words.next())
+    let (Some(method), Some(resource), Some(http), None) =
+        (words.next(), words.next(), words.next(), words.next())
     else {
         return Err(HandshakeError::MalformedRequestLine {
             got: head.start.to_owned(),
@@ -244,7 +250,10 @@ fn read_request(bytes: &[u8], max_headers: usize) -> Result<Request, HandshakeEr
         });
     }
     let connection = head.require("Connection")?;
-    if !connection.split(',').any(|t| t.trim().eq_ignore_ascii_case("Upgrade")) {
+    if !connection
+        .split(',')
+        .any(|t| t.trim().eq_ignore_ascii_case("Upgrade"))
+    {
         return Err(HandshakeError::ConnectionMismatch {
             from: Role::Client,
             got: connection.to_owned(),
@@ -266,7 +275,10 @@ fn read_request(bytes: &[u8], max_headers: usize) -> Result<Request, HandshakeEr
     }
     let parts = match version {
         Version::Hixie76 => {
-            let missing = |name| HandshakeError::MissingHeader { from: Role::Client, name };
+            let missing = |name| HandshakeError::MissingHeader {
+                from: Role::Client,
+                name,
+            };
             let key1 = key1.ok_or(missing("Sec-WebSocket-Key1"))?;
             let key2 = key2.ok_or(missing("Sec-WebSocket-Key2"))?;
             Some((key::parse(key1, 1)?, key::parse(key2, 2)?))

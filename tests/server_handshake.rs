@@ -1,0 +1,292 @@
+//! The server handshake: version detection, exact responses, late key3,
+//! policies, and every way a request can be refused.
+
+mod common;
+
+use common::{replace, serve, server_error};
+use websocket_engine::*;
+
+const HIXIE75: &str = "GET /demo?x=1 HTTP/1.1\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
+    Host: example.com:8080\r\nOrigin: http://example.com\r\nWebSocket-Protocol: chat\r\n\r\n";
+
+fn hixie76() -> Vec<u8> {
+    let mut r = b"GET /demo HTTP/1.1\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nHost: example.com\r\n\
+        Origin: http://example.com\r\nSec-WebSocket-Protocol: chat\r\n\
+        Sec-WebSocket-Key1: 4 @1  46546xW%0l 1 5\r\nSec-WebSocket-Key2: 12998 5 Y3 1  .P00\r\n\r\n"
+        .to_vec();
+    r.extend_from_slice(b"^n:ds[4U");
+    r
+}
+
+#[test]
+fn hixie75_response_is_exact() {
+    let mut server = ServerHandshake::new(ServerConfig::default());
+    assert!(matches!(
+        server.handle_input(HIXIE75.as_bytes()),
+        Ok(Status::Complete { .. })
+    ));
+    let request = server.request().unwrap();
+    assert_eq!(request.version, Version::Hixie75);
+    assert_eq!(request.resource, "/demo?x=1");
+    assert_eq!(request.host, "example.com:8080");
+    assert_eq!(request.origin.as_deref(), Some("http://example.com"));
+    assert_eq!(request.protocol.as_deref(), Some("chat"));
+    let (response, conn) = server.accept(Some("chat")).unwrap();
+    assert_eq!(
+        String::from_utf8(response).unwrap(),
+        "HTTP/1.1 101 Web Socket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
+         WebSocket-Origin: http://example.com\r\nWebSocket-Location: ws://example.com:8080/demo?x=1\r\n\
+         WebSocket-Protocol: chat\r\n\r\n"
+    );
+    assert_eq!((conn.version(), conn.role()), (Version::Hixie75, Role::Server));
+}
+
+#[test]
+fn hixie76_response_is_exact_and_wss_when_secure() {
+    let mut config = ServerConfig::default();
+    config.secure = true;
+    let mut server = ServerHandshake::new(config);
+    assert!(matches!(
+        server.handle_input(&hixie76()),
+        Ok(Status::Complete { .. })
+    ));
+    assert_eq!(server.request().unwrap().version, Version::Hixie76);
+    let (response, _) = server.accept(Some("chat")).unwrap();
+    let mut expected =
+        b"HTTP/1.1 101 WebSocket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
+        Sec-WebSocket-Origin: http://example.com\r\nSec-WebSocket-Location: wss://example.com/demo\r\n\
+        Sec-WebSocket-Protocol: chat\r\n\r\n"
+            .to_vec();
+    expected.extend_from_slice(b"8jKS'y:G*Co,Wxa-");
+    assert_eq!(response, expected);
+}
+
+#[test]
+fn key3_may_arrive_late_and_split_anywhere() {
+    let request = hixie76();
+    for chunk in 1..=request.len() {
+        let mut server = ServerHandshake::new(ServerConfig::default());
+        let mut last = None;
+        for piece in request.chunks(chunk) {
+            assert_eq!(last, None, "complete before the end");
+            if let Status::Complete { consumed } = server.handle_input(piece).unwrap() {
+                assert_eq!(consumed, piece.len());
+                last = Some(consumed);
+            }
+        }
+        assert!(last.is_some());
+        let (response, _) = server.accept(None).unwrap();
+        assert!(response.ends_with(b"8jKS'y:G*Co,Wxa-"));
+    }
+    // Without key3 the request is not complete, and cannot be accepted.
+    let mut server = ServerHandshake::new(ServerConfig::default());
+    assert_eq!(
+        server.handle_input(&request[..request.len() - 1]).unwrap(),
+        Status::Partial
+    );
+    assert!(server.request().is_some() && !server.is_complete());
+    assert_eq!(
+        server.accept(None).unwrap_err(),
+        Error::Usage(UsageError::HandshakeIncomplete)
+    );
+}
+
+#[test]
+fn bytes_after_the_request_are_handed_on() {
+    for mut request in [HIXIE75.as_bytes().to_vec(), hixie76()] {
+        let len = request.len();
+        request.extend_from_slice(b"\x00hi\xff");
+        let mut server = ServerHandshake::new(ServerConfig::default());
+        assert_eq!(
+            server.handle_input(&request).unwrap(),
+            Status::Complete { consumed: len }
+        );
+        let (_, mut conn) = server.accept(None).unwrap();
+        conn.handle_input(&request[len..]).unwrap();
+        assert_eq!(
+            conn.poll_event(),
+            Some(Event::Message(Message::Text("hi".into())))
+        );
+    }
+}
+
+fn refused(edit: impl Fn(&[u8]) -> Vec<u8>) -> Error {
+    let err = server_error(&edit(&hixie76()));
+    assert_eq!(err, server_error(&edit(&hixie76())), "deterministic");
+    err
+}
+
+fn handshake(e: HandshakeError) -> Error {
+    Error::Handshake(e)
+}
+
+#[test]
+fn request_line_rules() {
+    use HandshakeError::*;
+    assert_eq!(
+        refused(|r| replace(r, "GET /demo", "POST /demo")),
+        handshake(MethodNotGet {
+            method: "POST".into()
+        })
+    );
+    assert_eq!(
+        refused(|r| replace(r, "HTTP/1.1", "HTTP/1.0")),
+        handshake(HttpVersion {
+            got: "HTTP/1.0".into()
+        })
+    );
+    assert_eq!(
+        refused(|r| replace(r, "/demo", "demo")),
+        handshake(InvalidResource { got: "demo".into() })
+    );
+    assert_eq!(
+        refused(|r| replace(r, "/demo", "/de mo")),
+        handshake(MalformedRequestLine {
+            got: "GET /de mo HTTP/1.1".into()
+        })
+    );
+}
+
+#[test]
+fn field_rules() {
+    use HandshakeError::*;
+    let client = Role::Client;
+    assert_eq!(
+        refused(|r| replace(r, "Upgrade: WebSocket", "Upgrade: h2c")),
+        handshake(UpgradeMismatch {
+            from: client,
+            got: "h2c".into()
+        })
+    );
+    assert_eq!(
+        refused(|r| replace(r, "Connection: Upgrade", "Connection: close")),
+        handshake(ConnectionMismatch {
+            from: client,
+            got: "close".into()
+        })
+    );
+    for name in ["Upgrade", "Connection", "Host", "Origin", "Sec-WebSocket-Key2"] {
+        assert_eq!(
+            refused(|r| {
+                let text = String::from_utf8_lossy(r).into_owned();
+                let line = text
+                    .split("\r\n")
+                    .find(|l| l.starts_with(&format!("{name}:")))
+                    .unwrap();
+                replace(r, &format!("{line}\r\n"), "")
+            }),
+            handshake(MissingHeader { from: client, name }),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        refused(|r| replace(r, "Host: example.com", "Host: example.com\r\nHost: evil")),
+        handshake(DuplicateHeader {
+            from: client,
+            name: "Host"
+        })
+    );
+    assert_eq!(
+        refused(|r| replace(r, "Sec-WebSocket-Protocol: chat", "Sec-WebSocket-Protocol: a\tb")),
+        handshake(InvalidProtocol {
+            from: client,
+            got: "a\tb".into()
+        })
+    );
+    // Case-insensitive values and comma lists are accepted.
+    let ok = replace(&hixie76(), "Upgrade: WebSocket", "Upgrade: websocket");
+    let ok = replace(&ok, "Connection: Upgrade", "Connection: keep-alive, upgrade");
+    serve(&ok, None);
+}
+
+#[test]
+fn key_rules() {
+    use HandshakeError::*;
+    let key1 = "Sec-WebSocket-Key1: 4 @1  46546xW%0l 1 5";
+    let with_key1 = |k: &str| refused(|r| replace(r, key1, &format!("Sec-WebSocket-Key1: {k}")));
+    assert_eq!(with_key1("12345"), handshake(KeyWithoutSpaces { which: 1 }));
+    assert_eq!(with_key1("1 2 3"), handshake(KeyNotMultiple { which: 1 }));
+    assert_eq!(with_key1("4294967296 "), handshake(KeyTooLarge { which: 1 }));
+    assert_eq!(with_key1("x y"), handshake(KeyWithoutDigits { which: 1 }));
+    assert_eq!(
+        refused(|r| replace(r, "Key2: 12998 5 Y3 1  .P00", "Key2: 12998")),
+        handshake(KeyWithoutSpaces { which: 2 })
+    );
+}
+
+#[test]
+fn rfc6455_requests_are_refused_with_426_for_now() {
+    let request = b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    let Error::Handshake(e) = server_error(request) else {
+        panic!()
+    };
+    assert_eq!(
+        e,
+        HandshakeError::UnsupportedVersion {
+            requested: "13".into()
+        }
+    );
+    assert_eq!(e.http_status(), 426);
+}
+
+#[test]
+fn limits_are_enforced_before_buffering_more() {
+    let mut config = ServerConfig::default();
+    config.limits.max_head_bytes = 64;
+    let mut server = ServerHandshake::new(config);
+    assert_eq!(
+        server.handle_input(&hixie76()).unwrap_err(),
+        handshake(HandshakeError::HeadTooLarge {
+            from: Role::Client,
+            limit: 64
+        })
+    );
+    let mut config = ServerConfig::default();
+    config.limits.max_headers = 3;
+    let mut server = ServerHandshake::new(config);
+    assert_eq!(
+        server.handle_input(&hixie76()).unwrap_err(),
+        handshake(HandshakeError::TooManyHeaders {
+            from: Role::Client,
+            limit: 3
+        })
+    );
+}
+
+#[test]
+fn policy_decides_on_origin_and_protocol() {
+    let mut server = ServerHandshake::new(ServerConfig::default());
+    server.handle_input(&hixie76()).unwrap();
+    let request = server.request().unwrap();
+    let policy = |origins: &[&str], protocols: &[&str]| ServerPolicy {
+        origins: origins.iter().map(|s| s.to_string()).collect(),
+        protocols: protocols.iter().map(|s| s.to_string()).collect(),
+    };
+    assert_eq!(policy(&[], &["chat"]).check(request), Ok(Some("chat".into())));
+    assert_eq!(
+        policy(&["http://example.com"], &["x", "chat"]).check(request),
+        Ok(Some("chat".into()))
+    );
+    assert_eq!(
+        policy(&["http://other"], &["chat"]).check(request),
+        Err(HandshakeError::OriginRejected {
+            origin: "http://example.com".into()
+        })
+    );
+    let refusal = policy(&[], &[]).check(request).unwrap_err();
+    assert_eq!(
+        refusal,
+        HandshakeError::ProtocolRejected {
+            protocol: "chat".into()
+        }
+    );
+    let response = String::from_utf8(rejection_response(&refusal)).unwrap();
+    assert!(response.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{response}");
+    assert!(response.ends_with("\r\n\r\nthe server does not accept subprotocol \"chat\"\n"));
+    // A protocol the client did not ask for cannot be confirmed.
+    assert!(matches!(
+        server.accept(Some("other")),
+        Err(Error::Usage(UsageError::InvalidValue { .. }))
+    ));
+}
