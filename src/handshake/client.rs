@@ -307,7 +307,8 @@ impl ClientHandshake {
 
     /// The error for a response that does not start as this version's must:
     /// hixie75 the exact 85 bytes of its first three lines, hixie76
-    /// `HTTP/1.1 101 `. A 407 is reported as a proxy's demand.
+    /// `HTTP/1.1 101 `. A status other than 101 is reported as such, and 407
+    /// as a proxy's demand.
     fn status_error(&self, bytes: &[u8]) -> Option<HandshakeError> {
         let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
         let first = String::from_utf8_lossy(first.strip_suffix(b"\r").unwrap_or(first));
@@ -319,6 +320,9 @@ impl ClientHandshake {
             Version::Hixie75 => {
                 if bytes.starts_with(HIXIE75_PREFIX.as_bytes()) {
                     return None;
+                }
+                if let Some(code) = code.filter(|c| *c != 101) {
+                    return Some(HandshakeError::Status { code });
                 }
                 let got = String::from_utf8_lossy(&bytes[..bytes.len().min(HIXIE75_PREFIX.len())]);
                 Some(HandshakeError::StatusLine {
