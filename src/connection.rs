@@ -68,6 +68,8 @@ pub struct Connection {
     events: VecDeque<Event>,
     /// The peer's close or end of stream has been queued: read no more.
     input_done: bool,
+    /// Set when [`Event::Closed`] is polled.
+    closed_clean: Option<bool>,
     out: Vec<u8>,
     out_pos: usize,
     error: Option<Error>,
@@ -87,6 +89,7 @@ impl Connection {
             decoder: hixie::Decoder::new(version, utf8, limits),
             events: VecDeque::new(),
             input_done: false,
+            closed_clean: None,
             out: Vec::new(),
             out_pos: 0,
             error: None,
@@ -106,6 +109,11 @@ impl Connection {
     /// The current state.
     pub fn state(&self) -> State {
         self.state
+    }
+
+    /// Once [`Event::Closed`] has been polled, whether the close was clean.
+    pub fn closed_cleanly(&self) -> Option<bool> {
+        self.closed_clean
     }
 
     /// The error that failed the connection, if one did.
@@ -169,6 +177,7 @@ impl Connection {
                 hixie::encode_close(&mut self.out);
             }
             self.state = State::Closed;
+            self.closed_clean = Some(clean);
         }
         Some(event)
     }

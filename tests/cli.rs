@@ -1,79 +1,9 @@
 //! The command-line contract of the `serve` and `client` examples, tried
 //! as a user would: separate processes over loopback.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+mod common;
 
-fn example(name: &str) -> PathBuf {
-    // A plain `cargo test` builds the examples, but a filtered run may not:
-    // build them once with the same cargo (a no-op when they are fresh).
-    static BUILT: std::sync::Once = std::sync::Once::new();
-    BUILT.call_once(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "serve", "--example", "client"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the examples failed");
-    });
-    // The examples sit next to the test binaries' folder.
-    let mut path = std::env::current_exe().unwrap();
-    path.pop();
-    if path.ends_with("deps") {
-        path.pop();
-    }
-    let path = path.join("examples").join(name);
-    assert!(path.exists(), "{} is missing", path.display());
-    path
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(args: &[&str]) -> Server {
-    let mut child = Command::new(example("serve"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .strip_prefix("listening on ws://")
-        .and_then(|l| l.strip_suffix("/\n"))
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    Server {
-        child,
-        url: format!("ws://{addr}/"),
-    }
-}
-
-fn client(url: &str, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(example("client"))
-        .arg(url)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
+use common::{client, serve};
 
 #[test]
 fn every_line_comes_back_for_both_versions() {

@@ -3,12 +3,12 @@
 
 mod common;
 
-use common::{client, replace, serve};
+use common::{accept_request, client_handshake, replace};
 use websocket_engine::*;
 
 #[test]
 fn hixie75_request_is_exact() {
-    let hs = client(Version::Hixie75, Some("chat"));
+    let hs = client_handshake(Version::Hixie75, Some("chat"));
     assert_eq!(
         String::from_utf8_lossy(hs.request()),
         "GET /demo HTTP/1.1\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nHost: example.com\r\n\
@@ -18,7 +18,7 @@ fn hixie75_request_is_exact() {
 
 #[test]
 fn hixie76_request_is_exact_around_its_random_keys() {
-    let hs = client(Version::Hixie76, None);
+    let hs = client_handshake(Version::Hixie76, None);
     let request = hs.request();
     let (head, key3) = request.split_at(request.len() - 8);
     let head = std::str::from_utf8(head).unwrap();
@@ -41,7 +41,7 @@ fn hixie76_request_is_exact_around_its_random_keys() {
         assert!((1..=12).contains(&spaces) && !key.starts_with(' ') && !key.ends_with(' '));
     }
     // The same seed gives the same request; another seed another one.
-    assert_eq!(client(Version::Hixie76, None).request(), request);
+    assert_eq!(client_handshake(Version::Hixie76, None).request(), request);
     let url = WsUrl::parse("ws://example.com/demo").unwrap();
     let mut config = ClientConfig::new(Version::Hixie76);
     config.origin = Some("http://example.com".into());
@@ -103,8 +103,8 @@ fn caller_values_that_cannot_go_on_the_wire_are_refused() {
 
 /// A client and the good response of a server that accepts it.
 fn exchange(version: Version, protocol: Option<&str>) -> (ClientHandshake, Vec<u8>) {
-    let hs = client(version, protocol);
-    let (response, _) = serve(hs.request(), protocol);
+    let hs = client_handshake(version, protocol);
+    let (response, _) = accept_request(hs.request(), protocol);
     (hs, response)
 }
 
@@ -141,7 +141,7 @@ fn responses_split_anywhere_complete_at_the_same_byte() {
     for version in [Version::Hixie75, Version::Hixie76] {
         let (_, response) = exchange(version, None);
         for chunk in 1..=response.len() {
-            let mut hs = client(version, None);
+            let mut hs = client_handshake(version, None);
             let mut statuses = Vec::new();
             for piece in response.chunks(chunk) {
                 statuses.push(hs.handle_input(piece).unwrap());
@@ -399,7 +399,7 @@ fn limits_and_eof() {
     config.origin = Some("http://example.com".into());
     config.limits.max_head_bytes = 100;
     let mut hs = ClientHandshake::new(&url, config.clone(), &mut SeededEntropy::new(7)).unwrap();
-    let (response, _) = serve(hs.request(), None);
+    let (response, _) = accept_request(hs.request(), None);
     assert_eq!(
         hs.handle_input(&response).unwrap_err(),
         Error::Handshake(HandshakeError::HeadTooLarge {
@@ -417,14 +417,16 @@ fn limits_and_eof() {
             limit: 2
         })
     );
-    let mut hs = client(Version::Hixie76, None);
+    let mut hs = client_handshake(Version::Hixie76, None);
     assert_eq!(hs.handle_input(&response[..20]).unwrap(), Status::Partial);
     assert_eq!(
         hs.handle_eof().unwrap_err(),
         Error::Handshake(HandshakeError::UnexpectedEof { from: Role::Server })
     );
     assert_eq!(
-        client(Version::Hixie75, None).into_connection().unwrap_err(),
+        client_handshake(Version::Hixie75, None)
+            .into_connection()
+            .unwrap_err(),
         Error::Usage(UsageError::HandshakeIncomplete)
     );
 }

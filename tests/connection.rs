@@ -57,8 +57,10 @@ fn hixie76_close_initiated_here() {
     assert_eq!(c.pending_output(), b"\xff\x00", "close is idempotent");
     // The peer's messages still arrive until its close.
     c.handle_input(b"\x00reply\xff\xff\x00\x00ignored\xff").unwrap();
+    assert_eq!(c.closed_cleanly(), None);
     assert_eq!(events(&mut c), [text("reply"), Event::Closed { clean: true }]);
     assert_eq!(c.state(), State::Closed);
+    assert_eq!(c.closed_cleanly(), Some(true));
     assert_eq!(c.pending_output(), b"\xff\x00", "no second close");
     assert!(c.wants_write_shutdown());
 }
@@ -98,6 +100,7 @@ fn eof_ends_hixie75_cleanly_and_hixie76_uncleanly() {
     let mut c = open(Version::Hixie76, Role::Server);
     c.handle_eof().unwrap();
     assert_eq!(events(&mut c), [Event::Closed { clean: false }]);
+    assert_eq!(c.closed_cleanly(), Some(false));
     assert_eq!(c.pending_output(), b"", "no close reply to a peer that is gone");
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{replace, serve, server_error};
+use common::{accept_request, replace, server_error};
 use websocket_engine::*;
 
 const HIXIE75: &str = "GET /demo?x=1 HTTP/1.1\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
@@ -196,7 +196,7 @@ fn field_rules() {
     // Case-insensitive values and comma lists are accepted.
     let ok = replace(&hixie76(), "Upgrade: WebSocket", "Upgrade: websocket");
     let ok = replace(&ok, "Connection: Upgrade", "Connection: keep-alive, upgrade");
-    serve(&ok, None);
+    accept_request(&ok, None);
 }
 
 #[test]

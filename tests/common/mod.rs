@@ -4,7 +4,7 @@
 use websocket_engine::*;
 
 /// A client handshake for `ws://example.com/demo` with a fixed seed.
-pub fn client(version: Version, protocol: Option<&str>) -> ClientHandshake {
+pub fn client_handshake(version: Version, protocol: Option<&str>) -> ClientHandshake {
     let url = WsUrl::parse("ws://example.com/demo").unwrap();
     let mut config = ClientConfig::new(version);
     config.origin = Some("http://example.com".into());
@@ -14,7 +14,7 @@ pub fn client(version: Version, protocol: Option<&str>) -> ClientHandshake {
 
 /// Runs `request` through a default server that accepts `protocol`.
 /// Returns the response bytes and the server's connection.
-pub fn serve(request: &[u8], protocol: Option<&str>) -> (Vec<u8>, Connection) {
+pub fn accept_request(request: &[u8], protocol: Option<&str>) -> (Vec<u8>, Connection) {
     let mut server = ServerHandshake::new(ServerConfig::default());
     assert_eq!(
         server.handle_input(request).unwrap(),
@@ -49,4 +49,101 @@ pub fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
 /// Drains every event.
 pub fn events(conn: &mut Connection) -> Vec<Event> {
     std::iter::from_fn(|| conn.poll_event()).collect()
+}
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+/// The path of a built example, building the examples first if needed.
+pub fn example(name: &str) -> PathBuf {
+    // A plain `cargo test` builds the examples, but a filtered run may not:
+    // build them once with the same cargo (a no-op when they are fresh).
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--example", "serve", "--example", "client"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "building the examples failed");
+    });
+    // The examples sit next to the test binaries' folder.
+    let mut path = std::env::current_exe().unwrap();
+    path.pop();
+    if path.ends_with("deps") {
+        path.pop();
+    }
+    let path = path.join("examples").join(name);
+    assert!(path.exists(), "{} is missing", path.display());
+    path
+}
+
+/// A child process killed when dropped, with the first line it printed.
+pub struct Running {
+    pub child: Child,
+    pub first_line: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `command` and waits for its first line of output.
+pub fn start(mut command: Command) -> Running {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    Running { child, first_line }
+}
+
+/// A `serve` example process on a free loopback port.
+pub struct Server {
+    pub url: String,
+    _process: Running,
+}
+
+/// Starts the `serve` example with `args` on a free port.
+pub fn serve(args: &[&str]) -> Server {
+    let mut command = Command::new(example("serve"));
+    command.args(["--listen", "127.0.0.1:0"]).args(args);
+    let process = start(command);
+    let addr = process
+        .first_line
+        .strip_prefix("listening on ws://")
+        .and_then(|l| l.strip_suffix("/\n"))
+        .unwrap_or_else(|| panic!("unexpected first line {:?}", process.first_line))
+        .to_owned();
+    Server {
+        url: format!("ws://{addr}/"),
+        _process: process,
+    }
+}
+
+/// Runs `command` with `input` on stdin to completion.
+pub fn run_with_input(mut command: Command, input: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Runs the `client` example against `url` with `args`, `input` on stdin.
+pub fn client(url: &str, args: &[&str], input: &str) -> Output {
+    let mut command = Command::new(example("client"));
+    command.arg(url).args(args);
+    run_with_input(command, input)
 }
