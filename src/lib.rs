@@ -78,3 +78,8 @@ pub use handshake::{
 pub use limits::Limits;
 pub use url::WsUrl;
 pub use version::{Role, UnknownVersion, Version};
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
