@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use crate::{
     rejection_response, ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError,
     HandshakeResponse, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy, State,
-    Status, SystemEntropy, UsageError, Version, WsUrl,
+    Status, SystemEntropy, UsageError, WsUrl,
 };
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -305,11 +305,9 @@ impl<S: Stream> WebSocket<S> {
                 Phase::Closing,
             );
             let n = match read {
-                // hixie75 has no closing handshake: a peer that keeps its
-                // side open after ours closed is simply cut off.
-                Err(Error::Timeout { .. }) if self.conn.version() == Version::Hixie75 => {
-                    ignore_disconnect(self.stream.shutdown(Shutdown::Both))?;
-                    return Ok(None);
+                Err(Error::Timeout { limit, .. }) => {
+                    self.conn.handle_close_timeout(limit)?;
+                    continue;
                 }
                 other => other?,
             };
@@ -344,7 +342,11 @@ impl<S: Stream> WebSocket<S> {
     fn finish(&mut self) -> Result<(), Error> {
         ignore_disconnect(self.flush())?;
         if self.conn.role() == Role::Client && !self.eof {
-            let deadline = Some(Instant::now() + self.close_timeout);
+            // One deadline for the whole close, if this side began it.
+            let deadline = self
+                .closing_deadline
+                .unwrap_or_else(|| Instant::now() + self.close_timeout);
+            let deadline = Some(deadline);
             loop {
                 match read_until(
                     &mut self.stream,

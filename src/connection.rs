@@ -19,8 +19,9 @@
 //!   the peer's close or end of stream no input is read as data.
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
-use crate::error::{Error, FrameError, UsageError};
+use crate::error::{Error, FrameError, Phase, UsageError};
 use crate::framing::{hixie, Decoded, Frame, Utf8Policy};
 use crate::limits::Limits;
 use crate::version::{Role, Version};
@@ -165,6 +166,26 @@ impl Connection {
         let clean = self.version == Version::Hixie75;
         self.events.push_back(Event::Closed { clean });
         Ok(())
+    }
+
+    /// Reports that the adapter's close timer, started when this side began
+    /// closing, ran out (`limit` is the time it allowed). hixie75 has no
+    /// closing handshake, so its connection simply ends, cleanly; in hixie76
+    /// the peer failed to answer and the connection fails with
+    /// [`Error::Timeout`]. Does nothing unless the connection is closing.
+    pub fn handle_close_timeout(&mut self, limit: Duration) -> Result<(), Error> {
+        if self.state != State::Closing || self.input_done {
+            return Ok(());
+        }
+        if self.version == Version::Hixie75 {
+            self.input_done = true;
+            self.events.push_back(Event::Closed { clean: true });
+            return Ok(());
+        }
+        Err(self.fail(Error::Timeout {
+            during: Phase::Closing,
+            limit,
+        }))
     }
 
     /// The next event, oldest first. Polling [`Event::Closed`] closes the

@@ -431,3 +431,141 @@ impl fmt::Display for UsageError {
         }
     }
 }
+
+/// Who broke the rule an error reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Culprit {
+    /// The code calling the engine.
+    Caller,
+    /// The client side of the connection.
+    Client,
+    /// The server side of the connection.
+    Server,
+    /// The other side of the connection, whatever its role.
+    Peer,
+    /// The transport: a stream or socket failed, or time ran out.
+    Transport,
+    /// The host: randomness or another host service failed.
+    Host,
+}
+
+impl From<Role> for Culprit {
+    fn from(role: Role) -> Culprit {
+        match role {
+            Role::Client => Culprit::Client,
+            Role::Server => Culprit::Server,
+        }
+    }
+}
+
+impl Error {
+    /// Who broke the rule.
+    pub fn culprit(&self) -> Culprit {
+        match self {
+            Error::Url(_) | Error::Usage(_) => Culprit::Caller,
+            Error::Handshake(e) => e.culprit(),
+            Error::Frame(_) => Culprit::Peer,
+            Error::Entropy(_) => Culprit::Host,
+            Error::Io(_) | Error::Timeout { .. } => Culprit::Transport,
+        }
+    }
+
+    /// The rule broken, in kebab-case, as its variant names it: for example
+    /// `origin-mismatch` or `message-too-large`.
+    pub fn code(&self) -> String {
+        let inner = match self {
+            Error::Url(e) => format!("{e:?}"),
+            Error::Handshake(e) => format!("{e:?}"),
+            Error::Frame(e) => format!("{e:?}"),
+            Error::Usage(e) => format!("{e:?}"),
+            Error::Entropy(_) => "Entropy".into(),
+            Error::Io(_) => "Io".into(),
+            Error::Timeout { .. } => "Timeout".into(),
+        };
+        let name = inner
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or_default();
+        let mut code = String::with_capacity(name.len() + 4);
+        for (i, c) in name.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                code.push('-');
+            }
+            code.push(c.to_ascii_lowercase());
+        }
+        code
+    }
+}
+
+impl HandshakeError {
+    /// Who broke the rule: the side whose head broke it, or the client
+    /// whose request a server refused.
+    pub fn culprit(&self) -> Culprit {
+        use HandshakeError::*;
+        match self {
+            HeadTooLarge { from, .. }
+            | TooManyHeaders { from, .. }
+            | MalformedHead { from, .. }
+            | MissingHeader { from, .. }
+            | DuplicateHeader { from, .. }
+            | UpgradeMismatch { from, .. }
+            | ConnectionMismatch { from, .. }
+            | InvalidProtocol { from, .. }
+            | UnexpectedEof { from } => (*from).into(),
+            MalformedRequestLine { .. }
+            | MethodNotGet { .. }
+            | HttpVersion { .. }
+            | InvalidResource { .. }
+            | InvalidHost { .. }
+            | KeyWithoutSpaces { .. }
+            | KeyWithoutDigits { .. }
+            | KeyTooLarge { .. }
+            | KeyNotMultiple { .. }
+            | UnsupportedVersion { .. }
+            | OriginRejected { .. }
+            | ProtocolRejected { .. } => Culprit::Client,
+            StatusLine { .. }
+            | Status { .. }
+            | ProxyAuthenticationRequired
+            | OriginMismatch { .. }
+            | LocationMismatch { .. }
+            | ProtocolMismatch { .. }
+            | ChallengeMismatch { .. } => Culprit::Server,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_culprits() {
+        let e = Error::Handshake(HandshakeError::OriginMismatch {
+            expected: "a".into(),
+            got: "b".into(),
+        });
+        assert_eq!(
+            (e.code().as_str(), e.culprit()),
+            ("origin-mismatch", Culprit::Server)
+        );
+        let e = Error::Frame(FrameError::MessageTooLarge { limit: 1 });
+        assert_eq!(
+            (e.code().as_str(), e.culprit()),
+            ("message-too-large", Culprit::Peer)
+        );
+        let e = Error::Handshake(HandshakeError::ProxyAuthenticationRequired);
+        assert_eq!(e.code(), "proxy-authentication-required");
+        let e = Error::Handshake(HandshakeError::MissingHeader {
+            from: Role::Client,
+            name: "Host",
+        });
+        assert_eq!(
+            (e.code().as_str(), e.culprit()),
+            ("missing-header", Culprit::Client)
+        );
+        assert_eq!(Error::Usage(UsageError::CloseAsData).code(), "close-as-data");
+        assert_eq!(Error::from(std::io::Error::other("x")).code(), "io");
+        assert_eq!(Error::Url(UrlError::Fragment).culprit(), Culprit::Caller);
+    }
+}

@@ -70,7 +70,7 @@ mod version;
 
 pub use connection::{Connection, Event, Message, State};
 pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
-pub use error::{Error, FrameError, HandshakeError, Phase, UrlError, UsageError};
+pub use error::{Culprit, Error, FrameError, HandshakeError, Phase, UrlError, UsageError};
 pub use handshake::{
     hixie76_answer, rejection_response, ClientConfig, ClientHandshake, HandshakeResponse, Request,
     ServerConfig, ServerHandshake, ServerPolicy, Status,

@@ -156,3 +156,25 @@ fn rfc6455_is_not_yet_available() {
         })
     );
 }
+
+#[test]
+fn a_close_timeout_ends_hixie75_and_fails_hixie76() {
+    let limit = std::time::Duration::from_secs(1);
+    let mut c = open(Version::Hixie75, Role::Client);
+    c.handle_close_timeout(limit).unwrap();
+    assert_eq!(c.poll_event(), None, "not closing: nothing happens");
+    c.close().unwrap();
+    c.handle_close_timeout(limit).unwrap();
+    assert_eq!(events(&mut c), [Event::Closed { clean: true }]);
+    assert_eq!(c.state(), State::Closed);
+
+    let mut c = open(Version::Hixie76, Role::Client);
+    c.close().unwrap();
+    let err = Error::Timeout {
+        during: Phase::Closing,
+        limit,
+    };
+    assert_eq!(c.handle_close_timeout(limit), Err(err.clone()));
+    assert_eq!(c.state(), State::Closed);
+    assert_eq!(c.handle_input(b""), Err(err));
+}
