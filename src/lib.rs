@@ -59,6 +59,8 @@
 //! ```
 
 pub mod blocking;
+#[cfg(all(target_arch = "wasm32", target_os = "wasi", feature = "component"))]
+mod component;
 mod connection;
 mod entropy;
 mod error;
@@ -67,6 +69,8 @@ mod handshake;
 mod limits;
 mod url;
 mod version;
+#[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
+pub mod wasi_adapter;
 
 pub use connection::{Connection, Event, Message, State};
 pub use entropy::{Entropy, SeededEntropy, SystemEntropy};

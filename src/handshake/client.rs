@@ -204,6 +204,14 @@ impl ClientHandshake {
         Err(e.clone())
     }
 
+    /// What the server said, once the handshake is complete.
+    pub fn response(&self) -> Option<&HandshakeResponse> {
+        match &self.stage {
+            Stage::Done(response) => Some(response),
+            _ => None,
+        }
+    }
+
     /// The open connection and what the server said, once the handshake is
     /// complete.
     pub fn into_connection(self) -> Result<(Connection, HandshakeResponse), Error> {

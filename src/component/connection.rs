@@ -1,0 +1,129 @@
+//! The `connection` interface.
+
+use std::cell::RefCell;
+
+use wasi::io::poll::Pollable;
+use wasi::io::streams::{InputStream, OutputStream};
+
+use super::convert::{server_options, wit_result};
+use super::exports::websocket::protocol::connection::{
+    Connection, Event, Guest, GuestConnection, GuestListener, Listener, State,
+};
+use super::exports::websocket::protocol::types::{
+    ClientOptions, Error as WitError, Message, RequestInfo, ResponseInfo, Role, ServerOptions, Version,
+};
+use crate::wasi_adapter::{self, StreamConnection, StreamEvent, StreamState};
+use crate::{Error, SystemEntropy, WsUrl};
+
+pub struct ConnectionResource(RefCell<StreamConnection>);
+
+fn resource(conn: StreamConnection) -> Connection {
+    Connection::new(ConnectionResource(RefCell::new(conn)))
+}
+
+impl GuestConnection for ConnectionResource {
+    fn accept(input: InputStream, output: OutputStream, options: ServerOptions) -> Connection {
+        let (config, policy) = server_options(options);
+        resource(StreamConnection::accept(input, output, config, policy))
+    }
+
+    fn handshake(
+        input: InputStream,
+        output: OutputStream,
+        url: String,
+        options: ClientOptions,
+    ) -> Result<Connection, WitError> {
+        let url = wit_result(WsUrl::parse(&url).map_err(Error::from))?;
+        let conn = StreamConnection::client(input, output, &url, options.into(), &mut SystemEntropy);
+        wit_result(conn).map(resource)
+    }
+
+    fn state(&self) -> State {
+        match self.0.borrow().state() {
+            StreamState::Handshaking => State::Handshaking,
+            StreamState::Open => State::Open,
+            StreamState::Closing => State::Closing,
+            StreamState::Closed => State::Closed,
+        }
+    }
+
+    fn role(&self) -> Role {
+        self.0.borrow().role().into()
+    }
+
+    fn version(&self) -> Option<Version> {
+        self.0.borrow().version().map(Into::into)
+    }
+
+    fn request(&self) -> Option<RequestInfo> {
+        self.0.borrow().request().map(Into::into)
+    }
+
+    fn response(&self) -> Option<ResponseInfo> {
+        self.0.borrow().response().map(Into::into)
+    }
+
+    fn subscribe(&self) -> Pollable {
+        self.0.borrow().subscribe()
+    }
+
+    fn poll_event(&self) -> Result<Option<Event>, WitError> {
+        let event = wit_result(self.0.borrow_mut().poll_event())?;
+        Ok(event.map(|e| match e {
+            StreamEvent::Opened => Event::Opened,
+            StreamEvent::Message(m) => Event::Message(m.into()),
+            StreamEvent::Closed { clean } => Event::Closed(clean),
+        }))
+    }
+
+    fn read_message(&self) -> Result<Option<Message>, WitError> {
+        wit_result(self.0.borrow_mut().read_message()).map(|m| m.map(Into::into))
+    }
+
+    fn send_text(&self, text: String) -> Result<(), WitError> {
+        wit_result(self.0.borrow_mut().send_text(&text))
+    }
+
+    fn send_binary(&self, frame_type: u8, data: Vec<u8>) -> Result<(), WitError> {
+        wit_result(self.0.borrow_mut().send_frame(frame_type, &data))
+    }
+
+    fn close(&self) -> Result<(), WitError> {
+        wit_result(self.0.borrow_mut().close())
+    }
+
+    fn flush(&self) -> Result<(), WitError> {
+        wit_result(self.0.borrow_mut().flush())
+    }
+}
+
+pub struct ListenerResource(wasi_adapter::Listener);
+
+impl GuestListener for ListenerResource {
+    fn bind(address: String, options: ServerOptions) -> Result<Listener, WitError> {
+        let (config, policy) = server_options(options);
+        let listener = wit_result(wasi_adapter::Listener::bind(&address, config, policy))?;
+        Ok(Listener::new(ListenerResource(listener)))
+    }
+
+    fn local_address(&self) -> String {
+        self.0.local_address().to_string()
+    }
+
+    fn subscribe(&self) -> Pollable {
+        self.0.subscribe()
+    }
+
+    fn accept(&self) -> Result<Option<Connection>, WitError> {
+        wit_result(self.0.accept()).map(|c| c.map(resource))
+    }
+}
+
+impl Guest for super::Component {
+    type Connection = ConnectionResource;
+    type Listener = ListenerResource;
+
+    fn connect(url: String, options: ClientOptions) -> Result<Connection, WitError> {
+        wit_result(wasi_adapter::connect(&url, options.into())).map(resource)
+    }
+}

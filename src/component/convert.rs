@@ -1,0 +1,183 @@
+//! Conversions between the WIT types and the engine's.
+
+use std::time::Duration;
+
+use super::exports::websocket::protocol::types as wit;
+use crate::framing::Utf8Policy;
+use crate::{
+    ClientConfig, Culprit, Error, HandshakeResponse, Limits, Message, Request, Role, ServerConfig,
+    ServerPolicy, Version,
+};
+
+fn clamp(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn millis(d: Duration) -> u32 {
+    u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
+}
+
+impl From<&Limits> for wit::Limits {
+    fn from(l: &Limits) -> Self {
+        wit::Limits {
+            max_head_bytes: clamp(l.max_head_bytes),
+            max_headers: clamp(l.max_headers),
+            max_message_bytes: clamp(l.max_message_bytes),
+            max_frame_bytes: clamp(l.max_frame_bytes),
+            handshake_timeout_ms: millis(l.handshake_timeout),
+            close_timeout_ms: millis(l.close_timeout),
+        }
+    }
+}
+
+impl From<wit::Limits> for Limits {
+    fn from(l: wit::Limits) -> Self {
+        let mut limits = Limits::default();
+        limits.max_head_bytes = l.max_head_bytes as usize;
+        limits.max_headers = l.max_headers as usize;
+        limits.max_message_bytes = l.max_message_bytes as usize;
+        limits.max_frame_bytes = l.max_frame_bytes as usize;
+        limits.handshake_timeout = Duration::from_millis(l.handshake_timeout_ms.into());
+        limits.close_timeout = Duration::from_millis(l.close_timeout_ms.into());
+        limits
+    }
+}
+
+pub(super) fn limits(l: Option<wit::Limits>) -> Limits {
+    l.map(Limits::from).unwrap_or_default()
+}
+
+impl From<wit::Version> for Version {
+    fn from(v: wit::Version) -> Self {
+        match v {
+            wit::Version::Hixie75 => Version::Hixie75,
+            wit::Version::Hixie76 => Version::Hixie76,
+            wit::Version::Rfc6455 => Version::Rfc6455,
+        }
+    }
+}
+
+impl From<Version> for wit::Version {
+    fn from(v: Version) -> Self {
+        match v {
+            Version::Hixie75 => wit::Version::Hixie75,
+            Version::Hixie76 => wit::Version::Hixie76,
+            Version::Rfc6455 => wit::Version::Rfc6455,
+        }
+    }
+}
+
+impl From<Role> for wit::Role {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Client => wit::Role::Client,
+            Role::Server => wit::Role::Server,
+        }
+    }
+}
+
+pub(super) fn utf8(p: Option<wit::Utf8Policy>, role: Role) -> Utf8Policy {
+    match p {
+        Some(wit::Utf8Policy::Replace) => Utf8Policy::Replace,
+        Some(wit::Utf8Policy::Strict) => Utf8Policy::Strict,
+        None => Utf8Policy::default_for(role),
+    }
+}
+
+impl From<wit::ClientOptions> for ClientConfig {
+    fn from(o: wit::ClientOptions) -> Self {
+        let mut config = ClientConfig::new(o.version.into());
+        config.origin = o.origin;
+        config.protocol = o.protocol;
+        config.extra_headers = o.extra_headers;
+        config.limits = limits(o.limits);
+        config.utf8 = utf8(o.utf8, Role::Client);
+        config
+    }
+}
+
+pub(super) fn server_options(o: wit::ServerOptions) -> (ServerConfig, ServerPolicy) {
+    let mut config = ServerConfig::default();
+    config.limits = limits(o.limits);
+    config.secure = o.secure;
+    config.utf8 = utf8(o.utf8, Role::Server);
+    let policy = ServerPolicy {
+        origins: o.origins,
+        protocols: o.protocols,
+    };
+    (config, policy)
+}
+
+impl From<Message> for wit::Message {
+    fn from(m: Message) -> Self {
+        match m {
+            Message::Text(t) => wit::Message::Text(t),
+            Message::Binary { frame_type, data } => {
+                wit::Message::Binary(wit::BinaryMessage { frame_type, data })
+            }
+        }
+    }
+}
+
+impl From<&Request> for wit::RequestInfo {
+    fn from(r: &Request) -> Self {
+        wit::RequestInfo {
+            version: r.version.into(),
+            resource: r.resource.clone(),
+            host: r.host.clone(),
+            origin: r.origin.clone(),
+            protocol: r.protocol.clone(),
+            headers: r.headers.clone(),
+        }
+    }
+}
+
+impl From<&HandshakeResponse> for wit::ResponseInfo {
+    fn from(r: &HandshakeResponse) -> Self {
+        wit::ResponseInfo {
+            protocol: r.protocol.clone(),
+            headers: r.headers.clone(),
+        }
+    }
+}
+
+impl From<Error> for wit::Error {
+    fn from(e: Error) -> Self {
+        let info = wit::ErrorInfo {
+            code: e.code(),
+            culprit: match e.culprit() {
+                Culprit::Caller => wit::Culprit::Caller,
+                Culprit::Client => wit::Culprit::Client,
+                Culprit::Server => wit::Culprit::Server,
+                Culprit::Peer => wit::Culprit::Peer,
+                Culprit::Transport => wit::Culprit::Transport,
+                Culprit::Host => wit::Culprit::Host,
+            },
+            message: e.to_string(),
+            http_status: match &e {
+                Error::Handshake(h) => Some(h.http_status()),
+                _ => None,
+            },
+        };
+        match e {
+            Error::Url(_) => wit::Error::Url(info),
+            Error::Handshake(_) => wit::Error::Handshake(info),
+            Error::Frame(_) => wit::Error::Frame(info),
+            Error::Usage(_) => wit::Error::Usage(info),
+            Error::Entropy(_) => wit::Error::Entropy(info),
+            Error::Io(_) => wit::Error::Io(info),
+            Error::Timeout { .. } => wit::Error::Timeout(info),
+        }
+    }
+}
+
+/// Runs `f` and converts its error.
+pub(super) fn wit_result<T>(r: Result<T, Error>) -> Result<T, wit::Error> {
+    r.map_err(wit::Error::from)
+}
+
+impl wit::Guest for super::Component {
+    fn default_limits() -> wit::Limits {
+        (&Limits::default()).into()
+    }
+}
