@@ -32,14 +32,14 @@ impl From<&Limits> for wit::Limits {
 
 impl From<wit::Limits> for Limits {
     fn from(l: wit::Limits) -> Self {
-        let mut limits = Limits::default();
-        limits.max_head_bytes = l.max_head_bytes as usize;
-        limits.max_headers = l.max_headers as usize;
-        limits.max_message_bytes = l.max_message_bytes as usize;
-        limits.max_frame_bytes = l.max_frame_bytes as usize;
-        limits.handshake_timeout = Duration::from_millis(l.handshake_timeout_ms.into());
-        limits.close_timeout = Duration::from_millis(l.close_timeout_ms.into());
-        limits
+        Limits {
+            max_head_bytes: l.max_head_bytes as usize,
+            max_headers: l.max_headers as usize,
+            max_message_bytes: l.max_message_bytes as usize,
+            max_frame_bytes: l.max_frame_bytes as usize,
+            handshake_timeout: Duration::from_millis(l.handshake_timeout_ms.into()),
+            close_timeout: Duration::from_millis(l.close_timeout_ms.into()),
+        }
     }
 }
 
@@ -97,10 +97,11 @@ impl From<wit::ClientOptions> for ClientConfig {
 }
 
 pub(super) fn server_options(o: wit::ServerOptions) -> (ServerConfig, ServerPolicy) {
-    let mut config = ServerConfig::default();
-    config.limits = limits(o.limits);
-    config.secure = o.secure;
-    config.utf8 = utf8(o.utf8, Role::Server);
+    let config = ServerConfig {
+        limits: limits(o.limits),
+        secure: o.secure,
+        utf8: utf8(o.utf8, Role::Server),
+    };
     let policy = ServerPolicy {
         origins: o.origins,
         protocols: o.protocols,
