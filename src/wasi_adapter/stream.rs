@@ -65,6 +65,9 @@ pub struct StreamConnection {
     out_pos: usize,
     /// Monotonic-clock instant when the handshake or the close times out.
     deadline: Option<u64>,
+    /// Bytes were written whose flush has not been seen to complete. The
+    /// output must not be dropped then: a host may discard what it holds.
+    unflushed: bool,
     opened: bool,
     version: Option<Version>,
     request: Option<Request>,
@@ -89,6 +92,7 @@ impl StreamConnection {
             limits,
             out: Vec::new(),
             out_pos: 0,
+            unflushed: false,
             opened: false,
             version: None,
             request: None,
@@ -172,11 +176,12 @@ impl StreamConnection {
         self.response.as_ref()
     }
 
-    /// Ready when the connection can make progress: room for waiting output,
-    /// or input to read.
+    /// Ready when the connection can make progress: room for waiting output
+    /// (or the end of a flush before sending shuts down), or input to read.
     pub fn subscribe(&self) -> Pollable {
+        let waiting_to_send = !self.pending().is_empty() || (self.unflushed && self.done_sending());
         match &self.output {
-            Some(output) if !self.pending().is_empty() => output.subscribe(),
+            Some(output) if waiting_to_send => output.subscribe(),
             _ => self.input.subscribe(),
         }
     }
@@ -190,10 +195,15 @@ impl StreamConnection {
         self.step().inspect_err(|e| self.fail(e))
     }
 
-    /// Blocks until the next message; `None` once closed.
+    /// Blocks until the next message; `None` once closed. On an error,
+    /// what was queued for the peer (such as the HTTP response refusing its
+    /// handshake) is written before the error is returned.
     pub fn read_message(&mut self) -> Result<Option<Message>, Error> {
         loop {
-            match self.poll_event()? {
+            let event = self.poll_event().inspect_err(|_| {
+                let _ = self.flush();
+            })?;
+            match event {
                 Some(StreamEvent::Message(m)) => return Ok(Some(m)),
                 Some(StreamEvent::Opened) => {}
                 Some(StreamEvent::Closed { .. }) => {
@@ -228,13 +238,18 @@ impl StreamConnection {
         self.write_ready()
     }
 
-    /// Blocks until every queued byte has been written.
+    /// Blocks until every queued byte has been written and flushed.
     pub fn flush(&mut self) -> Result<(), Error> {
         loop {
             self.write_ready()?;
-            match &self.output {
-                Some(output) if !self.pending().is_empty() => output.subscribe().block(),
-                _ => return Ok(()),
+            let Some(output) = &self.output else { return Ok(()) };
+            if !self.pending().is_empty() {
+                output.subscribe().block();
+            } else if self.unflushed {
+                output.blocking_flush().map_err(|e| stream_error("flush", e))?;
+                self.unflushed = false;
+            } else {
+                return Ok(());
             }
         }
     }
@@ -297,10 +312,25 @@ impl StreamConnection {
         }
     }
 
+    /// True once nothing more will be sent: the output can go when flushed.
+    fn done_sending(&self) -> bool {
+        match &self.stage {
+            Stage::Open(conn) => conn.wants_write_shutdown(),
+            Stage::Failed => true,
+            _ => false,
+        }
+    }
+
     /// Writes as much as the output's `check-write` budget allows, then
-    /// requests a flush; shuts down sending when nothing more will be sent.
+    /// requests a flush; once nothing more will be sent and the flush is
+    /// done, shuts down sending.
     fn write_ready(&mut self) -> Result<(), Error> {
         let Some(output) = &self.output else { return Ok(()) };
+        let check = |o: &OutputStream| o.check_write().map_err(|e| stream_error("check-write", e));
+        // While a flush is pending, check-write answers 0.
+        if self.unflushed && check(output)? > 0 {
+            self.unflushed = false;
+        }
         let mut wrote = false;
         loop {
             let pending = if self.out_pos < self.out.len() {
@@ -313,7 +343,7 @@ impl StreamConnection {
             if pending.is_empty() {
                 break;
             }
-            let budget = output.check_write().map_err(|e| stream_error("check-write", e))?;
+            let budget = check(output)?;
             if budget == 0 {
                 break;
             }
@@ -330,13 +360,10 @@ impl StreamConnection {
         }
         if wrote {
             output.flush().map_err(|e| stream_error("flush", e))?;
+            self.unflushed = true;
         }
-        let done_sending = match &self.stage {
-            Stage::Open(conn) => conn.wants_write_shutdown(),
-            Stage::Failed => true,
-            _ => false,
-        };
-        if done_sending && self.pending().is_empty() {
+        // A host may discard unflushed bytes when the output is dropped.
+        if self.done_sending() && self.pending().is_empty() && !self.unflushed {
             self.shutdown_send();
         }
         Ok(())

@@ -1,0 +1,34 @@
+//! The echo server with the engine as a component in an embedded wasmtime:
+//! the host accepts TCP connections and hands each one's streams to a fresh
+//! instance of the component.
+
+use websocket_host::bindings::ServerOptions;
+use websocket_host::{library_component, serve_echo, Runtime};
+
+use crate::{die, Args};
+
+pub fn run(args: Args) {
+    let path = library_component().unwrap_or_else(|e| die("cannot build the component", e));
+    let rt = Runtime::new(&path).unwrap_or_else(|e| die("cannot load the component", e));
+    let options = ServerOptions {
+        limits: None,
+        origins: args.origins,
+        protocols: args.protocols,
+        secure: false,
+        utf8: None,
+    };
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| die("cannot start tokio", e));
+    tokio.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
+        let addr = listener.local_addr().expect("bound");
+        println!("listening on ws://{addr}/");
+        if let Err(e) = serve_echo(rt, listener, options).await {
+            die("accept failed", e);
+        }
+    });
+}

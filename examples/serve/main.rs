@@ -1,0 +1,86 @@
+//! An echo server: every text message and every length-prefixed frame comes
+//! back unchanged. hixie75 and hixie76 are told apart per connection.
+//!
+//! ```text
+//! cargo run --release --example serve -- --listen 127.0.0.1:9001 [--origin O]... [--protocol P]... [--native]
+//! ```
+//!
+//! By default the engine runs as a WebAssembly component inside an embedded
+//! wasmtime (the component is built for wasm32-wasip2 first); `--native`
+//! runs it as native code. Built for wasm32-wasip2 itself, this example is a
+//! command component for `wasmtime run -S inherit-network`.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod component;
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
+#[cfg(target_arch = "wasm32")]
+mod wasi;
+
+use std::process::exit;
+
+const USAGE: &str = "usage: serve --listen ADDR [--origin ORIGIN]... [--protocol PROTOCOL]... [--native]";
+
+/// The command line.
+pub struct Args {
+    pub listen: String,
+    pub origins: Vec<String>,
+    pub protocols: Vec<String>,
+    pub native: bool,
+}
+
+fn parse() -> Args {
+    let mut listen = None;
+    let (mut origins, mut protocols, mut native) = (Vec::new(), Vec::new(), false);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next().unwrap_or_else(|| {
+                eprintln!("serve: {arg} needs a value\n{USAGE}");
+                exit(2)
+            })
+        };
+        match arg.as_str() {
+            "--listen" => listen = Some(value()),
+            "--origin" => origins.push(value()),
+            "--protocol" => protocols.push(value()),
+            "--native" => native = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                exit(0);
+            }
+            other => {
+                eprintln!("serve: unknown argument {other:?}\n{USAGE}");
+                exit(2)
+            }
+        }
+    }
+    let listen = listen.unwrap_or_else(|| {
+        eprintln!("serve: --listen is required\n{USAGE}");
+        exit(2)
+    });
+    Args {
+        listen,
+        origins,
+        protocols,
+        native,
+    }
+}
+
+/// Reports a fatal start-up error and exits 1.
+pub fn die(what: &str, e: impl std::fmt::Display) -> ! {
+    eprintln!("serve: {what}: {e}");
+    exit(1)
+}
+
+fn main() {
+    let args = parse();
+    #[cfg(target_arch = "wasm32")]
+    wasi::run(args);
+    #[cfg(not(target_arch = "wasm32"))]
+    if args.native {
+        native::run(args)
+    } else {
+        component::run(args)
+    }
+}

@@ -1,0 +1,68 @@
+//! The echo server as a command component (`wasmtime run -S
+//! inherit-network serve.wasm --listen ADDR`): one thread, every connection
+//! multiplexed through `wasi:io/poll`.
+
+use websocket_engine::wasi_adapter::{Listener, StreamConnection, StreamEvent};
+use websocket_engine::{Message, ServerConfig, ServerPolicy};
+
+use crate::{die, Args};
+
+pub fn run(args: Args) {
+    let policy = ServerPolicy {
+        origins: args.origins,
+        protocols: args.protocols,
+    };
+    let listener = Listener::bind(&args.listen, ServerConfig::default(), policy)
+        .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
+    println!("listening on ws://{}/", listener.local_address());
+    let mut conns: Vec<StreamConnection> = Vec::new();
+    loop {
+        let mut pollables = vec![listener.subscribe()];
+        pollables.extend(conns.iter().map(StreamConnection::subscribe));
+        let ready = wasi::io::poll::poll(&pollables.iter().collect::<Vec<_>>());
+        drop(pollables);
+        for index in ready.into_iter().rev() {
+            match index {
+                0 => {
+                    while let Some(conn) = listener.accept().unwrap_or_else(|e| die("accept failed", e)) {
+                        conns.push(conn);
+                    }
+                }
+                i => {
+                    let i = i as usize - 1;
+                    if !serve(&mut conns[i]) {
+                        conns.swap_remove(i);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Echoes whatever the connection has ready; false once it is finished.
+fn serve(conn: &mut StreamConnection) -> bool {
+    loop {
+        let echoed = match conn.poll_event() {
+            Ok(Some(StreamEvent::Message(Message::Text(text)))) => conn.send_text(&text),
+            Ok(Some(StreamEvent::Message(Message::Binary { frame_type, data }))) => {
+                conn.send_frame(frame_type, &data)
+            }
+            Ok(Some(StreamEvent::Opened)) => Ok(()),
+            Ok(Some(StreamEvent::Closed { .. })) => {
+                // Send the close reply, if any, before letting go.
+                let _ = conn.flush();
+                return false;
+            }
+            Ok(None) => return true,
+            Err(e) => {
+                eprintln!("serve: {e}");
+                let _ = conn.flush();
+                return false;
+            }
+        };
+        if let Err(e) = echoed {
+            eprintln!("serve: {e}");
+            return false;
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Host bindings for the `library` world, generated from `wit/`.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "websocket:protocol/library",
+    exports: { default: async },
+    with: {
+        "wasi:io": wasmtime_wasi::p2::bindings::io,
+    },
+});
+
+pub use exports::websocket::protocol::types::{
+    BinaryMessage, ClientOptions, Culprit, Error, ErrorInfo, Limits, Message, ServerOptions, Utf8Policy,
+    Version,
+};

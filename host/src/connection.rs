@@ -1,0 +1,230 @@
+//! One WebSocket connection driven through the component, and the echo
+//! server built on it.
+
+use core::fmt;
+use std::future::Future;
+
+use tokio::net::{TcpListener, TcpStream};
+use wasmtime::component::{Resource, ResourceAny};
+use wasmtime::Store;
+use wasmtime_wasi::p2::bindings::io::poll::HostPollable;
+use wasmtime_wasi::p2::pipe::{AsyncReadStream, AsyncWriteStream};
+use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable};
+
+use crate::bindings::exports::websocket::protocol::connection::Event;
+use crate::bindings::{ClientOptions, Error, Library, Message, ServerOptions};
+use crate::runtime::{Runtime, State};
+
+/// Most bytes the output stream accepts before the guest must wait.
+const WRITE_BUDGET: usize = 64 * 1024;
+
+/// A failure: the component's structured error, or one of the host.
+#[derive(Debug)]
+pub enum HostError {
+    /// The engine in the component reported an error.
+    Guest(Error),
+    /// wasmtime or the host failed (a trap, a resource error, I/O).
+    Host(wasmtime::Error),
+}
+
+impl HostError {
+    /// The component's error, if that is what this is.
+    pub fn guest(&self) -> Option<&Error> {
+        match self {
+            HostError::Guest(e) => Some(e),
+            HostError::Host(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostError::Guest(e) => {
+                let info = match e {
+                    Error::Url(i)
+                    | Error::Handshake(i)
+                    | Error::Frame(i)
+                    | Error::Usage(i)
+                    | Error::Entropy(i)
+                    | Error::Io(i)
+                    | Error::Timeout(i) => i,
+                };
+                f.write_str(&info.message)
+            }
+            HostError::Host(e) => write!(f, "host: {e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for HostError {}
+
+impl From<wasmtime::Error> for HostError {
+    fn from(e: wasmtime::Error) -> Self {
+        HostError::Host(e)
+    }
+}
+
+impl From<std::io::Error> for HostError {
+    fn from(e: std::io::Error) -> Self {
+        HostError::Host(e.into())
+    }
+}
+
+/// Calls a method of the `connection` resource on `$self.conn`.
+macro_rules! call {
+    ($self:ident, $method:ident $(, $arg:expr)*) => {
+        $self
+            .library
+            .websocket_protocol_connection()
+            .connection()
+            .$method(&mut $self.store, $self.conn $(, $arg)*)
+            .await?
+    };
+}
+
+/// A connection living in its own store and instance of the component.
+pub struct ComponentConnection {
+    store: Store<State>,
+    library: Library,
+    conn: ResourceAny,
+}
+
+/// Hands a TCP stream's halves to the store as WASI streams.
+fn streams(
+    store: &mut Store<State>,
+    tcp: TcpStream,
+) -> wasmtime::Result<(Resource<DynInputStream>, Resource<DynOutputStream>)> {
+    tcp.set_nodelay(true)?;
+    let (read, write) = tcp.into_split();
+    let input: DynInputStream = Box::new(AsyncReadStream::new(read));
+    let output: DynOutputStream = Box::new(AsyncWriteStream::new(WRITE_BUDGET, write));
+    let table = &mut store.data_mut().table;
+    Ok((table.push(input)?, table.push(output)?))
+}
+
+impl ComponentConnection {
+    /// The server side of an accepted TCP connection; the handshake runs
+    /// as the connection is driven.
+    pub async fn accept(rt: &Runtime, tcp: TcpStream, options: &ServerOptions) -> Result<Self, HostError> {
+        let (mut store, library) = rt.instantiate().await?;
+        let (input, output) = streams(&mut store, tcp)?;
+        let conn = library
+            .websocket_protocol_connection()
+            .connection()
+            .call_accept(&mut store, input, output, options)
+            .await?;
+        Ok(ComponentConnection { store, library, conn })
+    }
+
+    /// The client side: the component looks up the host, connects with
+    /// `wasi:sockets` and sends the request.
+    pub async fn connect(rt: &Runtime, url: &str, options: &ClientOptions) -> Result<Self, HostError> {
+        let (mut store, library) = rt.instantiate().await?;
+        let conn = library
+            .websocket_protocol_connection()
+            .call_connect(&mut store, url, options)
+            .await?
+            .map_err(HostError::Guest)?;
+        Ok(ComponentConnection { store, library, conn })
+    }
+
+    /// The client side over a TCP connection the host opened to `url`.
+    pub async fn handshake(
+        rt: &Runtime,
+        tcp: TcpStream,
+        url: &str,
+        options: &ClientOptions,
+    ) -> Result<Self, HostError> {
+        let (mut store, library) = rt.instantiate().await?;
+        let (input, output) = streams(&mut store, tcp)?;
+        let conn = library
+            .websocket_protocol_connection()
+            .connection()
+            .call_handshake(&mut store, input, output, url, options)
+            .await?
+            .map_err(HostError::Guest)?;
+        Ok(ComponentConnection { store, library, conn })
+    }
+
+    /// Blocks (asynchronously) until the next message; `None` once closed.
+    pub async fn read_message(&mut self) -> Result<Option<Message>, HostError> {
+        call!(self, call_read_message).map_err(HostError::Guest)
+    }
+
+    /// The next event without blocking, if any.
+    pub async fn poll_event(&mut self) -> Result<Option<Event>, HostError> {
+        call!(self, call_poll_event).map_err(HostError::Guest)
+    }
+
+    /// Sends a text message.
+    pub async fn send_text(&mut self, text: &str) -> Result<(), HostError> {
+        call!(self, call_send_text, text).map_err(HostError::Guest)
+    }
+
+    /// Sends a length-prefixed frame.
+    pub async fn send_binary(&mut self, frame_type: u8, data: &[u8]) -> Result<(), HostError> {
+        call!(self, call_send_binary, frame_type, data).map_err(HostError::Guest)
+    }
+
+    /// Begins closing.
+    pub async fn close(&mut self) -> Result<(), HostError> {
+        call!(self, call_close).map_err(HostError::Guest)
+    }
+
+    /// Waits until everything queued has been written.
+    pub async fn flush(&mut self) -> Result<(), HostError> {
+        call!(self, call_flush).map_err(HostError::Guest)
+    }
+
+    /// Waits until the connection can make progress or `other` completes,
+    /// whichever is first; returns `other`'s output if it won.
+    pub async fn ready_or<F: Future>(&mut self, other: F) -> Result<Option<F::Output>, HostError> {
+        let pollable: Resource<DynPollable> = call!(self, call_subscribe);
+        let table = &mut self.store.data_mut().table;
+        let won = tokio::select! {
+            ready = HostPollable::block(table, Resource::new_borrow(pollable.rep())) => { ready?; None }
+            out = other => Some(out),
+        };
+        // The pollable must go before the stream it watches.
+        HostPollable::drop(&mut self.store.data_mut().table, pollable)?;
+        Ok(won)
+    }
+
+    /// Drops the connection in the component, which closes its streams.
+    pub async fn finish(mut self) -> Result<(), HostError> {
+        self.conn.resource_drop_async(&mut self.store).await?;
+        Ok(())
+    }
+}
+
+/// Serves echo from the component: each accepted connection gets its own
+/// instance; every message comes back unchanged. Runs until `listener`
+/// fails. Per-connection failures are reported on stderr.
+pub async fn serve_echo(rt: Runtime, listener: TcpListener, options: ServerOptions) -> std::io::Result<()> {
+    loop {
+        let (tcp, peer) = listener.accept().await?;
+        let (rt, options) = (rt.clone(), options.clone());
+        tokio::spawn(async move {
+            if let Err(e) = echo(&rt, tcp, &options).await {
+                eprintln!("serve: {peer}: {e}");
+            }
+        });
+    }
+}
+
+async fn echo(rt: &Runtime, tcp: TcpStream, options: &ServerOptions) -> Result<(), HostError> {
+    let mut conn = ComponentConnection::accept(rt, tcp, options).await?;
+    let result = async {
+        while let Some(message) = conn.read_message().await? {
+            match message {
+                Message::Text(text) => conn.send_text(&text).await?,
+                Message::Binary(b) => conn.send_binary(b.frame_type, &b.data).await?,
+            }
+        }
+        Ok(())
+    }
+    .await;
+    conn.finish().await?;
+    result
+}

@@ -1,0 +1,82 @@
+//! The wasmtime engine, linker and instances.
+
+use std::path::Path;
+
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::{Library, LibraryPre};
+
+/// What each store holds: the WASI context and the resource table where the
+/// host puts the streams it hands to the component.
+pub struct State {
+    ctx: WasiCtx,
+    pub(crate) table: ResourceTable,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// The compiled library component, ready to be instantiated many times.
+#[derive(Clone)]
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<State>,
+    pre: LibraryPre<State>,
+}
+
+impl Runtime {
+    /// Compiles the component at `path` and links WASI 0.2 to it.
+    pub fn new(path: &Path) -> wasmtime::Result<Runtime> {
+        let engine = Engine::new(&Config::new())?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        let component = Component::from_file(&engine, path)?;
+        let pre = LibraryPre::new(linker.instantiate_pre(&component)?)?;
+        Ok(Runtime { engine, linker, pre })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// A linker with WASI 0.2, for running other components (e.g. a
+    /// composed application) on the same engine.
+    pub fn linker(&self) -> &Linker<State> {
+        &self.linker
+    }
+
+    /// A new store, with stderr and the network (TCP and name lookup)
+    /// granted.
+    pub fn store(&self, ctx: Option<WasiCtx>) -> Store<State> {
+        let ctx = ctx.unwrap_or_else(|| {
+            WasiCtx::builder()
+                .inherit_stderr()
+                .inherit_network()
+                .allow_ip_name_lookup(true)
+                .build()
+        });
+        Store::new(
+            &self.engine,
+            State {
+                ctx,
+                table: ResourceTable::new(),
+            },
+        )
+    }
+
+    /// A fresh instance of the library in a fresh store.
+    pub async fn instantiate(&self) -> wasmtime::Result<(Store<State>, Library)> {
+        let mut store = self.store(None);
+        let library = self.pre.instantiate_async(&mut store).await?;
+        Ok((store, library))
+    }
+}
