@@ -31,7 +31,15 @@ fn build(package: &str, args: &[&str], artefact: &str) -> Result<PathBuf, String
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "-p", package])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "-p",
+            package,
+        ])
         .args(args)
         .current_dir(root)
         .status()

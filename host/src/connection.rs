@@ -11,9 +11,9 @@ use wasmtime_wasi::p2::bindings::io::poll::HostPollable;
 use wasmtime_wasi::p2::pipe::{AsyncReadStream, AsyncWriteStream};
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable};
 
-use crate::bindings::exports::websocket::protocol::connection::Event;
+use crate::bindings::exports::websocket::protocol::connection::{Event, State};
 use crate::bindings::{ClientOptions, Error, Library, Message, ServerOptions};
-use crate::runtime::{Runtime, State};
+use crate::runtime::{HostState, Runtime};
 
 /// Most bytes the output stream accepts before the guest must wait.
 const WRITE_BUDGET: usize = 64 * 1024;
@@ -85,14 +85,14 @@ macro_rules! call {
 
 /// A connection living in its own store and instance of the component.
 pub struct ComponentConnection {
-    store: Store<State>,
+    store: Store<HostState>,
     library: Library,
     conn: ResourceAny,
 }
 
 /// Hands a TCP stream's halves to the store as WASI streams.
 fn streams(
-    store: &mut Store<State>,
+    store: &mut Store<HostState>,
     tcp: TcpStream,
 ) -> wasmtime::Result<(Resource<DynInputStream>, Resource<DynOutputStream>)> {
     tcp.set_nodelay(true)?;
@@ -145,6 +145,11 @@ impl ComponentConnection {
             .await?
             .map_err(HostError::Guest)?;
         Ok(ComponentConnection { store, library, conn })
+    }
+
+    /// The state.
+    pub async fn state(&mut self) -> Result<State, HostError> {
+        Ok(call!(self, call_state))
     }
 
     /// Blocks (asynchronously) until the next message; `None` once closed.

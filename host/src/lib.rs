@@ -26,4 +26,4 @@ mod runtime;
 pub use build::{built_wasm, library_component};
 pub use compose::compose;
 pub use connection::{serve_echo, ComponentConnection, HostError};
-pub use runtime::Runtime;
+pub use runtime::{HostState, Runtime};

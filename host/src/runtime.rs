@@ -10,12 +10,12 @@ use crate::bindings::{Library, LibraryPre};
 
 /// What each store holds: the WASI context and the resource table where the
 /// host puts the streams it hands to the component.
-pub struct State {
+pub struct HostState {
     ctx: WasiCtx,
     pub(crate) table: ResourceTable,
 }
 
-impl WasiView for State {
+impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.ctx,
@@ -28,8 +28,8 @@ impl WasiView for State {
 #[derive(Clone)]
 pub struct Runtime {
     engine: Engine,
-    linker: Linker<State>,
-    pre: LibraryPre<State>,
+    linker: Linker<HostState>,
+    pre: LibraryPre<HostState>,
 }
 
 impl Runtime {
@@ -50,23 +50,24 @@ impl Runtime {
 
     /// A linker with WASI 0.2, for running other components (e.g. a
     /// composed application) on the same engine.
-    pub fn linker(&self) -> &Linker<State> {
+    pub fn linker(&self) -> &Linker<HostState> {
         &self.linker
     }
 
     /// A new store, with stderr and the network (TCP and name lookup)
     /// granted.
-    pub fn store(&self, ctx: Option<WasiCtx>) -> Store<State> {
+    pub fn store(&self, ctx: Option<WasiCtx>) -> Store<HostState> {
         let ctx = ctx.unwrap_or_else(|| {
             WasiCtx::builder()
                 .inherit_stderr()
                 .inherit_network()
+                .allow_tcp(true)
                 .allow_ip_name_lookup(true)
                 .build()
         });
         Store::new(
             &self.engine,
-            State {
+            HostState {
                 ctx,
                 table: ResourceTable::new(),
             },
@@ -74,7 +75,7 @@ impl Runtime {
     }
 
     /// A fresh instance of the library in a fresh store.
-    pub async fn instantiate(&self) -> wasmtime::Result<(Store<State>, Library)> {
+    pub async fn instantiate(&self) -> wasmtime::Result<(Store<HostState>, Library)> {
         let mut store = self.store(None);
         let library = self.pre.instantiate_async(&mut store).await?;
         Ok((store, library))

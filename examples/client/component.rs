@@ -1,0 +1,75 @@
+//! The client with the engine as a component in an embedded wasmtime.
+
+use tokio::sync::mpsc::UnboundedReceiver;
+use websocket_engine::ClientConfig;
+use websocket_host::bindings::exports::websocket::protocol::connection::{Event, State};
+use websocket_host::bindings::{ClientOptions, Message, Version};
+use websocket_host::{library_component, ComponentConnection, HostError, Runtime};
+
+fn options(config: ClientConfig) -> ClientOptions {
+    ClientOptions {
+        version: match config.version {
+            websocket_engine::Version::Hixie75 => Version::Hixie75,
+            websocket_engine::Version::Hixie76 => Version::Hixie76,
+            websocket_engine::Version::Rfc6455 => Version::Rfc6455,
+        },
+        origin: config.origin,
+        protocol: config.protocol,
+        extra_headers: config.extra_headers,
+        limits: None,
+        utf8: None,
+    }
+}
+
+fn print(message: Message) {
+    if let Message::Text(text) = message {
+        crate::print_line(&text);
+    }
+}
+
+pub fn run(url: &str, config: ClientConfig, lines: UnboundedReceiver<String>) -> Result<(), String> {
+    let path = library_component()?;
+    let rt = Runtime::new(&path).map_err(|e| format!("cannot load the component: {e}"))?;
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    tokio
+        .block_on(talk(&rt, url, &options(config), lines))
+        .map_err(|e| e.to_string())
+}
+
+async fn talk(
+    rt: &Runtime,
+    url: &str,
+    options: &ClientOptions,
+    mut lines: UnboundedReceiver<String>,
+) -> Result<(), HostError> {
+    let mut conn = ComponentConnection::connect(rt, url, options).await?;
+    // Complete the handshake before sending anything.
+    while conn.state().await? == State::Handshaking {
+        if conn.poll_event().await?.is_none() {
+            conn.ready_or(std::future::pending::<()>()).await?;
+        }
+    }
+    // Send lines as they come; print messages as they arrive.
+    loop {
+        while let Some(event) = conn.poll_event().await? {
+            match event {
+                Event::Message(message) => print(message),
+                Event::Closed(_) => return conn.finish().await,
+                Event::Opened => {}
+            }
+        }
+        match conn.ready_or(lines.recv()).await? {
+            Some(Some(line)) => conn.send_text(&line).await?,
+            Some(None) => break,
+            None => {}
+        }
+    }
+    conn.close().await?;
+    while let Some(message) = conn.read_message().await? {
+        print(message);
+    }
+    conn.finish().await
+}

@@ -1,0 +1,113 @@
+//! A line client: every stdin line goes out as one text message, every text
+//! message received is printed as one line. At the end of stdin it closes
+//! (with the closing handshake where the version has one), prints the
+//! replies still on their way, and exits 0. A failed handshake or protocol
+//! error exits 1 with a one-line reason on stderr.
+//!
+//! ```text
+//! cargo run --release --example client -- URL --version hixie75|hixie76 [--origin O] [--protocol P] [--component]
+//! ```
+//!
+//! `--component` runs the engine as a WebAssembly component inside an
+//! embedded wasmtime (it connects with `wasi:sockets`); by default it runs
+//! as native code.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod component;
+mod native;
+
+use std::io::{BufRead, Write};
+use std::process::exit;
+use std::thread;
+
+use websocket_engine::{ClientConfig, Version};
+
+const USAGE: &str =
+    "usage: client URL --version hixie75|hixie76 [--origin ORIGIN] [--protocol PROTOCOL] [--component]";
+
+fn main() {
+    let mut url = None;
+    let mut version = None;
+    let mut origin = None;
+    let mut protocol = None;
+    let mut in_component = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next().unwrap_or_else(|| {
+                eprintln!("client: {arg} needs a value\n{USAGE}");
+                exit(2)
+            })
+        };
+        match arg.as_str() {
+            "--version" => {
+                version = Some(value().parse::<Version>().unwrap_or_else(|e| {
+                    eprintln!("client: {e}\n{USAGE}");
+                    exit(2)
+                }))
+            }
+            "--origin" => origin = Some(value()),
+            "--protocol" => protocol = Some(value()),
+            "--component" => in_component = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
+            other if url.is_none() && !other.starts_with("--") => url = Some(other.to_owned()),
+            other => {
+                eprintln!("client: unexpected argument {other:?}\n{USAGE}");
+                exit(2)
+            }
+        }
+    }
+    let (Some(url), Some(version)) = (url, version) else {
+        eprintln!("client: a URL and --version are required\n{USAGE}");
+        exit(2)
+    };
+    let mut config = ClientConfig::new(version);
+    config.origin = origin;
+    config.protocol = protocol;
+    let result = if in_component {
+        run_component(&url, config)
+    } else {
+        let (tx, rx) = std::sync::mpsc::channel();
+        stdin_lines(move |line| tx.send(line).is_ok());
+        native::run(&url, config, rx).map_err(|e| e.to_string())
+    };
+    if let Err(e) = result {
+        eprintln!("client: {e}");
+        exit(1);
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn run_component(url: &str, config: ClientConfig) -> Result<(), String> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    stdin_lines(move |line| tx.send(line).is_ok());
+    component::run(url, config, rx)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn run_component(_: &str, _: ClientConfig) -> Result<(), String> {
+    Err("--component needs a native host".into())
+}
+
+/// Prints one received message as a line.
+fn print_line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout is no reason to break the protocol.
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+}
+
+/// Reads stdin's lines on a thread and hands each to `send` until it
+/// refuses one; dropping `send` at the end of input tells the receiver.
+fn stdin_lines(mut send: impl FnMut(String) -> bool + Send + 'static) {
+    thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if !send(line) {
+                break;
+            }
+        }
+    });
+}
