@@ -5,20 +5,37 @@ mod common;
 
 use common::{client, serve};
 
+/// The server's modes: the component in wasmtime (default) and native.
+const SERVERS: [&[&str]; 2] = [&[], &["--native"]];
+/// The client's modes: native (default) and the component in wasmtime.
+const CLIENTS: [&[&str]; 2] = [&[], &["--component"]];
+
 #[test]
-fn every_line_comes_back_for_both_versions() {
-    let server = serve(&[]);
+fn every_line_comes_back_for_both_versions_in_every_mode() {
     let input: String = (0..200)
         .map(|i| format!("line {i} ✓ {}\n", "x".repeat(i * 7)))
         .collect();
-    for version in ["hixie75", "hixie76"] {
-        let out = client(&server.url, &["--version", version], &input);
-        assert!(
-            out.status.success(),
-            "{version}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), input, "{version}");
+    for server_mode in SERVERS {
+        let server = serve(server_mode);
+        for client_mode in CLIENTS {
+            for version in ["hixie75", "hixie76"] {
+                let mut args = vec!["--version", version];
+                args.extend_from_slice(client_mode);
+                let out = client(&server.url, &args, &input);
+                let what = format!("{version} server {server_mode:?} client {client_mode:?}");
+                assert!(
+                    out.status.success(),
+                    "{what}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                assert!(
+                    out.stdout == input.as_bytes(),
+                    "{what}: {} of {} bytes",
+                    out.stdout.len(),
+                    input.len()
+                );
+            }
+        }
     }
 }
 
@@ -44,14 +61,22 @@ fn many_clients_at_once() {
 
 #[test]
 fn origins_and_protocols_are_enforced() {
-    let server = serve(&[
+    for server_mode in SERVERS {
+        origins_and_protocols_are_enforced_by(server_mode);
+    }
+}
+
+fn origins_and_protocols_are_enforced_by(mode: &[&str]) {
+    let mut args = vec![
         "--origin",
         "http://good",
         "--origin",
         "http://also",
         "--protocol",
         "chat",
-    ]);
+    ];
+    args.extend_from_slice(mode);
+    let server = serve(&args);
     for version in ["hixie75", "hixie76"] {
         let ok = client(
             &server.url,

@@ -132,18 +132,27 @@ fn our_client_with_websocket_driver_server() {
 }
 
 #[test]
-fn our_cli_client_with_websocket_driver_server() {
+fn our_cli_clients_with_websocket_driver_server() {
     node_peers();
     let (_server, url) = peer_server("node", "hixie_echo_server.js");
     let input: String = messages().iter().map(|m| format!("{m}\n")).collect();
-    for version in ["hixie75", "hixie76"] {
-        let out = client(&url, &["--version", version], &input);
-        assert!(
-            out.status.success(),
-            "{version}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), input, "{version}");
+    for mode in [&[][..], &["--component"]] {
+        for version in ["hixie75", "hixie76"] {
+            let mut args = vec!["--version", version];
+            args.extend_from_slice(mode);
+            let out = client(&url, &args, &input);
+            assert!(
+                out.status.success(),
+                "{version} {mode:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                out.stdout == input.as_bytes(),
+                "{version} {mode:?}: {} of {} bytes",
+                out.stdout.len(),
+                input.len()
+            );
+        }
     }
 }
 
@@ -187,25 +196,32 @@ fn peer_client(program: &str, script: &str, url: &str, version: &str, extra: &[&
     );
 }
 
+/// Our server's modes: the component in wasmtime (default) and native.
+const SERVERS: [&[&str]; 2] = [&[], &["--native"]];
+
 #[test]
-fn protocol_websocket_client_with_our_server() {
+fn protocol_websocket_client_with_our_servers() {
     perl_peers();
-    let server = serve(&[]);
-    for version in ["hixie75", "hixie76"] {
-        peer_client("perl", "hixie_client.pl", &server.url, version, &[]);
+    for mode in SERVERS {
+        let server = serve(mode);
+        for version in ["hixie75", "hixie76"] {
+            peer_client("perl", "hixie_client.pl", &server.url, version, &[]);
+        }
     }
 }
 
 #[test]
-fn websocket_ruby_client_with_our_server() {
+fn websocket_ruby_client_with_our_servers() {
     ruby_peers();
-    let server = serve(&[]);
-    // It sends no Origin unless told to, and hixie servers require one.
-    peer_client(
-        "ruby",
-        "hixie_client.rb",
-        &server.url,
-        "hixie75",
-        &["--origin", "http://127.0.0.1"],
-    );
+    for mode in SERVERS {
+        let server = serve(mode);
+        // It sends no Origin unless told to, and hixie servers require one.
+        peer_client(
+            "ruby",
+            "hixie_client.rb",
+            &server.url,
+            "hixie75",
+            &["--origin", "http://127.0.0.1"],
+        );
+    }
 }

@@ -19,9 +19,12 @@ pub fn run(args: Args) {
     loop {
         let mut pollables = vec![listener.subscribe()];
         pollables.extend(conns.iter().map(StreamConnection::subscribe));
-        let ready = wasi::io::poll::poll(&pollables.iter().collect::<Vec<_>>());
+        let mut ready = wasi::io::poll::poll(&pollables.iter().collect::<Vec<_>>());
         drop(pollables);
-        for index in ready.into_iter().rev() {
+        // Highest first, so that swap_remove only moves connections already
+        // served in this round (poll promises no order).
+        ready.sort_unstable_by(|a, b| b.cmp(a));
+        for index in ready {
             match index {
                 0 => {
                     while let Some(conn) = listener.accept().unwrap_or_else(|e| die("accept failed", e)) {

@@ -4,6 +4,7 @@ wasmtime::component::bindgen!({
     path: "../wit",
     world: "websocket:protocol/library",
     exports: { default: async },
+    additional_derives: [PartialEq, Eq],
     with: {
         "wasi:io": wasmtime_wasi::p2::bindings::io,
     },

@@ -1,5 +1,6 @@
 //! The wasmtime engine, linker and instances.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
 use wasmtime::component::{Component, Linker, ResourceTable};
@@ -7,6 +8,31 @@ use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{Library, LibraryPre};
+
+/// Compiles `path`, keeping the machine code in `PATH.HASH.cwasm` beside it
+/// so that the next process (another test, another run) loads it at once.
+/// The hash covers the wasm bytes and the engine's configuration.
+fn compile_cached(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
+    let bytes = std::fs::read(path)?;
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    let cached = path.with_extension(format!("{:016x}.cwasm", hasher.finish()));
+    if cached.exists() {
+        // SAFETY: the file was written by `serialize` below, for an engine
+        // with the same compatibility hash, inside this build's target dir.
+        if let Ok(component) = unsafe { Component::deserialize_file(engine, &cached) } {
+            return Ok(component);
+        }
+    }
+    let component = Component::new(engine, &bytes)?;
+    // Write then rename, so a concurrent reader never sees half a file.
+    let partial = cached.with_extension(format!("{}.partial", std::process::id()));
+    if std::fs::write(&partial, component.serialize()?).is_ok() {
+        let _ = std::fs::rename(&partial, &cached);
+    }
+    Ok(component)
+}
 
 /// What each store holds: the WASI context and the resource table where the
 /// host puts the streams it hands to the component.
@@ -33,12 +59,13 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Compiles the component at `path` and links WASI 0.2 to it.
+    /// Compiles the component at `path` (or loads the compiled code cached
+    /// beside it) and links WASI 0.2 to it.
     pub fn new(path: &Path) -> wasmtime::Result<Runtime> {
         let engine = Engine::new(&Config::new())?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        let component = Component::from_file(&engine, path)?;
+        let component = compile_cached(&engine, path)?;
         let pre = LibraryPre::new(linker.instantiate_pre(&component)?)?;
         Ok(Runtime { engine, linker, pre })
     }

@@ -1,0 +1,91 @@
+//! An application component for the `app` world of `websocket:protocol`:
+//! it imports `connection` (filled by the library component once composed)
+//! and exports `wasi:cli/run`. It runs as
+//! `app URL hixie75|hixie76`: connects, sends every stdin line as a text
+//! message, prints every reply as a line, and closes at the end of stdin.
+#![cfg(target_arch = "wasm32")]
+
+wit_bindgen::generate!({
+    world: "app",
+    path: "../../wit",
+    with: {
+        "wasi:io/error@0.2.12": wasi::io::error,
+        "wasi:io/poll@0.2.12": wasi::io::poll,
+        "wasi:io/streams@0.2.12": wasi::io::streams,
+    },
+    generate_all,
+});
+
+use std::io::{BufRead, Write};
+
+use websocket::protocol::connection::{connect, Connection};
+use websocket::protocol::types::{ClientOptions, Error, Message, Version};
+
+struct App;
+
+fn describe(e: Error) -> String {
+    let (Error::Url(i)
+    | Error::Handshake(i)
+    | Error::Frame(i)
+    | Error::Usage(i)
+    | Error::Entropy(i)
+    | Error::Io(i)
+    | Error::Timeout(i)) = e;
+    format!("{} ({})", i.message, i.code)
+}
+
+fn print(message: Message) {
+    if let Message::Text(text) = message {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+    }
+}
+
+fn talk(conn: &Connection) -> Result<(), Error> {
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        conn.send_text(&line)?;
+    }
+    conn.close()?;
+    while let Some(message) = conn.read_message()? {
+        print(message);
+    }
+    Ok(())
+}
+
+impl exports::wasi::cli::run::Guest for App {
+    fn run() -> Result<(), ()> {
+        let args: Vec<String> = std::env::args().collect();
+        let (Some(url), Some(version)) = (args.get(1), args.get(2)) else {
+            eprintln!("usage: app URL hixie75|hixie76");
+            return Err(());
+        };
+        let version = match version.as_str() {
+            "hixie75" => Version::Hixie75,
+            "hixie76" => Version::Hixie76,
+            other => {
+                eprintln!("app: unknown version {other:?}");
+                return Err(());
+            }
+        };
+        let options = ClientOptions {
+            version,
+            origin: None,
+            protocol: None,
+            extra_headers: Vec::new(),
+            limits: None,
+            utf8: None,
+        };
+        let result = connect(url, &options).and_then(|conn| {
+            // The handshake completes as the connection is driven; reading
+            // the first event does that before anything is sent.
+            while conn.poll_event()?.is_none() {
+                conn.subscribe().block();
+            }
+            talk(&conn)
+        });
+        result.map_err(|e| eprintln!("app: {}", describe(e)))
+    }
+}
+
+export!(App);

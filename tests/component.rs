@@ -1,0 +1,658 @@
+//! The engine as a WebAssembly component in an embedded wasmtime: its
+//! exported WIT, its sans-IO interfaces against the native engine, its
+//! connections against native peers, structured errors, the command
+//! component and composition. The component is built once per run.
+
+use std::net::TcpListener;
+use std::sync::OnceLock;
+use std::thread;
+
+use proptest::prelude::*;
+use wasmtime::component::{Component, ResourceAny};
+use wasmtime::Store;
+use wasmtime_wasi::p2::bindings::Command;
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::WasiCtx;
+use websocket_engine::framing::{hixie, Decoded, Frame};
+use websocket_engine::{blocking, ClientConfig, Message, ServerConfig, ServerPolicy};
+use websocket_host::bindings::exports::websocket::protocol::framing::{
+    Decoded as WitDecoded, Frame as WitFrame,
+};
+use websocket_host::bindings::exports::websocket::protocol::handshake::Status as WitStatus;
+use websocket_host::bindings::{
+    ClientOptions, Error as WitError, Library, ServerOptions, Utf8Policy, Version as WitVersion,
+};
+use websocket_host::{
+    built_wasm, compose, library_component, serve_echo, ComponentConnection, HostState, Runtime,
+};
+
+fn runtime() -> &'static Runtime {
+    static RT: OnceLock<Runtime> = OnceLock::new();
+    RT.get_or_init(|| Runtime::new(&library_component().unwrap()).unwrap())
+}
+
+fn tokio() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn wit_version(v: websocket_engine::Version) -> WitVersion {
+    match v {
+        websocket_engine::Version::Hixie75 => WitVersion::Hixie75,
+        websocket_engine::Version::Hixie76 => WitVersion::Hixie76,
+        websocket_engine::Version::Rfc6455 => WitVersion::Rfc6455,
+    }
+}
+
+fn client_options(version: websocket_engine::Version) -> ClientOptions {
+    ClientOptions {
+        version: wit_version(version),
+        origin: Some("http://example.com".into()),
+        protocol: None,
+        extra_headers: vec![],
+        limits: None,
+        utf8: None,
+    }
+}
+
+fn server_options() -> ServerOptions {
+    ServerOptions {
+        limits: None,
+        origins: vec![],
+        protocols: vec![],
+        secure: false,
+        utf8: None,
+    }
+}
+
+/// The error's code, whatever its layer.
+fn code(e: &WitError) -> &str {
+    let (WitError::Url(i)
+    | WitError::Handshake(i)
+    | WitError::Frame(i)
+    | WitError::Usage(i)
+    | WitError::Entropy(i)
+    | WitError::Io(i)
+    | WitError::Timeout(i)) = e;
+    &i.code
+}
+
+/// True for a resource, or an alias (`use`) of one.
+fn is_resource(resolve: &wit_parser::Resolve, id: wit_parser::TypeId) -> bool {
+    match resolve.types[id].kind {
+        wit_parser::TypeDefKind::Resource => true,
+        wit_parser::TypeDefKind::Type(wit_parser::Type::Id(alias)) => is_resource(resolve, alias),
+        _ => false,
+    }
+}
+
+#[test]
+fn the_exports_are_the_library_world_of_wit() {
+    let mut resolve = wit_parser::Resolve::new();
+    let (pkg, _) = resolve
+        .push_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/wit"))
+        .unwrap();
+    let world = resolve.select_world(&[pkg], Some("library")).unwrap();
+    let mut expected: Vec<(String, Vec<String>)> = resolve.worlds[world]
+        .exports
+        .iter()
+        .map(|(key, _)| {
+            let wit_parser::WorldKey::Interface(id) = key else {
+                panic!("{key:?}")
+            };
+            let iface = &resolve.interfaces[*id];
+            let mut names: Vec<String> = iface.functions.keys().cloned().collect();
+            // Resources, its own and those it `use`s, are exported too.
+            names.extend(
+                iface
+                    .types
+                    .iter()
+                    .filter(|(_, id)| is_resource(&resolve, **id))
+                    .map(|(n, _)| n.clone()),
+            );
+            names.sort();
+            (resolve.id_of(*id).unwrap(), names)
+        })
+        .collect();
+    expected.sort();
+
+    let rt = runtime();
+    let component = Component::from_file(rt.engine(), library_component().unwrap()).unwrap();
+    let mut got: Vec<(String, Vec<String>)> = component
+        .component_type()
+        .exports(rt.engine())
+        .map(|(name, item)| {
+            let wasmtime::component::types::ComponentItem::ComponentInstance(instance) = item.ty else {
+                panic!("{name} is not an instance")
+            };
+            let mut names: Vec<String> = instance
+                .exports(rt.engine())
+                .filter(|(_, i)| {
+                    matches!(
+                        i.ty,
+                        wasmtime::component::types::ComponentItem::ComponentFunc(_)
+                            | wasmtime::component::types::ComponentItem::Resource(_)
+                    )
+                })
+                .map(|(n, _)| n.to_owned())
+                .collect();
+            names.sort();
+            (name.to_owned(), names)
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, expected);
+}
+
+/// Drives the sans-IO interfaces of one instance.
+struct SansIo {
+    store: Store<HostState>,
+    library: Library,
+    tokio: tokio::runtime::Runtime,
+}
+
+impl SansIo {
+    fn new() -> SansIo {
+        let tokio = tokio();
+        let (store, library) = tokio.block_on(runtime().instantiate()).unwrap();
+        SansIo {
+            store,
+            library,
+            tokio,
+        }
+    }
+
+    fn client(
+        &mut self,
+        url: &str,
+        version: websocket_engine::Version,
+        seed: u64,
+    ) -> Result<ResourceAny, WitError> {
+        let hs = self.library.websocket_protocol_handshake().client_handshake();
+        let options = client_options(version);
+        self.tokio
+            .block_on(hs.call_create_seeded(&mut self.store, url, &options, seed))
+            .unwrap()
+    }
+
+    fn request(&mut self, client: ResourceAny) -> Vec<u8> {
+        let hs = self.library.websocket_protocol_handshake().client_handshake();
+        self.tokio
+            .block_on(hs.call_request(&mut self.store, client))
+            .unwrap()
+    }
+
+    fn client_feed(&mut self, client: ResourceAny, bytes: &[u8]) -> Result<WitStatus, WitError> {
+        let hs = self.library.websocket_protocol_handshake().client_handshake();
+        self.tokio
+            .block_on(hs.call_feed(&mut self.store, client, bytes))
+            .unwrap()
+    }
+
+    fn server(&mut self) -> ResourceAny {
+        let hs = self.library.websocket_protocol_handshake().server_handshake();
+        self.tokio
+            .block_on(hs.call_constructor(&mut self.store, &server_options()))
+            .unwrap()
+    }
+
+    fn server_feed(&mut self, server: ResourceAny, bytes: &[u8]) -> Result<WitStatus, WitError> {
+        let hs = self.library.websocket_protocol_handshake().server_handshake();
+        self.tokio
+            .block_on(hs.call_feed(&mut self.store, server, bytes))
+            .unwrap()
+    }
+
+    fn server_accept(&mut self, server: ResourceAny) -> Result<Vec<u8>, WitError> {
+        let hs = self.library.websocket_protocol_handshake().server_handshake();
+        self.tokio
+            .block_on(hs.call_accept(&mut self.store, server))
+            .unwrap()
+    }
+
+    fn rejection(&mut self, server: ResourceAny) -> Option<Vec<u8>> {
+        let hs = self.library.websocket_protocol_handshake().server_handshake();
+        self.tokio
+            .block_on(hs.call_rejection(&mut self.store, server))
+            .unwrap()
+    }
+
+    fn decoder(&mut self, version: websocket_engine::Version, utf8: Utf8Policy) -> ResourceAny {
+        let f = self.library.websocket_protocol_framing().decoder();
+        self.tokio
+            .block_on(f.call_constructor(&mut self.store, wit_version(version), utf8, None))
+            .unwrap()
+    }
+
+    fn decode(&mut self, decoder: ResourceAny, bytes: &[u8]) -> WitDecoded {
+        let f = self.library.websocket_protocol_framing().decoder();
+        self.tokio
+            .block_on(f.call_decode(&mut self.store, decoder, bytes))
+            .unwrap()
+    }
+}
+
+fn native_status(s: websocket_engine::Status) -> WitStatus {
+    match s {
+        websocket_engine::Status::Partial => WitStatus::Partial,
+        websocket_engine::Status::Complete { consumed } => WitStatus::Complete(consumed as u32),
+    }
+}
+
+#[test]
+fn sans_io_handshakes_match_the_native_engine() {
+    use websocket_engine::{SeededEntropy, ServerHandshake, Version, WsUrl};
+    let mut c = SansIo::new();
+    for version in [Version::Hixie75, Version::Hixie76] {
+        for seed in 0..20u64 {
+            let url = "ws://example.com/demo?x=1";
+            let mut config = ClientConfig::new(version);
+            config.origin = Some("http://example.com".into());
+            let mut native = websocket_engine::ClientHandshake::new(
+                &WsUrl::parse(url).unwrap(),
+                config,
+                &mut SeededEntropy::new(seed),
+            )
+            .unwrap();
+            let client = c.client(url, version, seed).unwrap();
+            let request = c.request(client);
+            assert_eq!(request, native.request(), "{version} seed {seed}");
+
+            // The server side, native and in the component, on the same bytes.
+            let mut native_server = ServerHandshake::new(ServerConfig::default());
+            let server = c.server();
+            let chunk = 1 + seed as usize * 7 % 40;
+            for piece in request.chunks(chunk) {
+                let n = native_server.handle_input(piece).unwrap();
+                assert_eq!(c.server_feed(server, piece).unwrap(), native_status(n));
+            }
+            let (native_response, _) = native_server.accept(None).unwrap();
+            let response = c.server_accept(server).unwrap();
+            assert_eq!(response, native_response, "{version} seed {seed}");
+
+            for piece in response.chunks(chunk) {
+                let n = native.handle_input(piece).unwrap();
+                assert_eq!(c.client_feed(client, piece).unwrap(), native_status(n));
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_input_gives_structured_errors_not_traps() {
+    let mut c = SansIo::new();
+    let server = c.server();
+    let err = c
+        .server_feed(server, b"POST / HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap_err();
+    let WitError::Handshake(info) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(info.code, "method-not-get");
+    assert_eq!(info.http_status, Some(405));
+    assert!(info.message.contains("POST"), "{}", info.message);
+    let rejection = c.rejection(server).unwrap();
+    assert!(rejection.starts_with(b"HTTP/1.1 405 Method Not Allowed\r\n"));
+    // Sticky: the same error again.
+    assert_eq!(code(&c.server_feed(server, b"x").unwrap_err()), "method-not-get");
+
+    assert_eq!(
+        code(
+            &c.client("http://example.com/", websocket_engine::Version::Hixie76, 1)
+                .unwrap_err()
+        ),
+        "scheme"
+    );
+    assert_eq!(
+        code(
+            &c.client("ws://h/#x", websocket_engine::Version::Hixie76, 1)
+                .unwrap_err()
+        ),
+        "fragment"
+    );
+
+    let client = c
+        .client("ws://example.com/demo", websocket_engine::Version::Hixie75, 1)
+        .unwrap();
+    let err = c.client_feed(client, b"HTTP/1.1 200 OK\r\n\r\n").unwrap_err();
+    assert_eq!(code(&err), "status");
+
+    let decoder = c.decoder(websocket_engine::Version::Hixie76, Utf8Policy::Strict);
+    let decoded = c.decode(decoder, b"\x00ok\xff\x00bad\xc3(\xff");
+    assert_eq!(decoded.frames, [WitFrame::Text("ok".into())]);
+    assert_eq!(code(&decoded.error.unwrap()), "invalid-utf8");
+
+    let answer = c
+        .tokio
+        .block_on(c.library.websocket_protocol_handshake().call_hixie76_answer(
+            &mut c.store,
+            "1 2",
+            "3 4",
+            b"short",
+        ));
+    assert_eq!(code(&answer.unwrap().unwrap_err()), "invalid-value");
+}
+
+fn native_frames(
+    version: websocket_engine::Version,
+    bytes: &[u8],
+    chunk: usize,
+) -> (Vec<WitFrame>, Option<String>) {
+    let mut decoder = hixie::Decoder::new(
+        version,
+        websocket_engine::framing::Utf8Policy::Strict,
+        &Default::default(),
+    );
+    let mut frames = Vec::new();
+    for mut piece in bytes.chunks(chunk) {
+        loop {
+            match decoder.decode(piece) {
+                Ok(Decoded::Partial) => break,
+                Ok(Decoded::Frame { frame, consumed }) => {
+                    frames.push(match frame {
+                        Frame::Text(t) => WitFrame::Text(t.into_owned()),
+                        Frame::Binary { frame_type, payload } => {
+                            WitFrame::Binary(websocket_host::bindings::BinaryMessage {
+                                frame_type,
+                                data: payload.to_vec(),
+                            })
+                        }
+                        Frame::Close => WitFrame::Close,
+                    });
+                    piece = &piece[consumed..];
+                }
+                Err(e) => return (frames, Some(websocket_engine::Error::from(e).code())),
+            }
+        }
+    }
+    (frames, None)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn sans_io_framing_matches_the_native_engine(
+        texts in proptest::collection::vec(".{0,40}", 0..8),
+        noise in proptest::collection::vec(any::<u8>(), 0..64),
+        chunk in 1usize..50,
+    ) {
+        thread_local!(static C: std::cell::RefCell<SansIo> = std::cell::RefCell::new(SansIo::new()));
+        let mut wire = Vec::new();
+        for t in &texts {
+            hixie::encode_text(t, &mut wire);
+            hixie::encode_binary(0x80, t.as_bytes(), &mut wire).unwrap();
+        }
+        wire.extend_from_slice(&noise);
+        for version in [websocket_engine::Version::Hixie75, websocket_engine::Version::Hixie76] {
+            let (native, native_error) = native_frames(version, &wire, chunk);
+            let (frames, error) = C.with(|c| {
+                let mut c = c.borrow_mut();
+                let decoder = c.decoder(version, Utf8Policy::Strict);
+                let mut frames = Vec::new();
+                let mut error = None;
+                for piece in wire.chunks(chunk) {
+                    let d = c.decode(decoder, piece);
+                    frames.extend(d.frames);
+                    if let Some(e) = d.error {
+                        error = Some(code(&e).to_owned());
+                        break;
+                    }
+                }
+                (frames, error)
+            });
+            prop_assert_eq!(&frames, &native);
+            prop_assert_eq!(error, native_error);
+            // The encoders give the same bytes.
+            for t in &texts {
+                let mut expected = Vec::new();
+                hixie::encode_text(t, &mut expected);
+                let got = C.with(|c| {
+                    let mut c = c.borrow_mut();
+                    let c = &mut *c;
+                    let f = c.library.websocket_protocol_framing();
+                    c.tokio.block_on(f.call_encode_text(&mut c.store, t)).unwrap()
+                });
+                prop_assert_eq!(got, expected);
+            }
+        }
+    }
+}
+
+fn messages() -> Vec<String> {
+    let mut m = vec![
+        "hello".to_owned(),
+        "wörld ✓".into(),
+        String::new(),
+        "z".repeat(200_000),
+    ];
+    m.extend((0..50).map(|i| format!("message {i}")));
+    m
+}
+
+#[test]
+fn component_server_with_native_clients() {
+    let tokio = tokio();
+    let listener = tokio
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio.spawn(serve_echo(runtime().clone(), listener, server_options()));
+    let clients: Vec<_> = (0..6)
+        .map(|i| {
+            thread::spawn(move || {
+                let version = if i % 2 == 0 {
+                    websocket_engine::Version::Hixie75
+                } else {
+                    websocket_engine::Version::Hixie76
+                };
+                let (mut ws, _) =
+                    blocking::connect(&format!("ws://{addr}/"), ClientConfig::new(version)).unwrap();
+                for m in messages() {
+                    ws.send_text(&m).unwrap();
+                }
+                ws.send_frame(0x80, &[0, 0xFF, 1]).unwrap();
+                ws.close().unwrap();
+                let got: Vec<Message> = std::iter::from_fn(|| ws.read_message().unwrap()).collect();
+                let mut expected: Vec<Message> = messages().into_iter().map(Message::Text).collect();
+                expected.push(Message::Binary {
+                    frame_type: 0x80,
+                    data: vec![0, 0xFF, 1],
+                });
+                assert!(
+                    got == expected,
+                    "{version}: {} of {} messages came back",
+                    got.len(),
+                    expected.len()
+                );
+                if version == websocket_engine::Version::Hixie76 {
+                    assert_eq!(ws.connection().closed_cleanly(), Some(true));
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+}
+
+/// A native echo server for one connection; returns its address.
+fn native_echo_server() -> (String, thread::JoinHandle<usize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let handle = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let (mut ws, _) =
+            blocking::accept(stream, &ServerConfig::default(), &ServerPolicy::default()).unwrap();
+        let mut n = 0;
+        while let Some(Message::Text(t)) = ws.read_message().unwrap() {
+            ws.send_text(&t).unwrap();
+            n += 1;
+        }
+        n
+    });
+    (addr, handle)
+}
+
+#[test]
+fn native_server_with_component_clients() {
+    use websocket_host::bindings::exports::websocket::protocol::connection::State;
+    let tokio = tokio();
+    for version in [
+        websocket_engine::Version::Hixie75,
+        websocket_engine::Version::Hixie76,
+    ] {
+        let (addr, server) = native_echo_server();
+        let got = tokio.block_on(async {
+            let url = format!("ws://{addr}/x");
+            let mut conn = ComponentConnection::connect(runtime(), &url, &client_options(version))
+                .await
+                .unwrap();
+            // Sending before the handshake is done is refused with a usage error.
+            let early = conn.send_text("early").await.unwrap_err();
+            assert_eq!(code(early.guest().unwrap()), "handshake-incomplete");
+            while conn.state().await.unwrap() == State::Handshaking {
+                if conn.poll_event().await.unwrap().is_none() {
+                    conn.ready_or(std::future::pending::<()>()).await.unwrap();
+                }
+            }
+            for m in messages() {
+                conn.send_text(&m).await.unwrap();
+            }
+            conn.close().await.unwrap();
+            let mut got = Vec::new();
+            while let Some(m) = conn.read_message().await.unwrap() {
+                got.push(m);
+            }
+            conn.finish().await.unwrap();
+            got
+        });
+        let expected: Vec<_> = messages()
+            .into_iter()
+            .map(websocket_host::bindings::Message::Text)
+            .collect();
+        assert!(
+            got == expected,
+            "{version}: {} of {} messages came back",
+            got.len(),
+            expected.len()
+        );
+        assert_eq!(server.join().unwrap(), expected.len());
+    }
+}
+
+/// Runs a command component with `args` and `stdin`, network granted;
+/// returns the pipe its stdout goes to and the task running it.
+fn run_command(
+    tokio: &tokio::runtime::Runtime,
+    wasm: Vec<u8>,
+    args: &[&str],
+    stdin: &str,
+) -> (MemoryOutputPipe, tokio::task::JoinHandle<Result<(), String>>) {
+    let rt = runtime().clone();
+    let stdout = MemoryOutputPipe::new(1 << 20);
+    let ctx = WasiCtx::builder()
+        .args(args)
+        .stdin(MemoryInputPipe::new(stdin.to_owned()))
+        .stdout(stdout.clone())
+        .inherit_stderr()
+        .inherit_network()
+        .allow_tcp(true)
+        .allow_ip_name_lookup(true)
+        .build();
+    let task = tokio.spawn(async move {
+        let component = Component::from_binary(rt.engine(), &wasm).map_err(|e| e.to_string())?;
+        let mut store = rt.store(Some(ctx));
+        let command = Command::instantiate_async(&mut store, &component, rt.linker())
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let run = command
+            .wasi_cli_run()
+            .call_run(&mut store)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        run.map_err(|()| "run returned an error".to_owned())
+    });
+    (stdout, task)
+}
+
+#[test]
+fn the_command_component_serves_echo() {
+    let serve = built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm").unwrap();
+    let tokio = tokio();
+    let (stdout, task) = run_command(
+        &tokio,
+        std::fs::read(serve).unwrap(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        "",
+    );
+    let line = loop {
+        let out = String::from_utf8(stdout.contents().to_vec()).unwrap();
+        if let Some(line) = out.lines().next() {
+            break line.to_owned();
+        }
+        assert!(
+            !task.is_finished(),
+            "serve ended early: {:?}",
+            tokio.block_on(task)
+        );
+        thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let url = line
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    let clients: Vec<_> = [
+        websocket_engine::Version::Hixie75,
+        websocket_engine::Version::Hixie76,
+        websocket_engine::Version::Hixie76,
+    ]
+    .into_iter()
+    .map(|version| {
+        let url = url.clone();
+        thread::spawn(move || {
+            let (mut ws, _) = blocking::connect(&url, ClientConfig::new(version)).unwrap();
+            for m in messages() {
+                ws.send_text(&m).unwrap();
+            }
+            ws.close().unwrap();
+            let got: Vec<Message> = std::iter::from_fn(|| ws.read_message().unwrap()).collect();
+            let expected: Vec<Message> = messages().into_iter().map(Message::Text).collect();
+            assert!(
+                got == expected,
+                "{version}: {} of {} messages came back",
+                got.len(),
+                expected.len()
+            );
+        })
+    })
+    .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    task.abort();
+}
+
+#[test]
+fn the_composed_application_runs() {
+    let app = built_wasm("websocket-app-example", &[], "websocket_app_example.wasm").unwrap();
+    let library = std::fs::read(library_component().unwrap()).unwrap();
+    let composed = compose(&std::fs::read(app).unwrap(), &library).unwrap();
+    let tokio = tokio();
+    for version in ["hixie75", "hixie76"] {
+        let (addr, server) = native_echo_server();
+        let input: String = messages().iter().map(|m| format!("{m}\n")).collect();
+        let url = format!("ws://{addr}/app");
+        let (stdout, task) = run_command(&tokio, composed.clone(), &["app", &url, version], &input);
+        assert_eq!(tokio.block_on(task).unwrap(), Ok(()), "{version}");
+        let output = String::from_utf8(stdout.contents().to_vec()).unwrap();
+        assert!(
+            output == input,
+            "{version}: {} of {} bytes came back",
+            output.len(),
+            input.len()
+        );
+        assert_eq!(server.join().unwrap(), messages().len());
+    }
+}
