@@ -2,6 +2,7 @@
 //! exported WIT, its sans-IO interfaces against the native engine, its
 //! connections against native peers, structured errors, the command
 //! component and composition. The component is built once per run.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::net::TcpListener;
 use std::sync::OnceLock;
