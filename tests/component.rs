@@ -657,3 +657,55 @@ fn the_composed_application_runs() {
         assert_eq!(server.join().unwrap(), messages().len());
     }
 }
+
+/// The `wasmtime` command on PATH; `bash .ci/install` installs it.
+fn wasmtime_cli() -> std::path::PathBuf {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("wasmtime"))
+        .find(|p| p.is_file())
+        .expect("the wasmtime CLI is missing from PATH: bash .ci/install installs wasmtime-cli 48.0.8")
+}
+
+#[test]
+fn the_command_component_runs_under_the_wasmtime_cli() {
+    use std::io::BufRead;
+    let serve = built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm").unwrap();
+    let mut child = std::process::Command::new(wasmtime_cli())
+        .args(["run", "-S", "inherit-network"])
+        .arg(&serve)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    for version in [
+        websocket_engine::Version::Hixie75,
+        websocket_engine::Version::Hixie76,
+    ] {
+        let (mut ws, _) = blocking::connect(&url, ClientConfig::new(version)).unwrap();
+        for m in messages() {
+            ws.send_text(&m).unwrap();
+        }
+        ws.close().unwrap();
+        let got: Vec<Message> = std::iter::from_fn(|| ws.read_message().unwrap()).collect();
+        let expected: Vec<Message> = messages().into_iter().map(Message::Text).collect();
+        assert!(
+            got == expected,
+            "{version}: {} of {} messages came back",
+            got.len(),
+            expected.len()
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
