@@ -658,6 +658,36 @@ fn the_composed_application_runs() {
     }
 }
 
+#[test]
+fn the_composed_application_runs_under_the_wasmtime_cli() {
+    let app = built_wasm("websocket-app-example", &[], "websocket_app_example.wasm").unwrap();
+    let library = std::fs::read(library_component().unwrap()).unwrap();
+    let composed = compose(&std::fs::read(app).unwrap(), &library).unwrap();
+    let path = std::env::temp_dir().join(format!("websocket-composed-{}.wasm", std::process::id()));
+    std::fs::write(&path, composed).unwrap();
+    let (addr, server) = native_echo_server();
+    let input: String = messages().iter().map(|m| format!("{m}\n")).collect();
+    let mut child = std::process::Command::new(wasmtime_cli())
+        .args(["run", "-S", "inherit-network"])
+        .arg(&path)
+        .args([format!("ws://{addr}/app"), "hixie76".into()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(out.status.success());
+    assert!(
+        out.stdout == input.as_bytes(),
+        "{} of {} bytes came back",
+        out.stdout.len(),
+        input.len()
+    );
+    assert_eq!(server.join().unwrap(), messages().len());
+}
+
 /// The `wasmtime` command on PATH; `bash .ci/install` installs it.
 fn wasmtime_cli() -> std::path::PathBuf {
     std::env::var_os("PATH")

@@ -35,6 +35,14 @@ pub fn connect(url: &str, config: ClientConfig) -> Result<StreamConnection, Erro
     };
     let network = instance_network();
     let host = url.host().trim_start_matches('[').trim_end_matches(']');
+    // An address needs no lookup (nor the host's permission to look up).
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        let address = socket_address(ip_address(ip), url.port());
+        return match connect_to(&network, address, deadline)? {
+            Some((socket, input, output)) => client(&url, config, socket, input, output),
+            None => Err(timeout),
+        };
+    }
     let addresses = resolve_addresses(&network, host).map_err(|e| io_error("name lookup", e))?;
     let mut last = io_error("name lookup", format!("{host} has no address"));
     loop {
@@ -49,14 +57,31 @@ pub fn connect(url: &str, config: ClientConfig) -> Result<StreamConnection, Erro
             }
             Err(e) => return Err(io_error("name lookup", e)),
         };
-        let socket_address = socket_address(address, url.port());
-        match connect_to(&network, socket_address, deadline) {
-            Ok(Some((socket, input, output))) => {
-                let conn = StreamConnection::client(input, output, &url, config, &mut SystemEntropy)?;
-                return Ok(conn.with_socket(socket));
-            }
+        match connect_to(&network, socket_address(address, url.port()), deadline) {
+            Ok(Some((socket, input, output))) => return client(&url, config, socket, input, output),
             Ok(None) => return Err(timeout),
             Err(e) => last = e,
+        }
+    }
+}
+
+fn client(
+    url: &WsUrl,
+    config: ClientConfig,
+    socket: TcpSocket,
+    input: wasi::io::streams::InputStream,
+    output: wasi::io::streams::OutputStream,
+) -> Result<StreamConnection, Error> {
+    let conn = StreamConnection::client(input, output, url, config, &mut SystemEntropy)?;
+    Ok(conn.with_socket(socket))
+}
+
+fn ip_address(ip: IpAddr) -> IpAddress {
+    match ip {
+        IpAddr::V4(v4) => IpAddress::Ipv4(v4.octets().into()),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddress::Ipv6((s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]))
         }
     }
 }
@@ -127,27 +152,11 @@ impl Listener {
             got: address.to_owned(),
         })?;
         let network = instance_network();
-        let (family, wasi_addr) = match addr {
-            SocketAddr::V4(v4) => (
-                IpAddressFamily::Ipv4,
-                IpSocketAddress::Ipv4(Ipv4SocketAddress {
-                    port: v4.port(),
-                    address: v4.ip().octets().into(),
-                }),
-            ),
-            SocketAddr::V6(v6) => {
-                let s = v6.ip().segments();
-                (
-                    IpAddressFamily::Ipv6,
-                    IpSocketAddress::Ipv6(Ipv6SocketAddress {
-                        port: v6.port(),
-                        flow_info: 0,
-                        address: (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]),
-                        scope_id: 0,
-                    }),
-                )
-            }
+        let family = match addr {
+            SocketAddr::V4(_) => IpAddressFamily::Ipv4,
+            SocketAddr::V6(_) => IpAddressFamily::Ipv6,
         };
+        let wasi_addr = socket_address(ip_address(addr.ip()), addr.port());
         let socket = create_tcp_socket(family).map_err(|e| io_error("socket", e))?;
         socket
             .start_bind(&network, wasi_addr)
