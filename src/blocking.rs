@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use crate::{
     rejection_response, ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError,
     HandshakeResponse, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy, State,
-    Status, SystemEntropy, UsageError, WsUrl,
+    Status, SystemEntropy, WsUrl,
 };
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -68,14 +68,7 @@ pub struct WebSocket<S: Stream> {
 /// with keys from the system's generator. Each step is bounded by
 /// [`Limits::handshake_timeout`](crate::Limits).
 pub fn connect(url: &str, config: ClientConfig) -> Result<(WebSocket<TcpStream>, HandshakeResponse), Error> {
-    let url = WsUrl::parse(url)?;
-    if url.is_secure() {
-        return Err(UsageError::InvalidValue {
-            what: "URL (wss needs TLS, which this adapter does not provide)",
-            got: url.location(),
-        }
-        .into());
-    }
+    let url = crate::url::plain_tcp_url(url)?;
     let timeout = config.limits.handshake_timeout;
     let mut last = io::Error::new(io::ErrorKind::NotFound, "the host name resolved to no address");
     for addr in url.socket_addr().to_socket_addrs()? {

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::error::UrlError;
+use crate::error::{Error, UrlError, UsageError};
 
 /// A parsed WebSocket URL.
 ///
@@ -135,6 +135,19 @@ impl WsUrl {
     pub fn socket_addr(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
+}
+
+/// Parses a URL that an adapter without TLS can connect to: `ws` only.
+pub(crate) fn plain_tcp_url(url: &str) -> Result<WsUrl, Error> {
+    let url = WsUrl::parse(url)?;
+    if url.is_secure() {
+        return Err(UsageError::InvalidValue {
+            what: "URL (wss needs TLS, which this adapter does not provide)",
+            got: url.location(),
+        }
+        .into());
+    }
+    Ok(url)
 }
 
 impl fmt::Display for WsUrl {

@@ -478,6 +478,24 @@ fn component_server_with_native_clients() {
     }
 }
 
+/// A native client sends every message to the echo server at `url`,
+/// closes, and checks that every one came back.
+fn echo_through(url: &str, version: websocket_engine::Version) {
+    let (mut ws, _) = blocking::connect(url, ClientConfig::new(version)).unwrap();
+    for m in messages() {
+        ws.send_text(&m).unwrap();
+    }
+    ws.close().unwrap();
+    let got: Vec<Message> = std::iter::from_fn(|| ws.read_message().unwrap()).collect();
+    let expected: Vec<Message> = messages().into_iter().map(Message::Text).collect();
+    assert!(
+        got == expected,
+        "{version}: {} of {} messages came back",
+        got.len(),
+        expected.len()
+    );
+}
+
 /// A native echo server for one connection; returns its address.
 fn native_echo_server() -> (String, thread::JoinHandle<usize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -500,16 +518,27 @@ fn native_echo_server() -> (String, thread::JoinHandle<usize>) {
 fn native_server_with_component_clients() {
     use websocket_host::bindings::exports::websocket::protocol::connection::State;
     let tokio = tokio();
-    for version in [
+    let versions = [
         websocket_engine::Version::Hixie75,
         websocket_engine::Version::Hixie76,
-    ] {
+    ];
+    for (version, by_host) in versions.into_iter().flat_map(|v| [(v, false), (v, true)]) {
         let (addr, server) = native_echo_server();
         let got = tokio.block_on(async {
             let url = format!("ws://{addr}/x");
-            let mut conn = ComponentConnection::connect(runtime(), &url, &client_options(version))
-                .await
-                .unwrap();
+            let options = client_options(version);
+            // Alternately the component connects itself (wasi:sockets) or is
+            // handed a TCP connection the host opened.
+            let mut conn = if by_host {
+                let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+                ComponentConnection::handshake(runtime(), tcp, &url, &options)
+                    .await
+                    .unwrap()
+            } else {
+                ComponentConnection::connect(runtime(), &url, &options)
+                    .await
+                    .unwrap()
+            };
             // Sending before the handshake is done is refused with a usage error.
             let early = conn.send_text("early").await.unwrap_err();
             assert_eq!(code(early.guest().unwrap()), "handshake-incomplete");
@@ -613,19 +642,7 @@ fn the_command_component_serves_echo() {
     .map(|version| {
         let url = url.clone();
         thread::spawn(move || {
-            let (mut ws, _) = blocking::connect(&url, ClientConfig::new(version)).unwrap();
-            for m in messages() {
-                ws.send_text(&m).unwrap();
-            }
-            ws.close().unwrap();
-            let got: Vec<Message> = std::iter::from_fn(|| ws.read_message().unwrap()).collect();
-            let expected: Vec<Message> = messages().into_iter().map(Message::Text).collect();
-            assert!(
-                got == expected,
-                "{version}: {} of {} messages came back",
-                got.len(),
-                expected.len()
-            );
+            echo_through(&url, version);
         })
     })
     .collect();
@@ -722,19 +739,7 @@ fn the_command_component_runs_under_the_wasmtime_cli() {
         websocket_engine::Version::Hixie75,
         websocket_engine::Version::Hixie76,
     ] {
-        let (mut ws, _) = blocking::connect(&url, ClientConfig::new(version)).unwrap();
-        for m in messages() {
-            ws.send_text(&m).unwrap();
-        }
-        ws.close().unwrap();
-        let got: Vec<Message> = std::iter::from_fn(|| ws.read_message().unwrap()).collect();
-        let expected: Vec<Message> = messages().into_iter().map(Message::Text).collect();
-        assert!(
-            got == expected,
-            "{version}: {} of {} messages came back",
-            got.len(),
-            expected.len()
-        );
+        echo_through(&url, version);
     }
     child.kill().unwrap();
     child.wait().unwrap();

@@ -21,3 +21,9 @@ use crate::Error;
 fn io_error(what: &str, detail: impl core::fmt::Debug) -> Error {
     std::io::Error::other(format!("{what}: {detail:?}")).into()
 }
+
+/// The monotonic-clock instant `limit` from now.
+fn deadline_after(limit: std::time::Duration) -> u64 {
+    let limit = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
+    wasi::clocks::monotonic_clock::now().saturating_add(limit)
+}

@@ -12,23 +12,16 @@ use wasi::sockets::network::{
 use wasi::sockets::tcp::TcpSocket;
 use wasi::sockets::tcp_create_socket::create_tcp_socket;
 
-use super::{io_error, StreamConnection};
+use super::{deadline_after, io_error, StreamConnection};
 use crate::{ClientConfig, Error, Phase, ServerConfig, ServerPolicy, SystemEntropy, UsageError, WsUrl};
 
 /// Connects to a `ws://` URL over TCP and queues the client handshake,
 /// which completes as the connection is driven. Name lookup and connecting
 /// are bounded by the handshake time-out.
 pub fn connect(url: &str, config: ClientConfig) -> Result<StreamConnection, Error> {
-    let url = WsUrl::parse(url)?;
-    if url.is_secure() {
-        return Err(UsageError::InvalidValue {
-            what: "URL (wss needs TLS, which this adapter does not provide)",
-            got: url.location(),
-        }
-        .into());
-    }
+    let url = crate::url::plain_tcp_url(url)?;
     let limit = config.limits.handshake_timeout;
-    let deadline = monotonic_clock::now().saturating_add(u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX));
+    let deadline = deadline_after(limit);
     let timeout = Error::Timeout {
         during: Phase::Handshake,
         limit,

@@ -1,13 +1,11 @@
 //! A WebSocket connection over a pair of `wasi:io` streams.
 
-use std::time::Duration;
-
 use wasi::clocks::monotonic_clock;
 use wasi::io::poll::{poll, Pollable};
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 
-use super::io_error;
+use super::{deadline_after, io_error};
 use crate::{
     rejection_response, ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError,
     HandshakeResponse, Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy,
@@ -74,10 +72,6 @@ pub struct StreamConnection {
     response: Option<HandshakeResponse>,
     eof: bool,
     error: Option<Error>,
-}
-
-fn deadline_after(limit: Duration) -> u64 {
-    monotonic_clock::now().saturating_add(u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX))
 }
 
 impl StreamConnection {
