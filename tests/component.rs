@@ -282,6 +282,55 @@ fn sans_io_handshakes_match_the_native_engine() {
 }
 
 #[test]
+fn the_spec_vectors_through_the_component() {
+    let vectors: [(&str, &str, &[u8; 8], &[u8; 16]); 3] = [
+        (
+            "4 @1  46546xW%0l 1 5",
+            "12998 5 Y3 1  .P00",
+            b"^n:ds[4U",
+            b"8jKS'y:G*Co,Wxa-",
+        ),
+        (
+            "3e6b263  4 17 80",
+            "17  9 G`ZD9   2 2b 7X 3 /r90",
+            b"WjN}|M(6",
+            b"n`9eBk9z$R8pOtVb",
+        ),
+        (
+            "18x 6]8vM;54 *(5:  {   U1]8  z [  8",
+            "1_ tx7X d  <  nw  334J702) 7]o}` 0",
+            b"Tm[K T2u",
+            b"fQJ,fN/4F4!~K~MH",
+        ),
+    ];
+    let mut c = SansIo::new();
+    for (key1, key2, key3, answer) in vectors {
+        let handshake = c.library.websocket_protocol_handshake();
+        let got = c
+            .tokio
+            .block_on(handshake.call_hixie76_answer(&mut c.store, key1, key2, key3));
+        assert_eq!(got.unwrap().unwrap(), answer);
+        // And through a whole server handshake, byte for byte as the native one.
+        let mut request = format!(
+            "GET /demo HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\n\
+             Sec-WebSocket-Key1: {key1}\r\nSec-WebSocket-Key2: {key2}\r\nOrigin: http://example.com\r\n\r\n"
+        )
+        .into_bytes();
+        request.extend_from_slice(key3);
+        let server = c.server();
+        assert_eq!(
+            c.server_feed(server, &request).unwrap(),
+            WitStatus::Complete(request.len() as u32)
+        );
+        let response = c.server_accept(server).unwrap();
+        let mut native = websocket_engine::ServerHandshake::new(ServerConfig::default());
+        native.handle_input(&request).unwrap();
+        assert_eq!(response, native.accept(None).unwrap().0);
+        assert!(response.ends_with(answer));
+    }
+}
+
+#[test]
 fn bad_input_gives_structured_errors_not_traps() {
     let mut c = SansIo::new();
     let server = c.server();
