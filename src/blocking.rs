@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use crate::{
     rejection_response, ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError,
-    HandshakeResponse, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy, State,
-    Status, SystemEntropy, WsUrl,
+    HandshakeResponse, Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy,
+    State, Status, SystemEntropy, WsUrl,
 };
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -32,6 +32,11 @@ const READ_CHUNK: usize = 16 * 1024;
 pub trait Stream: Read + Write {
     /// Bounds how long one read may block (`None`: no bound).
     fn set_read_timeout(&mut self, _timeout: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Bounds how long one write may block (`None`: no bound).
+    fn set_write_timeout(&mut self, _timeout: Option<Duration>) -> io::Result<()> {
         Ok(())
     }
 
@@ -46,6 +51,10 @@ impl Stream for TcpStream {
         TcpStream::set_read_timeout(self, timeout)
     }
 
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_write_timeout(self, timeout)
+    }
+
     fn shutdown(&mut self, how: Shutdown) -> io::Result<()> {
         TcpStream::shutdown(self, how)
     }
@@ -58,6 +67,7 @@ pub struct WebSocket<S: Stream> {
     conn: Connection,
     buf: Box<[u8]>,
     close_timeout: Duration,
+    write_timeout: Duration,
     closing_deadline: Option<Instant>,
     read_timeout: Option<Duration>,
     write_shut: bool,
@@ -113,7 +123,7 @@ pub fn client_handshake<S: Stream>(
         }
     };
     let (conn, response) = hs.into_connection()?;
-    let ws = WebSocket::start(stream, conn, buf, consumed, limits.close_timeout)?;
+    let ws = WebSocket::start(stream, conn, buf, consumed, &limits)?;
     Ok((ws, response))
 }
 
@@ -164,7 +174,7 @@ pub fn accept<S: Stream>(
     let (response, conn) = hs.accept(protocol.as_deref())?;
     stream.write_all(&response)?;
     stream.flush()?;
-    let ws = WebSocket::start(stream, conn, buf, leftover, limits.close_timeout)?;
+    let ws = WebSocket::start(stream, conn, buf, leftover, limits)?;
     Ok((ws, request))
 }
 
@@ -205,19 +215,21 @@ fn read_until<S: Stream>(
 
 impl<S: Stream> WebSocket<S> {
     fn start(
-        stream: S,
+        mut stream: S,
         mut conn: Connection,
         buf: Box<[u8]>,
         leftover: std::ops::Range<usize>,
-        close_timeout: Duration,
+        limits: &Limits,
     ) -> Result<Self, Error> {
         // Bytes that came with the end of the handshake are already frames.
         conn.handle_input(&buf[leftover])?;
+        stream.set_write_timeout(Some(limits.write_timeout))?;
         Ok(WebSocket {
             stream,
             conn,
             buf,
-            close_timeout,
+            close_timeout: limits.close_timeout,
+            write_timeout: limits.write_timeout,
             closing_deadline: None,
             read_timeout: None,
             write_shut: false,
@@ -319,9 +331,17 @@ impl<S: Stream> WebSocket<S> {
         let pending = self.conn.pending_output();
         if !pending.is_empty() {
             let n = pending.len();
-            self.stream.write_all(pending)?;
+            let written = self.stream.write_all(pending).and_then(|()| self.stream.flush());
+            if let Err(e) = written {
+                if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
+                    return Err(Error::Timeout {
+                        during: Phase::Writing,
+                        limit: self.write_timeout,
+                    });
+                }
+                return Err(e.into());
+            }
             self.conn.advance_output(n);
-            self.stream.flush()?;
         }
         if self.conn.wants_write_shutdown() && !self.write_shut {
             self.write_shut = true;

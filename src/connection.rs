@@ -73,6 +73,7 @@ pub struct Connection {
     closed_clean: Option<bool>,
     out: Vec<u8>,
     out_pos: usize,
+    max_pending_output: usize,
     error: Option<Error>,
 }
 
@@ -93,6 +94,7 @@ impl Connection {
             closed_clean: None,
             out: Vec::new(),
             out_pos: 0,
+            max_pending_output: limits.max_pending_output,
             error: None,
         })
     }
@@ -231,7 +233,7 @@ impl Connection {
 
     /// Queues a text message.
     pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.check_open()?;
+        self.check_send(text.len())?;
         hixie::encode_text(text, &mut self.out);
         Ok(())
     }
@@ -244,7 +246,7 @@ impl Connection {
     /// Queues a length-prefixed frame of any type 0x80..=0xFF (except the
     /// empty 0xFF frame, which is the hixie76 close).
     pub fn send_frame(&mut self, frame_type: u8, data: &[u8]) -> Result<(), Error> {
-        self.check_open()?;
+        self.check_send(data.len())?;
         if self.version == Version::Hixie76 && frame_type == 0xFF && data.is_empty() {
             return Err(UsageError::CloseAsData.into());
         }
@@ -266,11 +268,20 @@ impl Connection {
         Ok(())
     }
 
-    fn check_open(&self) -> Result<(), UsageError> {
-        match self.state {
-            State::Open => Ok(()),
-            state => Err(UsageError::NotOpen { state }),
+    /// Checks that a message of `len` payload bytes may be queued: the
+    /// connection is open and the output limit leaves room for it.
+    fn check_send(&self, len: usize) -> Result<(), Error> {
+        if self.state != State::Open {
+            return Err(UsageError::NotOpen { state: self.state }.into());
         }
+        // A frame adds at most 11 bytes to its payload.
+        let queued = self.pending_output().len();
+        if queued.saturating_add(len).saturating_add(11) > self.max_pending_output {
+            return Err(Error::PeerNotReading {
+                limit: self.max_pending_output,
+            });
+        }
+        Ok(())
     }
 
     fn fail(&mut self, e: impl Into<Error>) -> Error {

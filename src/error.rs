@@ -27,6 +27,12 @@ pub enum Error {
     Entropy(String),
     /// A transport error in an adapter (never produced by the sans-IO core).
     Io(Arc<std::io::Error>),
+    /// The peer is not reading: sending would queue more than
+    /// [`Limits::max_pending_output`](crate::Limits) bytes.
+    PeerNotReading {
+        /// The limit.
+        limit: usize,
+    },
     /// The peer took longer than the configured limit (adapters only).
     Timeout {
         /// What was being waited for.
@@ -43,6 +49,8 @@ pub enum Phase {
     Handshake,
     /// The closing handshake or the wait for the peer to close TCP.
     Closing,
+    /// A write waiting for the peer to make room.
+    Writing,
 }
 
 impl Error {
@@ -66,6 +74,7 @@ impl PartialEq for Error {
             (Error::Usage(a), Error::Usage(b)) => a == b,
             (Error::Entropy(a), Error::Entropy(b)) => a == b,
             (Error::Io(a), Error::Io(b)) => a.kind() == b.kind(),
+            (Error::PeerNotReading { limit: a }, Error::PeerNotReading { limit: b }) => a == b,
             (Error::Timeout { during, limit }, Error::Timeout { during: d, limit: l }) => {
                 during == d && limit == l
             }
@@ -83,12 +92,17 @@ impl fmt::Display for Error {
             Error::Usage(e) => write!(f, "API misuse: {e}"),
             Error::Entropy(e) => write!(f, "the entropy source failed: {e}"),
             Error::Io(e) => write!(f, "transport error: {e}"),
+            Error::PeerNotReading { limit } => write!(
+                f,
+                "the peer is not reading: more than {limit} bytes would wait to be sent"
+            ),
             Error::Timeout { during, limit } => {
                 let what = match during {
-                    Phase::Handshake => "opening handshake",
-                    Phase::Closing => "closing handshake",
+                    Phase::Handshake => "complete the opening handshake",
+                    Phase::Closing => "complete the closing handshake",
+                    Phase::Writing => "read what was sent",
                 };
-                write!(f, "the peer did not complete the {what} within {limit:?}")
+                write!(f, "the peer did not {what} within {limit:?}")
             }
         }
     }
@@ -467,6 +481,7 @@ impl Error {
             Error::Frame(_) => Culprit::Peer,
             Error::Entropy(_) => Culprit::Host,
             Error::Io(_) | Error::Timeout { .. } => Culprit::Transport,
+            Error::PeerNotReading { .. } => Culprit::Peer,
         }
     }
 
@@ -481,6 +496,7 @@ impl Error {
             Error::Entropy(_) => "Entropy".into(),
             Error::Io(_) => "Io".into(),
             Error::Timeout { .. } => "Timeout".into(),
+            Error::PeerNotReading { .. } => "PeerNotReading".into(),
         };
         let name = inner
             .split(|c: char| !c.is_ascii_alphanumeric())

@@ -29,12 +29,21 @@ pub struct Limits {
     /// larger announcement fails before any payload is buffered.
     /// Default 16 MiB.
     pub max_frame_bytes: usize,
+    /// Most bytes queued for sending and not yet taken by the transport. A
+    /// peer that stops reading makes further sends fail with
+    /// [`Error::PeerNotReading`](crate::Error) instead of growing memory.
+    /// Checked before a frame is encoded. Default 16 MiB (one maximal
+    /// message and its framing fit).
+    pub max_pending_output: usize,
     /// How long a peer has to complete the opening handshake (adapters only).
     /// Default 10 s.
     pub handshake_timeout: Duration,
     /// How long to wait for the peer to finish the closing handshake and
     /// close TCP once this side has closed (adapters only). Default 5 s.
     pub close_timeout: Duration,
+    /// How long one blocking write may wait for the peer to make room
+    /// (blocking adapter only). Default 30 s.
+    pub write_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -44,8 +53,10 @@ impl Default for Limits {
             max_headers: 64,
             max_message_bytes: 16 * 1024 * 1024,
             max_frame_bytes: 16 * 1024 * 1024,
+            max_pending_output: 16 * 1024 * 1024 + 16,
             handshake_timeout: Duration::from_secs(10),
             close_timeout: Duration::from_secs(5),
+            write_timeout: Duration::from_secs(30),
         }
     }
 }

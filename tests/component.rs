@@ -488,7 +488,8 @@ fn component_server_with_native_clients() {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio.spawn(serve_echo(runtime().clone(), listener, server_options()));
+    let report = |peer, e| panic!("{peer}: {e}");
+    tokio.spawn(serve_echo(runtime().clone(), listener, server_options(), report));
     let clients: Vec<_> = (0..6)
         .map(|i| {
             thread::spawn(move || {

@@ -27,7 +27,8 @@ pub fn run(args: Args) {
             .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
         let addr = listener.local_addr().expect("bound");
         println!("listening on ws://{addr}/");
-        if let Err(e) = serve_echo(rt, listener, options).await {
+        let report = |peer, e| eprintln!("serve: {peer}: {e}");
+        if let Err(e) = serve_echo(rt, listener, options, report).await {
             die("accept failed", e);
         }
     });

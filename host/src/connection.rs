@@ -205,14 +205,19 @@ impl ComponentConnection {
 
 /// Serves echo from the component: each accepted connection gets its own
 /// instance; every message comes back unchanged. Runs until `listener`
-/// fails. Per-connection failures are reported on stderr.
-pub async fn serve_echo(rt: Runtime, listener: TcpListener, options: ServerOptions) -> std::io::Result<()> {
+/// fails. Each connection that fails is handed to `report`.
+pub async fn serve_echo(
+    rt: Runtime,
+    listener: TcpListener,
+    options: ServerOptions,
+    report: impl Fn(std::net::SocketAddr, HostError) + Clone + Send + 'static,
+) -> std::io::Result<()> {
     loop {
         let (tcp, peer) = listener.accept().await?;
-        let (rt, options) = (rt.clone(), options.clone());
+        let (rt, options, report) = (rt.clone(), options.clone(), report.clone());
         tokio::spawn(async move {
             if let Err(e) = echo(&rt, tcp, &options).await {
-                eprintln!("serve: {peer}: {e}");
+                report(peer, e);
             }
         });
     }

@@ -24,8 +24,10 @@ impl From<&Limits> for wit::Limits {
             max_headers: clamp(l.max_headers),
             max_message_bytes: clamp(l.max_message_bytes),
             max_frame_bytes: clamp(l.max_frame_bytes),
+            max_pending_output: clamp(l.max_pending_output),
             handshake_timeout_ms: millis(l.handshake_timeout),
             close_timeout_ms: millis(l.close_timeout),
+            write_timeout_ms: millis(l.write_timeout),
         }
     }
 }
@@ -37,8 +39,10 @@ impl From<wit::Limits> for Limits {
             max_headers: l.max_headers as usize,
             max_message_bytes: l.max_message_bytes as usize,
             max_frame_bytes: l.max_frame_bytes as usize,
+            max_pending_output: l.max_pending_output as usize,
             handshake_timeout: Duration::from_millis(l.handshake_timeout_ms.into()),
             close_timeout: Duration::from_millis(l.close_timeout_ms.into()),
+            write_timeout: Duration::from_millis(l.write_timeout_ms.into()),
         }
     }
 }
@@ -166,7 +170,7 @@ impl From<Error> for wit::Error {
             Error::Frame(_) => wit::Error::Frame(info),
             Error::Usage(_) => wit::Error::Usage(info),
             Error::Entropy(_) => wit::Error::Entropy(info),
-            Error::Io(_) => wit::Error::Io(info),
+            Error::Io(_) | Error::PeerNotReading { .. } => wit::Error::Io(info),
             Error::Timeout { .. } => wit::Error::Timeout(info),
         }
     }

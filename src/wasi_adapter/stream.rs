@@ -63,6 +63,8 @@ pub struct StreamConnection {
     out_pos: usize,
     /// Monotonic-clock instant when the handshake or the close times out.
     deadline: Option<u64>,
+    /// Monotonic-clock instant when output that makes no progress times out.
+    write_deadline: Option<u64>,
     /// Bytes were written whose flush has not been seen to complete. The
     /// output must not be dropped then: a host may discard what it holds.
     unflushed: bool,
@@ -83,6 +85,7 @@ impl StreamConnection {
             role,
             stage,
             deadline: Some(deadline_after(limits.handshake_timeout)),
+            write_deadline: None,
             limits,
             out: Vec::new(),
             out_pos: 0,
@@ -356,6 +359,13 @@ impl StreamConnection {
             output.flush().map_err(|e| stream_error("flush", e))?;
             self.unflushed = true;
         }
+        // Output that waits for the peer must make progress in time.
+        if self.pending().is_empty() || wrote {
+            self.write_deadline = None;
+        }
+        if !self.pending().is_empty() && self.write_deadline.is_none() {
+            self.write_deadline = Some(deadline_after(self.limits.write_timeout));
+        }
         // A host may discard unflushed bytes when the output is dropped.
         if self.done_sending() && self.pending().is_empty() && !self.unflushed {
             self.shutdown_send();
@@ -457,10 +467,17 @@ impl StreamConnection {
     }
 
     fn check_deadline(&mut self) -> Result<(), Error> {
+        let now = monotonic_clock::now();
+        if self.write_deadline.is_some_and(|d| now >= d) {
+            return Err(Error::Timeout {
+                during: Phase::Writing,
+                limit: self.limits.write_timeout,
+            });
+        }
         let Some(deadline) = self.deadline else {
             return Ok(());
         };
-        if monotonic_clock::now() < deadline {
+        if now < deadline {
             return Ok(());
         }
         self.deadline = None;
@@ -474,13 +491,25 @@ impl StreamConnection {
         }
     }
 
-    /// Blocks until input, room for output, or the deadline.
+    /// Blocks until input, room for waiting output, or a deadline. Input is
+    /// watched even while output waits, so a peer that reads nothing cannot
+    /// stall this side: its input still arrives and the limits apply.
     fn wait(&self) {
-        let mut pollables = vec![self.subscribe()];
-        if let Some(deadline) = self.deadline {
+        let mut pollables = Vec::with_capacity(4);
+        if !self.eof {
+            pollables.push(self.input.subscribe());
+        }
+        if let Some(output) = &self.output {
+            if !self.pending().is_empty() || self.unflushed {
+                pollables.push(output.subscribe());
+            }
+        }
+        for deadline in [self.deadline, self.write_deadline].into_iter().flatten() {
             pollables.push(monotonic_clock::subscribe_instant(deadline));
         }
-        poll(&pollables.iter().collect::<Vec<_>>());
+        if !pollables.is_empty() {
+            poll(&pollables.iter().collect::<Vec<_>>());
+        }
     }
 }
 

@@ -1,0 +1,353 @@
+//! Hostile peers against the server, native and as a component: each case
+//! asserts the specific error the server reports for the offending
+//! connection, and that the same server still serves a well-behaved client.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use websocket_engine::{blocking, ClientConfig, Error, Limits, Message, ServerConfig, ServerPolicy, Version};
+use websocket_host::bindings::{self, ServerOptions};
+use websocket_host::{library_component, serve_echo, HostError, Runtime};
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Native,
+    Component,
+}
+
+const MODES: [Mode; 2] = [Mode::Native, Mode::Component];
+
+/// An echo server in this process that records each failed connection's
+/// error code.
+struct Server {
+    addr: SocketAddr,
+    errors: Arc<Mutex<Vec<String>>>,
+    _tokio: Option<tokio::runtime::Runtime>,
+}
+
+fn start(mode: Mode, limits: Limits) -> Server {
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let record = errors.clone();
+    match mode {
+        Mode::Native => {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mut config = ServerConfig::default();
+            config.limits = limits;
+            thread::spawn(move || {
+                for stream in listener.incoming() {
+                    let (config, record) = (config.clone(), record.clone());
+                    thread::spawn(move || {
+                        if let Err(e) = native_echo(stream.unwrap(), &config) {
+                            record.lock().unwrap().push(e.code());
+                        }
+                    });
+                }
+            });
+            Server {
+                addr,
+                errors,
+                _tokio: None,
+            }
+        }
+        Mode::Component => {
+            let rt = Runtime::new(&library_component().unwrap()).unwrap();
+            let tokio = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let listener = tokio
+                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+                .unwrap();
+            let addr = listener.local_addr().unwrap();
+            let options = ServerOptions {
+                limits: Some(wit_limits(&limits)),
+                origins: vec![],
+                protocols: vec![],
+                secure: false,
+                utf8: None,
+            };
+            let report = move |_, e: HostError| {
+                let code = match e.guest() {
+                    Some(e) => guest_code(e),
+                    None => format!("host: {e}"),
+                };
+                record.lock().unwrap().push(code);
+            };
+            tokio.spawn(serve_echo(rt, listener, options, report));
+            Server {
+                addr,
+                errors,
+                _tokio: Some(tokio),
+            }
+        }
+    }
+}
+
+fn native_echo(stream: TcpStream, config: &ServerConfig) -> Result<(), Error> {
+    let (mut ws, _) = blocking::accept(stream, config, &ServerPolicy::default())?;
+    while let Some(message) = ws.read_message()? {
+        match message {
+            Message::Text(t) => ws.send_text(&t)?,
+            Message::Binary { frame_type, data } => ws.send_frame(frame_type, &data)?,
+        }
+    }
+    Ok(())
+}
+
+fn wit_limits(l: &Limits) -> bindings::Limits {
+    let ms = |d: Duration| d.as_millis() as u32;
+    bindings::Limits {
+        max_head_bytes: l.max_head_bytes as u32,
+        max_headers: l.max_headers as u32,
+        max_message_bytes: l.max_message_bytes as u32,
+        max_frame_bytes: l.max_frame_bytes as u32,
+        max_pending_output: l.max_pending_output as u32,
+        handshake_timeout_ms: ms(l.handshake_timeout),
+        close_timeout_ms: ms(l.close_timeout),
+        write_timeout_ms: ms(l.write_timeout),
+    }
+}
+
+fn guest_code(e: &bindings::Error) -> String {
+    let (bindings::Error::Url(i)
+    | bindings::Error::Handshake(i)
+    | bindings::Error::Frame(i)
+    | bindings::Error::Usage(i)
+    | bindings::Error::Entropy(i)
+    | bindings::Error::Io(i)
+    | bindings::Error::Timeout(i)) = e;
+    i.code.clone()
+}
+
+impl Server {
+    /// Waits until a connection has failed with `code`.
+    fn expect_error(&self, code: &str, mode: Mode) {
+        self.expect_any_error(&[code], mode);
+    }
+
+    /// Waits until a connection has failed with one of `codes`.
+    fn expect_any_error(&self, codes: &[&str], mode: Mode) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let errors = self.errors.lock().unwrap().clone();
+            if errors.iter().any(|e| codes.contains(&e.as_str())) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{mode:?}: expected {codes:?}, got {errors:?}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// A well-behaved client still gets its echo, for both versions.
+    fn still_serves(&self, mode: Mode) {
+        for version in [Version::Hixie75, Version::Hixie76] {
+            let (mut ws, _) = blocking::connect(&format!("ws://{}/", self.addr), ClientConfig::new(version))
+                .unwrap_or_else(|e| panic!("{mode:?} {version}: {e}"));
+            ws.send_text("still here").unwrap();
+            assert_eq!(
+                ws.read_message().unwrap(),
+                Some(Message::Text("still here".into()))
+            );
+            ws.close().unwrap();
+            while ws.read_message().unwrap().is_some() {}
+        }
+    }
+
+    fn raw(&self) -> TcpStream {
+        let s = TcpStream::connect(self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s
+    }
+}
+
+const HIXIE76: &[u8] = b"GET /demo HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\n\
+    Sec-WebSocket-Key1: 4 @1  46546xW%0l 1 5\r\nSec-WebSocket-Key2: 12998 5 Y3 1  .P00\r\nOrigin: http://example.com\r\n\r\n^n:ds[4U";
+const HIXIE75: &[u8] =
+    b"GET /demo HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\nOrigin: http://o\r\n\r\n";
+
+/// Sends `bytes` and returns everything the server answers until it closes.
+fn exchange(s: &mut TcpStream, bytes: &[u8]) -> Vec<u8> {
+    let _ = s.write_all(bytes);
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    answer
+}
+
+fn starts_with(answer: &[u8], prefix: &str) -> bool {
+    answer.starts_with(prefix.as_bytes())
+}
+
+#[test]
+fn a_slow_handshake_times_out() {
+    for mode in MODES {
+        let mut limits = Limits::default();
+        limits.handshake_timeout = Duration::from_millis(400);
+        let server = start(mode, limits);
+        let mut s = server.raw();
+        let started = Instant::now();
+        // One byte every 100 ms: the head would take seconds.
+        for b in HIXIE75 {
+            if s.write_all(&[*b]).is_err() || started.elapsed() > Duration::from_secs(3) {
+                break;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        server.expect_error("timeout", mode);
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{mode:?}: the server waited too long"
+        );
+        server.still_serves(mode);
+    }
+}
+
+#[test]
+fn oversized_heads_and_too_many_headers_get_431() {
+    for mode in MODES {
+        let server = start(mode, Limits::default());
+        let mut huge = b"GET / HTTP/1.1\r\nX: ".to_vec();
+        huge.extend(std::iter::repeat_n(b'a', 20_000));
+        assert!(
+            starts_with(&exchange(&mut server.raw(), &huge), "HTTP/1.1 431 "),
+            "{mode:?}"
+        );
+        server.expect_error("head-too-large", mode);
+
+        let mut many = b"GET / HTTP/1.1\r\n".to_vec();
+        for i in 0..100 {
+            many.extend_from_slice(format!("X-{i}: y\r\n").as_bytes());
+        }
+        many.extend_from_slice(b"\r\n");
+        assert!(
+            starts_with(&exchange(&mut server.raw(), &many), "HTTP/1.1 431 "),
+            "{mode:?}"
+        );
+        server.expect_error("too-many-headers", mode);
+        server.still_serves(mode);
+    }
+}
+
+#[test]
+fn invalid_keys_get_400() {
+    for mode in MODES {
+        let server = start(mode, Limits::default());
+        let request = String::from_utf8_lossy(HIXIE76).replace("4 @1  46546xW%0l 1 5", "12345");
+        assert!(
+            starts_with(&exchange(&mut server.raw(), request.as_bytes()), "HTTP/1.1 400 "),
+            "{mode:?}"
+        );
+        server.expect_error("key-without-spaces", mode);
+        let request = String::from_utf8_lossy(HIXIE76).replace("4 @1  46546xW%0l 1 5", "1 2 3");
+        assert!(
+            starts_with(&exchange(&mut server.raw(), request.as_bytes()), "HTTP/1.1 400 "),
+            "{mode:?}"
+        );
+        server.expect_error("key-not-multiple", mode);
+        server.still_serves(mode);
+    }
+}
+
+#[test]
+fn endless_sentinel_frames_and_huge_lengths_are_bounded() {
+    for mode in MODES {
+        let mut limits = Limits::default();
+        limits.max_message_bytes = 64 * 1024;
+        let server = start(mode, limits);
+        // A text frame that never ends: the server stops at 64 KiB.
+        let mut s = server.raw();
+        s.write_all(HIXIE75).unwrap();
+        s.write_all(&[0x00]).unwrap();
+        let chunk = vec![b'a'; 16 * 1024];
+        let mut sent = 0;
+        while sent < 1024 * 1024 && s.write_all(&chunk).is_ok() {
+            sent += chunk.len();
+        }
+        server.expect_error("message-too-large", mode);
+        server.still_serves(mode);
+
+        // A length prefix that never ends, against the default limits.
+        let server = start(mode, Limits::default());
+        let mut s = server.raw();
+        s.write_all(HIXIE75).unwrap();
+        let _ = s.write_all(&[0x80]);
+        let _ = s.write_all(&[0xFF; 64]);
+        server.expect_error("frame-too-large", mode);
+        server.still_serves(mode);
+    }
+}
+
+#[test]
+fn early_eof_in_every_state() {
+    for mode in MODES {
+        let server = start(mode, Limits::default());
+        // In the head, and (hixie76) between the head and key3.
+        for cut in [10, HIXIE76.len() - 3] {
+            let mut s = server.raw();
+            s.write_all(&HIXIE76[..cut]).unwrap();
+            s.shutdown(Shutdown::Write).unwrap();
+            let _ = s.read_to_end(&mut Vec::new());
+        }
+        server.expect_error("unexpected-eof", mode);
+        // In the middle of a frame.
+        let mut s = server.raw();
+        s.write_all(HIXIE75).unwrap();
+        s.write_all(b"\x00half a fr").unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        let _ = s.read_to_end(&mut Vec::new());
+        server.expect_error("truncated", mode);
+        server.still_serves(mode);
+    }
+}
+
+#[test]
+fn a_half_closed_hixie75_client_gets_every_reply() {
+    for mode in MODES {
+        let server = start(mode, Limits::default());
+        let mut s = server.raw();
+        s.write_all(HIXIE75).unwrap();
+        let mut frames = Vec::new();
+        for i in 0..100 {
+            websocket_engine::framing::hixie::encode_text(&format!("message {i}"), &mut frames);
+        }
+        s.write_all(&frames).unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer).unwrap();
+        assert!(answer.ends_with(&frames), "{mode:?}: {} bytes back", answer.len());
+        assert!(server.errors.lock().unwrap().is_empty(), "{mode:?}");
+        server.still_serves(mode);
+    }
+}
+
+#[test]
+fn a_peer_that_stops_reading_is_cut_off() {
+    for mode in MODES {
+        let mut limits = Limits::default();
+        limits.write_timeout = Duration::from_millis(500);
+        limits.max_pending_output = 256 * 1024;
+        let server = start(mode, limits);
+        let mut s = server.raw();
+        s.write_all(HIXIE75).unwrap();
+        // Never read; keep sending until the server gives up on us.
+        let mut frame = Vec::new();
+        websocket_engine::framing::hixie::encode_text(&"x".repeat(60_000), &mut frame);
+        s.set_write_timeout(Some(Duration::from_millis(200))).unwrap();
+        let started = Instant::now();
+        while s.write_all(&frame).is_ok() && started.elapsed() < Duration::from_secs(20) {}
+        // Native writes block until the write time-out; the component queues
+        // until the output limit or the write time-out, whichever is first.
+        match mode {
+            Mode::Native => server.expect_error("timeout", mode),
+            Mode::Component => server.expect_any_error(&["peer-not-reading", "timeout"], mode),
+        }
+        server.still_serves(mode);
+    }
+}
