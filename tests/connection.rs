@@ -178,3 +178,25 @@ fn a_close_timeout_ends_hixie75_and_fails_hixie76() {
     assert_eq!(c.state(), State::Closed);
     assert_eq!(c.handle_input(b""), Err(err));
 }
+
+#[test]
+fn sends_past_the_output_limit_fail_until_the_peer_reads() {
+    let mut limits = Limits::default();
+    limits.max_pending_output = 100;
+    let mut c = Connection::new(Version::Hixie76, Role::Server, Utf8Policy::Strict, &limits).unwrap();
+    c.send_text(&"a".repeat(60)).unwrap();
+    assert_eq!(
+        c.send_text(&"b".repeat(60)),
+        Err(Error::PeerNotReading { limit: 100 })
+    );
+    assert_eq!(c.send_binary(&[0; 60]), Err(Error::PeerNotReading { limit: 100 }));
+    assert_eq!(
+        c.pending_output().len(),
+        62,
+        "nothing was queued by the refused sends"
+    );
+    // Not sticky: once the transport took the bytes, sending works again.
+    c.advance_output(62);
+    c.send_text(&"b".repeat(60)).unwrap();
+    assert_eq!(c.state(), State::Open);
+}
