@@ -109,7 +109,7 @@ pub fn start(mut command: Command) -> Running {
 /// A `serve` example process on a free loopback port.
 pub struct Server {
     pub url: String,
-    _process: Running,
+    pub process: Running,
 }
 
 /// Starts the `serve` example with `args` on a free port.
@@ -125,7 +125,7 @@ pub fn serve(args: &[&str]) -> Server {
         .to_owned();
     Server {
         url: format!("ws://{addr}/"),
-        _process: process,
+        process,
     }
 }
 

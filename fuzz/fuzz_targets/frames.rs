@@ -1,0 +1,48 @@
+//! Shared by the frame-decoder targets: decoding arbitrary bytes whole and in
+//! chunks (size from the first byte) must give the same frames and error.
+
+use websocket_engine::framing::{hixie, Decoded, Utf8Policy};
+use websocket_engine::{FrameError, Limits, Version};
+
+fn decode(
+    version: Version,
+    policy: Utf8Policy,
+    bytes: &[u8],
+    chunk: usize,
+) -> (Vec<String>, Option<FrameError>) {
+    let mut limits = Limits::default();
+    limits.max_message_bytes = 4096;
+    limits.max_frame_bytes = 4096;
+    let mut decoder = hixie::Decoder::new(version, policy, &limits);
+    let mut frames = Vec::new();
+    for mut piece in bytes.chunks(chunk) {
+        loop {
+            match decoder.decode(piece) {
+                Ok(Decoded::Partial) => break,
+                Ok(Decoded::Frame { frame, consumed }) => {
+                    assert!(consumed > 0 && consumed <= piece.len());
+                    frames.push(format!("{frame:?}"));
+                    piece = &piece[consumed..];
+                }
+                Err(e) => return (frames, Some(e)),
+            }
+        }
+    }
+    (frames, None)
+}
+
+pub fn check(version: Version, data: &[u8]) {
+    let Some((&control, data)) = data.split_first() else {
+        return;
+    };
+    let policy = if control & 1 == 0 {
+        Utf8Policy::Strict
+    } else {
+        Utf8Policy::Replace
+    };
+    let chunk = usize::from(control >> 1).max(1);
+    assert_eq!(
+        decode(version, policy, data, data.len().max(1)),
+        decode(version, policy, data, chunk)
+    );
+}

@@ -1,0 +1,7 @@
+//! The hixie75 frame decoder: see frames.rs.
+#![no_main]
+
+#[path = "frames.rs"]
+mod frames;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| frames::check(websocket_engine::Version::Hixie75, data));

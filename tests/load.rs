@@ -1,0 +1,139 @@
+//! Load with nothing lost: 1000 concurrent connections, each exchanging 100
+//! messages of random size and content (text and binary, hixie75 and
+//! hixie76) with a `serve` process, every byte checked on return; the
+//! server's peak resident memory is read from /proc and must stay bounded.
+//! Runs against the component server and the native one; prints the figures
+//! (`cargo test --release --test load -- --nocapture` to see them).
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use websocket_engine::{blocking, ClientConfig, Entropy, Message, SeededEntropy, Version};
+
+const CONNECTIONS: usize = 1000;
+const MESSAGES: usize = 100;
+const MAX_SIZE: usize = 2048;
+
+fn random(rng: &mut SeededEntropy, below: usize) -> usize {
+    let mut b = [0u8; 8];
+    rng.fill(&mut b).unwrap();
+    (u64::from_le_bytes(b) % below as u64) as usize
+}
+
+fn random_message(rng: &mut SeededEntropy) -> Message {
+    const CHARS: [char; 8] = ['a', 'z', ' ', '0', 'é', 'ß', '✓', '🎉'];
+    let len = random(rng, MAX_SIZE + 1);
+    if random(rng, 3) == 0 {
+        let mut data = vec![0u8; len];
+        rng.fill(&mut data).unwrap();
+        Message::Binary {
+            frame_type: 0x80,
+            data,
+        }
+    } else {
+        let mut text = String::with_capacity(len);
+        while text.len() < len {
+            text.push(CHARS[random(rng, CHARS.len())]);
+        }
+        Message::Text(text)
+    }
+}
+
+/// One client: connects, waits for every other to be connected, then sends
+/// each message and checks its echo before the next. Returns messages and
+/// payload bytes exchanged.
+fn client(url: String, id: usize, everyone: Arc<Barrier>) -> (usize, usize) {
+    let version = if id % 2 == 0 {
+        Version::Hixie75
+    } else {
+        Version::Hixie76
+    };
+    let mut config = ClientConfig::new(version);
+    config.limits.handshake_timeout = Duration::from_secs(120);
+    let (mut ws, _) = blocking::connect(&url, config).unwrap_or_else(|e| panic!("client {id}: {e}"));
+    everyone.wait();
+    let mut rng = SeededEntropy::new(id as u64);
+    let mut bytes = 0;
+    for n in 0..MESSAGES {
+        let message = random_message(&mut rng);
+        match &message {
+            Message::Text(t) => {
+                bytes += t.len();
+                ws.send_text(t).unwrap();
+            }
+            Message::Binary { frame_type, data } => {
+                bytes += data.len();
+                ws.send_frame(*frame_type, data).unwrap();
+            }
+        }
+        let echo = ws
+            .read_message()
+            .unwrap_or_else(|e| panic!("client {id} message {n}: {e}"));
+        assert!(
+            echo.as_ref() == Some(&message),
+            "client {id} message {n} came back different"
+        );
+    }
+    ws.close().unwrap();
+    while ws.read_message().unwrap().is_some() {}
+    (MESSAGES, bytes)
+}
+
+/// The peak resident set of process `pid`, in MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kib / 1024.0
+}
+
+fn load(mode: &[&str], max_rss_mib: f64) {
+    let server = common::serve(mode);
+    let everyone = Arc::new(Barrier::new(CONNECTIONS));
+    let started = Instant::now();
+    let clients: Vec<_> = (0..CONNECTIONS)
+        .map(|id| {
+            let (url, everyone) = (server.url.clone(), everyone.clone());
+            thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn(move || client(url, id, everyone))
+                .unwrap()
+        })
+        .collect();
+    let (mut messages, mut bytes) = (0, 0);
+    for c in clients {
+        let (m, b) = c.join().unwrap();
+        messages += m;
+        bytes += b;
+    }
+    let elapsed = started.elapsed();
+    let rss = peak_rss_mib(server.process.child.id());
+    println!(
+        "serve {mode:?}: {CONNECTIONS} connections, {messages} messages, {:.1} MiB each way, \
+         {:.1} s, peak RSS {rss:.0} MiB",
+        bytes as f64 / (1024.0 * 1024.0),
+        elapsed.as_secs_f64()
+    );
+    assert_eq!(messages, CONNECTIONS * MESSAGES);
+    assert!(
+        rss < max_rss_mib,
+        "serve {mode:?}: peak RSS {rss:.0} MiB over {max_rss_mib} MiB"
+    );
+}
+
+#[test]
+fn a_thousand_connections_with_the_component_server() {
+    load(&[], 1024.0);
+}
+
+#[test]
+fn a_thousand_connections_with_the_native_server() {
+    load(&["--native"], 256.0);
+}
