@@ -58,8 +58,12 @@
 //! );
 //! ```
 
+#![deny(unsafe_code)]
+
 pub mod blocking;
+// The bindings wit-bindgen generates for the exports need unsafe code.
 #[cfg(all(target_arch = "wasm32", target_os = "wasi", feature = "component"))]
+#[allow(unsafe_code)]
 mod component;
 mod connection;
 mod entropy;

@@ -19,8 +19,17 @@ pub fn run(args: Args) {
     loop {
         let mut pollables = vec![listener.subscribe()];
         pollables.extend(conns.iter().map(StreamConnection::subscribe));
+        // Wake for the earliest time-out too: a peer that goes silent must
+        // still meet its deadline.
+        let timer = conns.iter().filter_map(StreamConnection::deadline).min();
+        pollables.extend(timer.map(wasi::clocks::monotonic_clock::subscribe_instant));
         let mut ready = wasi::io::poll::poll(&pollables.iter().collect::<Vec<_>>());
         drop(pollables);
+        let timer_index = conns.len() as u32 + 1;
+        if ready.contains(&timer_index) {
+            // A time-out is due: let every connection check its own.
+            ready = (0..timer_index).collect();
+        }
         // Highest first, so that swap_remove only moves connections already
         // served in this round (poll promises no order).
         ready.sort_unstable_by(|a, b| b.cmp(a));

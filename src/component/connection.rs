@@ -67,6 +67,10 @@ impl GuestConnection for ConnectionResource {
         self.0.borrow().subscribe()
     }
 
+    fn deadline(&self) -> Option<u64> {
+        self.0.borrow().deadline()
+    }
+
     fn poll_event(&self) -> Result<Option<Event>, WitError> {
         let event = wit_result(self.0.borrow_mut().poll_event())?;
         Ok(event.map(|e| match e {

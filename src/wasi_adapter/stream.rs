@@ -183,6 +183,17 @@ impl StreamConnection {
         }
     }
 
+    /// The monotonic-clock instant (`wasi:clocks/monotonic-clock`) of the
+    /// next time-out: the handshake, the close or stalled output. A
+    /// multiplexer should also wake then (`subscribe-instant`) and call
+    /// [`StreamConnection::poll_event`], which reports it.
+    pub fn deadline(&self) -> Option<u64> {
+        match (self.deadline, self.write_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// Does whatever I/O is possible without blocking, then returns the next
     /// event, if any. Errors are final.
     pub fn poll_event(&mut self) -> Result<Option<StreamEvent>, Error> {
@@ -504,7 +515,7 @@ impl StreamConnection {
                 pollables.push(output.subscribe());
             }
         }
-        for deadline in [self.deadline, self.write_deadline].into_iter().flatten() {
+        if let Some(deadline) = self.deadline() {
             pollables.push(monotonic_clock::subscribe_instant(deadline));
         }
         if !pollables.is_empty() {
