@@ -59,22 +59,24 @@ use std::process::{Child, Command, Output, Stdio};
 pub fn example(name: &str) -> PathBuf {
     // A plain `cargo test` builds the examples, but a filtered run may not:
     // build them once with the same cargo (a no-op when they are fresh).
-    static BUILT: std::sync::Once = std::sync::Once::new();
-    BUILT.call_once(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "serve", "--example", "client"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the examples failed");
-    });
-    // The examples sit next to the test binaries' folder.
+    // The examples sit next to the test binaries' folder, built with the
+    // same profile.
     let mut path = std::env::current_exe().unwrap();
     path.pop();
     if path.ends_with("deps") {
         path.pop();
     }
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.args(["build", "--example", "serve", "--example", "client"]);
+        if path.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build.current_dir(env!("CARGO_MANIFEST_DIR")).status().unwrap();
+        assert!(status.success(), "building the examples failed");
+    });
     let path = path.join("examples").join(name);
     assert!(path.exists(), "{} is missing", path.display());
     path
