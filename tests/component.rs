@@ -703,6 +703,48 @@ fn the_command_component_serves_echo() {
 }
 
 #[test]
+fn the_command_component_times_out_a_silent_peer() {
+    use std::io::{Read, Write};
+    let serve = built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm").unwrap();
+    let tokio = tokio();
+    let (stdout, task) = run_command(
+        &tokio,
+        std::fs::read(serve).unwrap(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        "",
+    );
+    let url = loop {
+        if let Some(line) = String::from_utf8(stdout.contents().to_vec())
+            .unwrap()
+            .lines()
+            .next()
+        {
+            break line.strip_prefix("listening on ").unwrap().to_owned();
+        }
+        thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let addr = url.trim_start_matches("ws://").trim_end_matches('/').to_owned();
+    // Half a head, then silence: only the handshake time-out (10 s by
+    // default) can end it, and only if the multiplexer wakes for it.
+    let mut silent = std::net::TcpStream::connect(&addr).unwrap();
+    silent.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    silent
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    // Meanwhile the server serves others.
+    echo_through(&url, websocket_engine::Version::Hixie76);
+    let n = silent.read(&mut [0u8; 64]).unwrap_or(usize::MAX);
+    let waited = started.elapsed();
+    assert_eq!(n, 0, "the server should close the silent connection");
+    assert!(
+        waited >= std::time::Duration::from_secs(9) && waited < std::time::Duration::from_secs(20),
+        "closed after {waited:?}"
+    );
+    task.abort();
+}
+
+#[test]
 fn the_composed_application_runs() {
     let app = built_wasm("websocket-app-example", &[], "websocket_app_example.wasm").unwrap();
     let library = std::fs::read(library_component().unwrap()).unwrap();
