@@ -107,14 +107,7 @@ pub fn client_handshake<S: Stream>(
     let mut buf = vec![0u8; READ_CHUNK].into_boxed_slice();
     let deadline = Instant::now() + limits.handshake_timeout;
     let consumed = loop {
-        let n = read_until(
-            &mut stream,
-            &mut buf,
-            Some(deadline),
-            None,
-            limits.handshake_timeout,
-            Phase::Handshake,
-        )?;
+        let n = read_handshake(&mut stream, &mut buf, deadline, limits.handshake_timeout)?;
         if n == 0 {
             hs.handle_eof()?;
         }
@@ -140,14 +133,7 @@ pub fn accept<S: Stream>(
     let mut buf = vec![0u8; READ_CHUNK].into_boxed_slice();
     let deadline = Instant::now() + limits.handshake_timeout;
     let outcome = (|| loop {
-        let n = read_until(
-            &mut stream,
-            &mut buf,
-            Some(deadline),
-            None,
-            limits.handshake_timeout,
-            Phase::Handshake,
-        )?;
+        let n = read_handshake(&mut stream, &mut buf, deadline, limits.handshake_timeout)?;
         if n == 0 {
             return Err(HandshakeError::UnexpectedEof { from: Role::Client }.into());
         }
@@ -176,6 +162,16 @@ pub fn accept<S: Stream>(
     stream.flush()?;
     let ws = WebSocket::start(stream, conn, buf, leftover, limits)?;
     Ok((ws, request))
+}
+
+/// One read of handshake bytes; `deadline` bounds the whole handshake.
+fn read_handshake<S: Stream>(
+    stream: &mut S,
+    buf: &mut [u8],
+    deadline: Instant,
+    limit: Duration,
+) -> Result<usize, Error> {
+    read_until(stream, buf, Some(deadline), None, limit, Phase::Handshake)
 }
 
 /// One read, bounded by the earlier of `deadline` (whose expiry is

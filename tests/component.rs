@@ -4,6 +4,8 @@
 //! component and composition. The component is built once per run.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::net::TcpListener;
 use std::sync::OnceLock;
 use std::thread;
@@ -283,28 +285,8 @@ fn sans_io_handshakes_match_the_native_engine() {
 
 #[test]
 fn the_spec_vectors_through_the_component() {
-    let vectors: [(&str, &str, &[u8; 8], &[u8; 16]); 3] = [
-        (
-            "4 @1  46546xW%0l 1 5",
-            "12998 5 Y3 1  .P00",
-            b"^n:ds[4U",
-            b"8jKS'y:G*Co,Wxa-",
-        ),
-        (
-            "3e6b263  4 17 80",
-            "17  9 G`ZD9   2 2b 7X 3 /r90",
-            b"WjN}|M(6",
-            b"n`9eBk9z$R8pOtVb",
-        ),
-        (
-            "18x 6]8vM;54 *(5:  {   U1]8  z [  8",
-            "1_ tx7X d  <  nw  334J702) 7]o}` 0",
-            b"Tm[K T2u",
-            b"fQJ,fN/4F4!~K~MH",
-        ),
-    ];
     let mut c = SansIo::new();
-    for (key1, key2, key3, answer) in vectors {
+    for (key1, key2, key3, answer) in common::MD5_VECTORS {
         let handshake = c.library.websocket_protocol_handshake();
         let got = c
             .tokio
@@ -657,20 +639,25 @@ fn run_command(
     (stdout, task)
 }
 
-#[test]
-fn the_command_component_serves_echo() {
+/// Runs `serve` built for wasm32 as a command in embedded wasmtime; returns
+/// the URL it printed and the task running it.
+fn start_command_server(
+    tokio: &tokio::runtime::Runtime,
+) -> (String, tokio::task::JoinHandle<Result<(), String>>) {
     let serve = built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm").unwrap();
-    let tokio = tokio();
     let (stdout, task) = run_command(
-        &tokio,
+        tokio,
         std::fs::read(serve).unwrap(),
         &["serve", "--listen", "127.0.0.1:0"],
         "",
     );
-    let line = loop {
+    loop {
         let out = String::from_utf8(stdout.contents().to_vec()).unwrap();
         if let Some(line) = out.lines().next() {
-            break line.to_owned();
+            let url = line
+                .strip_prefix("listening on ")
+                .unwrap_or_else(|| panic!("{line:?}"));
+            return (url.to_owned(), task);
         }
         assert!(
             !task.is_finished(),
@@ -678,11 +665,13 @@ fn the_command_component_serves_echo() {
             tokio.block_on(task)
         );
         thread::sleep(std::time::Duration::from_millis(20));
-    };
-    let url = line
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
+    }
+}
+
+#[test]
+fn the_command_component_serves_echo() {
+    let tokio = tokio();
+    let (url, task) = start_command_server(&tokio);
     let clients: Vec<_> = [
         websocket_engine::Version::Hixie75,
         websocket_engine::Version::Hixie76,
@@ -705,24 +694,8 @@ fn the_command_component_serves_echo() {
 #[test]
 fn the_command_component_times_out_a_silent_peer() {
     use std::io::{Read, Write};
-    let serve = built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm").unwrap();
     let tokio = tokio();
-    let (stdout, task) = run_command(
-        &tokio,
-        std::fs::read(serve).unwrap(),
-        &["serve", "--listen", "127.0.0.1:0"],
-        "",
-    );
-    let url = loop {
-        if let Some(line) = String::from_utf8(stdout.contents().to_vec())
-            .unwrap()
-            .lines()
-            .next()
-        {
-            break line.strip_prefix("listening on ").unwrap().to_owned();
-        }
-        thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let (url, task) = start_command_server(&tokio);
     let addr = url.trim_start_matches("ws://").trim_end_matches('/').to_owned();
     // Half a head, then silence: only the handshake time-out (10 s by
     // default) can end it, and only if the multiplexer wakes for it.

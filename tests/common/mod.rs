@@ -3,6 +3,28 @@
 
 use websocket_engine::*;
 
+/// The spec summary's verified hixie-76 vectors: key1, key2, key3, answer.
+pub const MD5_VECTORS: [(&str, &str, &[u8; 8], &[u8; 16]); 3] = [
+    (
+        "4 @1  46546xW%0l 1 5",
+        "12998 5 Y3 1  .P00",
+        b"^n:ds[4U",
+        b"8jKS'y:G*Co,Wxa-",
+    ),
+    (
+        "3e6b263  4 17 80",
+        "17  9 G`ZD9   2 2b 7X 3 /r90",
+        b"WjN}|M(6",
+        b"n`9eBk9z$R8pOtVb",
+    ),
+    (
+        "18x 6]8vM;54 *(5:  {   U1]8  z [  8",
+        "1_ tx7X d  <  nw  334J702) 7]o}` 0",
+        b"Tm[K T2u",
+        b"fQJ,fN/4F4!~K~MH",
+    ),
+];
+
 /// A client handshake for `ws://example.com/demo` with a fixed seed.
 pub fn client_handshake(version: Version, protocol: Option<&str>) -> ClientHandshake {
     let url = WsUrl::parse("ws://example.com/demo").unwrap();
