@@ -72,14 +72,7 @@ fn server_options() -> ServerOptions {
 
 /// The error's code, whatever its layer.
 fn code(e: &WitError) -> &str {
-    let (WitError::Url(i)
-    | WitError::Handshake(i)
-    | WitError::Frame(i)
-    | WitError::Usage(i)
-    | WitError::Entropy(i)
-    | WitError::Io(i)
-    | WitError::Timeout(i)) = e;
-    &i.code
+    &websocket_host::bindings::error_info(e).code
 }
 
 /// True for a resource, or an alias (`use`) of one.

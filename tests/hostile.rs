@@ -114,14 +114,7 @@ fn wit_limits(l: &Limits) -> bindings::Limits {
 }
 
 fn guest_code(e: &bindings::Error) -> String {
-    let (bindings::Error::Url(i)
-    | bindings::Error::Handshake(i)
-    | bindings::Error::Frame(i)
-    | bindings::Error::Usage(i)
-    | bindings::Error::Entropy(i)
-    | bindings::Error::Io(i)
-    | bindings::Error::Timeout(i)) = e;
-    i.code.clone()
+    bindings::error_info(e).code.clone()
 }
 
 impl Server {

@@ -14,3 +14,15 @@ pub use exports::websocket::protocol::types::{
     BinaryMessage, ClientOptions, Culprit, Error, ErrorInfo, Limits, Message, ServerOptions, Utf8Policy,
     Version,
 };
+
+/// The details of an error, whatever layer reported it.
+pub fn error_info(e: &Error) -> &ErrorInfo {
+    let (Error::Url(info)
+    | Error::Handshake(info)
+    | Error::Frame(info)
+    | Error::Usage(info)
+    | Error::Entropy(info)
+    | Error::Io(info)
+    | Error::Timeout(info)) = e;
+    info
+}

@@ -40,18 +40,7 @@ impl HostError {
 impl fmt::Display for HostError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HostError::Guest(e) => {
-                let info = match e {
-                    Error::Url(i)
-                    | Error::Handshake(i)
-                    | Error::Frame(i)
-                    | Error::Usage(i)
-                    | Error::Entropy(i)
-                    | Error::Io(i)
-                    | Error::Timeout(i) => i,
-                };
-                f.write_str(&info.message)
-            }
+            HostError::Guest(e) => f.write_str(&crate::bindings::error_info(e).message),
             HostError::Host(e) => write!(f, "host: {e:#}"),
         }
     }
