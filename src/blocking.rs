@@ -268,28 +268,69 @@ impl<S: Stream> WebSocket<S> {
         self.flush()
     }
 
-    /// Begins closing: sends the closing handshake (hixie76) or shuts down
-    /// writing (hixie75). Keep calling [`WebSocket::read_message`] to
-    /// receive what the peer still sends, until it returns `None`; the wait
-    /// is bounded by [`Limits::close_timeout`](crate::Limits).
+    /// RFC 6455: sends a ping; its pong comes back from
+    /// [`WebSocket::read_event`].
+    pub fn ping(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.conn.ping(data)?;
+        self.flush()
+    }
+
+    /// Begins closing: sends the closing handshake (RFC 6455 with code
+    /// 1000, hixie76 `FF 00`) or shuts down writing (hixie75). Keep calling
+    /// [`WebSocket::read_message`] to receive what the peer still sends,
+    /// until it returns `None`; the wait is bounded by
+    /// [`Limits::close_timeout`](crate::Limits).
     pub fn close(&mut self) -> Result<(), Error> {
         self.conn.close()?;
+        self.closing()
+    }
+
+    /// RFC 6455: begins closing with a status code and reason, as
+    /// [`WebSocket::close`] does otherwise.
+    pub fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
+        self.conn.close_with(code, reason)?;
+        self.closing()
+    }
+
+    fn closing(&mut self) -> Result<(), Error> {
         if self.closing_deadline.is_none() {
             self.closing_deadline = Some(Instant::now() + self.close_timeout);
         }
         self.flush()
     }
 
-    /// The next message, or `None` once the connection is closed.
+    /// The next message, or `None` once the connection is closed. Pings
+    /// and pongs are skipped (pings are answered all the same).
     pub fn read_message(&mut self) -> Result<Option<Message>, Error> {
         loop {
-            match self.conn.poll_event() {
+            match self.read_event()? {
                 Some(Event::Message(m)) => return Ok(Some(m)),
-                Some(Event::Closed { .. }) => {
+                Some(Event::Ping(_) | Event::Pong(_)) => {}
+                Some(Event::Closed(_)) | None => return Ok(None),
+            }
+        }
+    }
+
+    /// The next event, or `None` once the connection is closed and its
+    /// [`Event::Closed`] was returned. On an error that fails the
+    /// connection, what it queued for the peer (an RFC 6455 close frame
+    /// saying why) is sent before the error is returned.
+    pub fn read_event(&mut self) -> Result<Option<Event>, Error> {
+        self.next_event().inspect_err(|e| {
+            if !e.is_transient() {
+                let _ = self.flush();
+                let _ = self.stream.shutdown(Shutdown::Both);
+            }
+        })
+    }
+
+    fn next_event(&mut self) -> Result<Option<Event>, Error> {
+        loop {
+            if let Some(event) = self.conn.poll_event() {
+                if let Event::Closed(_) = event {
                     self.finish()?;
-                    return Ok(None);
                 }
-                None => {}
+                return Ok(Some(event));
             }
             if let Some(e) = self.conn.error() {
                 return Err(e.clone());
@@ -297,6 +338,8 @@ impl<S: Stream> WebSocket<S> {
             if self.conn.state() == State::Closed {
                 return Ok(None);
             }
+            // Answers to pings go out before waiting for more input.
+            self.flush()?;
             let read = read_until(
                 &mut self.stream,
                 &mut self.buf,

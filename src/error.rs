@@ -243,6 +243,18 @@ pub enum HandshakeError {
     },
     /// The server's 16-byte hixie-76 answer is not the MD5 challenge answer.
     ChallengeMismatch { expected: [u8; 16], got: [u8; 16] },
+
+    /// The client's `Sec-WebSocket-Key` is not the base64 of 16 bytes
+    /// (RFC 6455 section 4.2.1).
+    InvalidKey { got: String },
+    /// The server's `Sec-WebSocket-Accept` is not the SHA-1 answer to the
+    /// key sent (RFC 6455 section 4.1).
+    AcceptMismatch { expected: String, got: String },
+    /// The server confirmed an extension the client did not offer (this
+    /// engine offers none).
+    ExtensionNotOffered { got: String },
+    /// The server confirmed a subprotocol the client did not offer.
+    ProtocolNotOffered { offered: Vec<String>, got: String },
 }
 
 impl HandshakeError {
@@ -361,6 +373,22 @@ impl fmt::Display for HandshakeError {
             ChallengeMismatch { .. } => f.write_str(
                 "the server's 16-byte answer is not the MD5 of the keys; it did not understand the challenge",
             ),
+            InvalidKey { got } => write!(
+                f,
+                "the client's Sec-WebSocket-Key {got:?} is not the base64 of 16 bytes"
+            ),
+            AcceptMismatch { expected, got } => write!(
+                f,
+                "the server's Sec-WebSocket-Accept is {got:?}; expected {expected:?}"
+            ),
+            ExtensionNotOffered { got } => write!(
+                f,
+                "the server confirmed extensions {got:?}; the client offered none"
+            ),
+            ProtocolNotOffered { offered, got } => write!(
+                f,
+                "the server confirmed subprotocol {got:?}; the client offered {offered:?}"
+            ),
         }
     }
 }
@@ -374,12 +402,53 @@ pub enum FrameError {
     /// A length-prefixed frame announces more than
     /// [`Limits::max_frame_bytes`](crate::Limits).
     FrameTooLarge { limit: usize },
-    /// A length prefix does not fit 64 bits (or runs past 10 bytes).
+    /// A length prefix does not fit 64 bits (or runs past 10 bytes); in
+    /// RFC 6455, a 64-bit length with its most significant bit set.
     LengthOverflow,
-    /// A text frame's payload is not UTF-8 (strict mode only).
+    /// A text frame's payload (or an RFC 6455 close reason) is not UTF-8
+    /// (for the hixie versions, strict mode only).
     InvalidUtf8,
     /// The connection ended in the middle of a frame.
     Truncated,
+    /// RFC 6455 section 5.2: RSV1-3 must be 0 unless an extension says
+    /// otherwise, and none was negotiated.
+    ReservedBits { bits: u8 },
+    /// RFC 6455 section 5.2: the opcode is reserved (3-7 or 0xB-0xF).
+    UnknownOpcode { opcode: u8 },
+    /// RFC 6455 section 5.5: a control frame must not be fragmented.
+    FragmentedControl { opcode: u8 },
+    /// RFC 6455 section 5.5: a control frame carries at most 125 bytes.
+    ControlTooLong { opcode: u8, len: u64 },
+    /// RFC 6455 section 5.3: a client must mask every frame it sends.
+    UnmaskedClientFrame,
+    /// RFC 6455 section 5.1: a server must not mask the frames it sends.
+    MaskedServerFrame,
+    /// RFC 6455 section 5.2: a length must be encoded in the fewest bytes.
+    NonMinimalLength { len: u64 },
+    /// RFC 6455 section 5.4: a continuation frame came with no fragmented
+    /// message to continue.
+    UnexpectedContinuation,
+    /// RFC 6455 section 5.4: a new message began (this opcode) before the
+    /// fragmented one was finished.
+    ExpectedContinuation { opcode: u8 },
+    /// RFC 6455 section 5.5.1: a close frame's body is 1 byte; a code takes 2.
+    CloseBodyTooShort,
+    /// RFC 6455 section 7.4: a close code that must not be sent on the
+    /// wire (or is not defined).
+    InvalidCloseCode { code: u16 },
+}
+
+impl FrameError {
+    /// The RFC 6455 close code an endpoint sends when failing a connection
+    /// for this reason (section 7.4.1): 1007 for text that is not UTF-8,
+    /// 1009 for a message or frame over the limits, 1002 otherwise.
+    pub fn close_code(&self) -> u16 {
+        match self {
+            FrameError::InvalidUtf8 => 1007,
+            FrameError::MessageTooLarge { .. } | FrameError::FrameTooLarge { .. } => 1009,
+            _ => 1002,
+        }
+    }
 }
 
 impl fmt::Display for FrameError {
@@ -394,6 +463,44 @@ impl fmt::Display for FrameError {
             FrameError::LengthOverflow => f.write_str("the peer sent a length prefix that overflows 64 bits"),
             FrameError::InvalidUtf8 => f.write_str("the peer sent a text frame that is not valid UTF-8"),
             FrameError::Truncated => f.write_str("the peer closed the connection in the middle of a frame"),
+            FrameError::ReservedBits { bits } => write!(
+                f,
+                "the peer set reserved bits {bits:#03b} with no extension negotiated; expected 0"
+            ),
+            FrameError::UnknownOpcode { opcode } => {
+                write!(f, "the peer sent reserved opcode {opcode:#x}")
+            }
+            FrameError::FragmentedControl { opcode } => write!(
+                f,
+                "the peer fragmented a control frame (opcode {opcode:#x}); control frames must have FIN set"
+            ),
+            FrameError::ControlTooLong { opcode, len } => write!(
+                f,
+                "the peer sent a control frame (opcode {opcode:#x}) of {len} bytes; expected at most 125"
+            ),
+            FrameError::UnmaskedClientFrame => {
+                f.write_str("the client sent an unmasked frame; clients must mask every frame")
+            }
+            FrameError::MaskedServerFrame => {
+                f.write_str("the server sent a masked frame; servers must not mask")
+            }
+            FrameError::NonMinimalLength { len } => write!(
+                f,
+                "the peer encoded length {len} in more bytes than needed; expected the minimal encoding"
+            ),
+            FrameError::UnexpectedContinuation => {
+                f.write_str("the peer sent a continuation frame with no fragmented message to continue")
+            }
+            FrameError::ExpectedContinuation { opcode } => write!(
+                f,
+                "the peer began a new message (opcode {opcode:#x}) inside a fragmented one; expected a continuation"
+            ),
+            FrameError::CloseBodyTooShort => f.write_str(
+                "the peer sent a 1-byte close frame body; expected none or a 2-byte code first",
+            ),
+            FrameError::InvalidCloseCode { code } => {
+                write!(f, "the peer sent close code {code}, which must not appear on the wire")
+            }
         }
     }
 }
@@ -415,8 +522,15 @@ pub enum UsageError {
     InvalidHeader { name: String },
     /// An origin or subprotocol given by the caller is not allowed on the wire.
     InvalidValue { what: &'static str, got: String },
-    /// This version is not implemented yet.
-    UnsupportedVersion { version: Version },
+    /// The feature does not exist in this protocol version (for example
+    /// pings in hixie76, or several subprotocols in hixie75).
+    NotInVersion { feature: &'static str, version: Version },
+    /// A control frame's payload (a ping, a pong, or a close code and
+    /// reason) would exceed 125 bytes.
+    ControlTooLong { len: usize },
+    /// A close code the caller may not send: only 1000-1003, 1007-1014 and
+    /// 3000-4999 are (RFC 6455 section 7.4).
+    InvalidCloseCode { code: u16 },
 }
 
 impl fmt::Display for UsageError {
@@ -439,9 +553,17 @@ impl fmt::Display for UsageError {
             UsageError::InvalidValue { what, got } => {
                 write!(f, "{what} {got:?} cannot be sent on the wire")
             }
-            UsageError::UnsupportedVersion { version } => {
-                write!(f, "protocol version {version} is not implemented yet")
+            UsageError::NotInVersion { feature, version } => {
+                write!(f, "{feature} is not part of protocol version {version}")
             }
+            UsageError::ControlTooLong { len } => write!(
+                f,
+                "a control frame payload of {len} bytes was asked for; the limit is 125"
+            ),
+            UsageError::InvalidCloseCode { code } => write!(
+                f,
+                "close code {code} cannot be sent; expected 1000-1003, 1007-1014 or 3000-4999"
+            ),
         }
     }
 }
@@ -537,6 +659,7 @@ impl HandshakeError {
             | KeyWithoutDigits { .. }
             | KeyTooLarge { .. }
             | KeyNotMultiple { .. }
+            | InvalidKey { .. }
             | UnsupportedVersion { .. }
             | OriginRejected { .. }
             | ProtocolRejected { .. } => Culprit::Client,
@@ -546,7 +669,10 @@ impl HandshakeError {
             | OriginMismatch { .. }
             | LocationMismatch { .. }
             | ProtocolMismatch { .. }
-            | ChallengeMismatch { .. } => Culprit::Server,
+            | ChallengeMismatch { .. }
+            | AcceptMismatch { .. }
+            | ExtensionNotOffered { .. }
+            | ProtocolNotOffered { .. } => Culprit::Server,
         }
     }
 }

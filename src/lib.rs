@@ -76,12 +76,12 @@ mod version;
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 pub mod wasi_adapter;
 
-pub use connection::{Connection, Event, Message, State};
+pub use connection::{Closed, Connection, Event, Message, State};
 pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
 pub use error::{Culprit, Error, FrameError, HandshakeError, Phase, UrlError, UsageError};
 pub use handshake::{
-    hixie76_answer, rejection_response, ClientConfig, ClientHandshake, HandshakeResponse, Request,
-    ServerConfig, ServerHandshake, ServerPolicy, Status,
+    hixie76_answer, rejection_response, rfc6455_accept, ClientConfig, ClientHandshake, HandshakeResponse,
+    Request, ServerConfig, ServerHandshake, ServerPolicy, Status,
 };
 pub use limits::Limits;
 pub use url::WsUrl;

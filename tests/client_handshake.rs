@@ -79,7 +79,7 @@ fn caller_values_that_cannot_go_on_the_wire_are_refused() {
         })
     );
     assert_eq!(
-        make(&|c| c.protocol = Some("two words".into())),
+        make(&|c| c.protocols = vec!["two words".into()]),
         Error::Usage(UsageError::InvalidValue {
             what: "subprotocol",
             got: "two words".into()
@@ -94,9 +94,10 @@ fn caller_values_that_cannot_go_on_the_wire_are_refused() {
         Error::Usage(UsageError::InvalidHeader { name: "X-A".into() })
     );
     assert_eq!(
-        make(&|c| c.version = Version::Rfc6455),
-        Error::Usage(UsageError::UnsupportedVersion {
-            version: Version::Rfc6455
+        make(&|c| c.protocols = vec!["a".into(), "b".into()]),
+        Error::Usage(UsageError::NotInVersion {
+            feature: "offering more than one subprotocol",
+            version: Version::Hixie76
         })
     );
 }

@@ -53,7 +53,7 @@ fn client_options(version: websocket_engine::Version) -> ClientOptions {
     ClientOptions {
         version: wit_version(version),
         origin: Some("http://example.com".into()),
-        protocol: None,
+        protocols: vec![],
         extra_headers: vec![],
         limits: None,
         utf8: None,
@@ -218,7 +218,13 @@ impl SansIo {
     fn decoder(&mut self, version: websocket_engine::Version, utf8: Utf8Policy) -> ResourceAny {
         let f = self.library.websocket_protocol_framing().decoder();
         self.tokio
-            .block_on(f.call_constructor(&mut self.store, wit_version(version), utf8, None))
+            .block_on(f.call_constructor(
+                &mut self.store,
+                wit_version(version),
+                websocket_host::bindings::Role::Server,
+                utf8,
+                None,
+            ))
             .unwrap()
     }
 
@@ -384,7 +390,8 @@ fn native_frames(
                                 data: payload.to_vec(),
                             })
                         }
-                        Frame::Close => WitFrame::Close,
+                        Frame::Close(_) => WitFrame::Close(None),
+                        Frame::Ping(_) | Frame::Pong(_) => unreachable!("hixie has no control frames"),
                     });
                     piece = &piece[consumed..];
                 }

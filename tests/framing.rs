@@ -33,7 +33,9 @@ fn describe(frame: &Frame<'_>) -> String {
     match frame {
         Frame::Text(t) => format!("text:{t}"),
         Frame::Binary { frame_type, payload } => format!("bin:{frame_type:02x}:{payload:?}"),
-        Frame::Close => "close".into(),
+        Frame::Ping(p) => format!("ping:{p:?}"),
+        Frame::Pong(p) => format!("pong:{p:?}"),
+        Frame::Close(_) => "close".into(),
     }
 }
 

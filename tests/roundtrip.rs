@@ -19,14 +19,23 @@ proptest! {
     fn every_message_arrives_unchanged(
         messages in proptest::collection::vec(message(), 0..30),
         cuts in proptest::collection::vec(any::<usize>(), 0..50),
-        hixie76 in any::<bool>(),
+        version in proptest::sample::select(Version::ALL.to_vec()),
         from_client in any::<bool>(),
     ) {
-        let version = if hixie76 { Version::Hixie76 } else { Version::Hixie75 };
         let (sender_role, receiver_role) = if from_client { (Role::Client, Role::Server) } else { (Role::Server, Role::Client) };
         let limits = Limits::default();
-        let mut sender = Connection::new(version, sender_role, Utf8Policy::Strict, &limits).unwrap();
-        let mut receiver = Connection::new(version, receiver_role, Utf8Policy::Strict, &limits).unwrap();
+        let mut entropy = SeededEntropy::new(cuts.len() as u64);
+        let mut sender = Connection::new(version, sender_role, Utf8Policy::Strict, &limits, &mut entropy).unwrap();
+        let mut receiver = Connection::new(version, receiver_role, Utf8Policy::Strict, &limits, &mut entropy).unwrap();
+        let mut messages = messages;
+        if version == Version::Rfc6455 {
+            // RFC 6455 binary messages have no type byte of their own.
+            for m in &mut messages {
+                if let Message::Binary { frame_type, .. } = m {
+                    *frame_type = 0x80;
+                }
+            }
+        }
         for m in &messages {
             match m {
                 Message::Text(t) => sender.send_text(t).unwrap(),
@@ -48,8 +57,10 @@ proptest! {
             got.push(event);
         }
         let mut expected: Vec<Event> = messages.into_iter().map(Event::Message).collect();
-        // hixie76 ends with the close handshake; hixie75 with the end of TCP.
-        expected.push(Event::Closed { clean: true });
+        // hixie76 and RFC 6455 end with the close handshake (RFC 6455 with
+        // code 1000), hixie75 with the end of TCP.
+        let code = (version == Version::Rfc6455).then_some(1000);
+        expected.push(Event::Closed(Closed { clean: true, code, reason: String::new() }));
         prop_assert_eq!(got, expected);
     }
 }

@@ -14,7 +14,7 @@ fn options(config: ClientConfig) -> ClientOptions {
             websocket_engine::Version::Rfc6455 => Version::Rfc6455,
         },
         origin: config.origin,
-        protocol: config.protocol,
+        protocols: config.protocols,
         extra_headers: config.extra_headers,
         limits: None,
         utf8: None,
@@ -58,7 +58,7 @@ async fn talk(
             match event {
                 Event::Message(message) => print(message),
                 Event::Closed(_) => return conn.finish().await,
-                Event::Opened => {}
+                Event::Opened | Event::Ping(_) | Event::Pong(_) => {}
             }
         }
         match conn.ready_or(lines.recv()).await? {

@@ -5,8 +5,11 @@
 //! error exits 1 with a one-line reason on stderr.
 //!
 //! ```text
-//! cargo run --release --example client -- URL --version hixie75|hixie76 [--origin O] [--protocol P] [--component]
+//! cargo run --release --example client -- URL --version hixie75|hixie76|rfc6455 [--origin O] [--protocol P]... [--component]
 //! ```
+//!
+//! `--protocol` may be repeated for RFC 6455, which offers several
+//! subprotocols; the hixie versions take one.
 //!
 //! `--component` runs the engine as a WebAssembly component inside an
 //! embedded wasmtime (it connects with `wasi:sockets`); by default it runs
@@ -22,14 +25,13 @@ use std::thread;
 
 use websocket_engine::{ClientConfig, Version};
 
-const USAGE: &str =
-    "usage: client URL --version hixie75|hixie76 [--origin ORIGIN] [--protocol PROTOCOL] [--component]";
+const USAGE: &str = "usage: client URL --version hixie75|hixie76|rfc6455 [--origin ORIGIN] [--protocol PROTOCOL]... [--component]";
 
 fn main() {
     let mut url = None;
     let mut version = None;
     let mut origin = None;
-    let mut protocol = None;
+    let mut protocols = Vec::new();
     let mut in_component = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -47,7 +49,7 @@ fn main() {
                 }))
             }
             "--origin" => origin = Some(value()),
-            "--protocol" => protocol = Some(value()),
+            "--protocol" => protocols.push(value()),
             "--component" => in_component = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -66,7 +68,7 @@ fn main() {
     };
     let mut config = ClientConfig::new(version);
     config.origin = origin;
-    config.protocol = protocol;
+    config.protocols = protocols;
     let result = if in_component {
         run_component(&url, config)
     } else {

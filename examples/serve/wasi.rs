@@ -59,8 +59,8 @@ fn serve(conn: &mut StreamConnection) -> bool {
             Ok(Some(StreamEvent::Message(Message::Binary { frame_type, data }))) => {
                 conn.send_frame(frame_type, &data)
             }
-            Ok(Some(StreamEvent::Opened)) => Ok(()),
-            Ok(Some(StreamEvent::Closed { .. })) => {
+            Ok(Some(StreamEvent::Opened | StreamEvent::Ping(_) | StreamEvent::Pong(_))) => Ok(()),
+            Ok(Some(StreamEvent::Closed(_))) => {
                 // Send the close reply, if any, before letting go.
                 let _ = conn.flush();
                 return false;

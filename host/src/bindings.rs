@@ -11,8 +11,8 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::websocket::protocol::types::{
-    BinaryMessage, ClientOptions, Culprit, Error, ErrorInfo, Limits, Message, ServerOptions, Utf8Policy,
-    Version,
+    BinaryMessage, ClientOptions, CloseInfo, Culprit, Error, ErrorInfo, Limits, Message, Role, ServerOptions,
+    Utf8Policy, Version,
 };
 
 /// The details of an error, whatever layer reported it.

@@ -76,7 +76,9 @@ impl GuestConnection for ConnectionResource {
         Ok(event.map(|e| match e {
             StreamEvent::Opened => Event::Opened,
             StreamEvent::Message(m) => Event::Message(m.into()),
-            StreamEvent::Closed { clean } => Event::Closed(clean),
+            StreamEvent::Ping(p) => Event::Ping(p),
+            StreamEvent::Pong(p) => Event::Pong(p),
+            StreamEvent::Closed(c) => Event::Closed(c.into()),
         }))
     }
 
@@ -92,8 +94,16 @@ impl GuestConnection for ConnectionResource {
         wit_result(self.0.borrow_mut().send_frame(frame_type, &data))
     }
 
+    fn send_ping(&self, data: Vec<u8>) -> Result<(), WitError> {
+        wit_result(self.0.borrow_mut().ping(&data))
+    }
+
     fn close(&self) -> Result<(), WitError> {
         wit_result(self.0.borrow_mut().close())
+    }
+
+    fn close_with(&self, code: u16, reason: String) -> Result<(), WitError> {
+        wit_result(self.0.borrow_mut().close_with(code, &reason))
     }
 
     fn flush(&self) -> Result<(), WitError> {

@@ -92,7 +92,7 @@ impl From<wit::ClientOptions> for ClientConfig {
     fn from(o: wit::ClientOptions) -> Self {
         let mut config = ClientConfig::new(o.version.into());
         config.origin = o.origin;
-        config.protocol = o.protocol;
+        config.protocols = o.protocols;
         config.extra_headers = o.extra_headers;
         config.limits = limits(o.limits);
         config.utf8 = utf8(o.utf8, Role::Client);
@@ -124,6 +124,16 @@ impl From<Message> for wit::Message {
     }
 }
 
+impl From<crate::Closed> for wit::CloseInfo {
+    fn from(c: crate::Closed) -> Self {
+        wit::CloseInfo {
+            clean: c.clean,
+            code: c.code,
+            reason: c.reason,
+        }
+    }
+}
+
 impl From<&Request> for wit::RequestInfo {
     fn from(r: &Request) -> Self {
         wit::RequestInfo {
@@ -131,7 +141,7 @@ impl From<&Request> for wit::RequestInfo {
             resource: r.resource.clone(),
             host: r.host.clone(),
             origin: r.origin.clone(),
-            protocol: r.protocol.clone(),
+            protocols: r.protocols.clone(),
             headers: r.headers.clone(),
         }
     }

@@ -3,52 +3,102 @@
 use std::cell::RefCell;
 
 use super::convert::{limits, wit_result};
-use super::exports::websocket::protocol::framing::{Decoded, Frame as WitFrame, Guest, GuestDecoder};
-use super::exports::websocket::protocol::types::{
-    BinaryMessage, Error as WitError, Limits, Utf8Policy, Version,
+use super::exports::websocket::protocol::framing::{
+    CloseBody, Decoded, Frame as WitFrame, Guest, GuestDecoder, Opcode,
 };
+use super::exports::websocket::protocol::types::{
+    BinaryMessage, Error as WitError, Limits, Role as WitRole, Utf8Policy, Version,
+};
+use crate::framing::rfc6455::{self, OpCode};
 use crate::framing::{hixie, Decoded as Step, Frame};
 use crate::{Error, Role};
 
-pub struct DecoderResource(RefCell<hixie::Decoder>);
+/// The decoder of the version asked for.
+enum AnyDecoder {
+    Hixie(hixie::Decoder),
+    Rfc6455(rfc6455::Decoder),
+}
+
+pub struct DecoderResource(RefCell<AnyDecoder>);
+
+fn to_wit(frame: Frame<'_>) -> WitFrame {
+    match frame {
+        Frame::Text(t) => WitFrame::Text(t.into_owned()),
+        Frame::Binary { frame_type, payload } => WitFrame::Binary(BinaryMessage {
+            frame_type,
+            data: payload.to_vec(),
+        }),
+        Frame::Ping(p) => WitFrame::Ping(p.to_vec()),
+        Frame::Pong(p) => WitFrame::Pong(p.to_vec()),
+        Frame::Close(body) => WitFrame::Close(body.map(|b| CloseBody {
+            code: b.code,
+            reason: b.reason.to_owned(),
+        })),
+    }
+}
+
+/// Decodes every frame of `input`, then the error that stopped it, if any.
+fn decode_all<'a>(
+    mut decode: impl FnMut(&[u8]) -> Result<(Option<WitFrame>, usize), crate::FrameError>,
+    input: &'a [u8],
+) -> Decoded {
+    let mut frames = Vec::new();
+    let mut rest = input;
+    let error = loop {
+        match decode(rest) {
+            Ok((None, _)) => break None,
+            Ok((Some(frame), consumed)) => {
+                frames.push(frame);
+                rest = &rest[consumed..];
+            }
+            Err(e) => break Some(Error::from(e).into()),
+        }
+    };
+    Decoded { frames, error }
+}
+
+/// One decoder step, as a WIT frame and the bytes it took.
+fn step(r: Result<Step<'_>, crate::FrameError>) -> Result<(Option<WitFrame>, usize), crate::FrameError> {
+    Ok(match r? {
+        Step::Partial => (None, 0),
+        Step::Frame { frame, consumed } => (Some(to_wit(frame)), consumed),
+    })
+}
 
 impl GuestDecoder for DecoderResource {
-    fn new(version: Version, utf8: Utf8Policy, limits_: Option<Limits>) -> Self {
-        let policy = super::convert::utf8(Some(utf8), Role::Server);
-        DecoderResource(RefCell::new(hixie::Decoder::new(
-            version.into(),
-            policy,
-            &limits(limits_),
-        )))
+    fn new(version: Version, role: WitRole, utf8: Utf8Policy, limits_: Option<Limits>) -> Self {
+        let limits = limits(limits_);
+        let role = match role {
+            WitRole::Client => Role::Client,
+            WitRole::Server => Role::Server,
+        };
+        let decoder = match version {
+            Version::Rfc6455 => AnyDecoder::Rfc6455(rfc6455::Decoder::new(role, &limits)),
+            v => {
+                let policy = super::convert::utf8(Some(utf8), role);
+                AnyDecoder::Hixie(hixie::Decoder::new(v.into(), policy, &limits))
+            }
+        };
+        DecoderResource(RefCell::new(decoder))
     }
 
     fn decode(&self, input: Vec<u8>) -> Decoded {
-        let mut decoder = self.0.borrow_mut();
-        let mut frames = Vec::new();
-        let mut rest = &input[..];
-        let error = loop {
-            match decoder.decode(rest) {
-                Ok(Step::Partial) => break None,
-                Ok(Step::Frame { frame, consumed }) => {
-                    frames.push(match frame {
-                        Frame::Text(t) => WitFrame::Text(t.into_owned()),
-                        Frame::Binary { frame_type, payload } => WitFrame::Binary(BinaryMessage {
-                            frame_type,
-                            data: payload.to_vec(),
-                        }),
-                        Frame::Close => WitFrame::Close,
-                    });
-                    rest = &rest[consumed..];
-                }
-                Err(e) => break Some(Error::from(e).into()),
-            }
-        };
-        Decoded { frames, error }
+        match &mut *self.0.borrow_mut() {
+            AnyDecoder::Hixie(d) => decode_all(|rest| step(d.decode(rest)), &input),
+            AnyDecoder::Rfc6455(d) => decode_all(|rest| step(d.decode(rest)), &input),
+        }
     }
 
     fn between_frames(&self) -> bool {
-        self.0.borrow().is_between_frames()
+        match &*self.0.borrow() {
+            AnyDecoder::Hixie(d) => d.is_between_frames(),
+            AnyDecoder::Rfc6455(d) => d.is_between_frames(),
+        }
     }
+}
+
+fn mask_key(mask: Option<u32>) -> Option<[u8; 4]> {
+    mask.map(u32::to_be_bytes)
 }
 
 impl Guest for super::Component {
@@ -70,5 +120,32 @@ impl Guest for super::Component {
         let mut out = Vec::new();
         hixie::encode_close(&mut out);
         out
+    }
+
+    fn encode_frame(
+        fin: bool,
+        opcode: Opcode,
+        payload: Vec<u8>,
+        mask: Option<u32>,
+    ) -> Result<Vec<u8>, WitError> {
+        let opcode = match opcode {
+            Opcode::Continuation => OpCode::Continuation,
+            Opcode::Text => OpCode::Text,
+            Opcode::Binary => OpCode::Binary,
+            Opcode::Close => OpCode::Close,
+            Opcode::Ping => OpCode::Ping,
+            Opcode::Pong => OpCode::Pong,
+        };
+        let mut out = Vec::new();
+        let r = rfc6455::encode_frame(fin, opcode, &payload, mask_key(mask), &mut out);
+        wit_result(r.map_err(Error::from))?;
+        Ok(out)
+    }
+
+    fn encode_close_frame(code: Option<u16>, reason: String, mask: Option<u32>) -> Result<Vec<u8>, WitError> {
+        let mut out = Vec::new();
+        let r = rfc6455::encode_close(code, &reason, mask_key(mask), &mut out);
+        wit_result(r.map_err(Error::from))?;
+        Ok(out)
     }
 }

@@ -133,4 +133,8 @@ impl Guest for super::Component {
         }))?;
         wit_result(hixie76_answer(&key1, &key2, &key3).map_err(Error::from)).map(|a| a.to_vec())
     }
+
+    fn rfc6455_accept(key: String) -> String {
+        crate::rfc6455_accept(&key)
+    }
 }

@@ -19,7 +19,7 @@
 //! let Decoded::Frame { frame, consumed } = decoder.decode(&wire).unwrap() else { panic!() };
 //! assert_eq!(frame, Frame::Text("héllo".into()));
 //! let Decoded::Frame { frame, .. } = decoder.decode(&wire[consumed..]).unwrap() else { panic!() };
-//! assert_eq!(frame, Frame::Close);
+//! assert_eq!(frame, Frame::Close(None));
 //! ```
 
 use memchr::memchr;
@@ -121,7 +121,7 @@ impl Decoder {
         let frame = if frame_type & 0x80 == 0 {
             Frame::Text(self.utf8.apply(bytes)?)
         } else if frame_type == 0xFF && bytes.is_empty() && self.version == Version::Hixie76 {
-            Frame::Close
+            Frame::Close(None)
         } else {
             Frame::Binary {
                 frame_type,

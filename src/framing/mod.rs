@@ -1,8 +1,14 @@
 //! Framing: turning a byte stream into frames and frames into bytes.
 //!
-//! The hixie drafts (75 and 76) share one frame format, in [`hixie`].
+//! The hixie drafts (75 and 76) share one frame format, in [`hixie`];
+//! RFC 6455 has its own, in [`rfc6455`]. Both decoders yield the same
+//! [`Frame`] type.
 
 pub mod hixie;
+mod mask;
+pub mod rfc6455;
+
+pub use mask::apply_mask;
 
 use std::borrow::Cow;
 
@@ -38,16 +44,41 @@ impl Utf8Policy {
     }
 }
 
-/// One decoded frame, borrowed from the decoder's input or buffer.
+/// One decoded frame (for RFC 6455: a whole message, reassembled from its
+/// fragments, or a control frame), borrowed from the decoder's input or
+/// buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame<'a> {
-    /// A text frame (hixie type 0x00): the payload as UTF-8.
+    /// A text message (hixie type 0x00, RFC 6455 opcode 0x1).
     Text(Cow<'a, str>),
-    /// A length-prefixed frame: its type byte (0x80..=0xFF) and payload. The
-    /// drafts give these no meaning; the caller may discard or use them.
+    /// A hixie length-prefixed frame: its type byte (0x80..=0xFF) and
+    /// payload; the drafts give these no meaning. An RFC 6455 binary
+    /// message comes as type 0x80.
     Binary { frame_type: u8, payload: &'a [u8] },
-    /// The hixie-76 closing handshake (`FF 00`).
-    Close,
+    /// An RFC 6455 ping; the receiver answers with a pong of the same payload.
+    Ping(&'a [u8]),
+    /// An RFC 6455 pong.
+    Pong(&'a [u8]),
+    /// The closing handshake: hixie-76 `FF 00` (no body) or an RFC 6455
+    /// close frame, with its code and reason when it has a body.
+    Close(Option<CloseBody<'a>>),
+}
+
+/// The body of an RFC 6455 close frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloseBody<'a> {
+    /// The status code (section 7.4).
+    pub code: u16,
+    /// The reason, UTF-8, at most 123 bytes.
+    pub reason: &'a str,
+}
+
+/// True for a close code that may appear on the wire (RFC 6455 section
+/// 7.4): 1000-1003, 1007-1014 (1012-1014 as later registered with IANA)
+/// and 3000-4999. 1004 is reserved; 1005, 1006 and 1015 mean "none",
+/// "abnormal" and "TLS failure" and are never sent.
+pub fn is_valid_close_code(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
 /// The result of one call to a decoder.

@@ -1,8 +1,9 @@
 //! The client side of the opening handshake.
 
-use super::head::{self, HeadReader};
+use super::head::{self, Head, HeadReader};
 use super::{
-    check_value, is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX, HIXIE76_STATUS,
+    accept, check_value, is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX,
+    HIXIE76_STATUS, RFC6455_STATUS, RFC6455_VERSION,
 };
 use crate::connection::Connection;
 use crate::entropy::Entropy;
@@ -18,18 +19,22 @@ use crate::version::{Role, Version};
 pub struct ClientConfig {
     /// The protocol version to speak.
     pub version: Version,
-    /// The `Origin` to send; `None` sends the URL's own
-    /// ([`WsUrl::default_origin`]).
+    /// The `Origin` to send. `None`: the hixie versions send the URL's own
+    /// ([`WsUrl::default_origin`]), which they require; RFC 6455 sends none,
+    /// as non-browser clients do.
     pub origin: Option<String>,
-    /// A subprotocol to ask for (U+0021..U+007E, not empty).
-    pub protocol: Option<String>,
+    /// Subprotocols to offer, most preferred first. The hixie versions
+    /// allow at most one (U+0021..U+007E, not empty); RFC 6455 any number
+    /// of HTTP tokens, of which the server picks one or none.
+    pub protocols: Vec<String>,
     /// More header fields (cookies, authorization, ...), sent after the
     /// handshake's own. They must not repeat the handshake's fields.
     pub extra_headers: Vec<(String, String)>,
     /// Size limits and timeouts.
     pub limits: Limits,
-    /// What to do with text that is not UTF-8. Default: replace, as the
-    /// drafts tell clients to.
+    /// What to do with hixie text that is not UTF-8. Default: replace, as
+    /// the drafts tell clients to. RFC 6455 text is always validated
+    /// strictly, as its section 8.1 requires.
     pub utf8: Utf8Policy,
 }
 
@@ -39,7 +44,7 @@ impl ClientConfig {
         ClientConfig {
             version,
             origin: None,
-            protocol: None,
+            protocols: Vec::new(),
             extra_headers: Vec::new(),
             limits: Limits::default(),
             utf8: Utf8Policy::default_for(Role::Client),
@@ -50,14 +55,14 @@ impl ClientConfig {
 /// What the server's accepted response said, beyond what was verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandshakeResponse {
-    /// The subprotocol the server confirmed, if one was asked for.
+    /// The subprotocol the server confirmed, if any.
     pub protocol: Option<String>,
     /// Every header field of the response, in order (e.g. `Set-Cookie`).
     pub headers: Vec<(String, String)>,
 }
 
 /// The fields a client's extra headers may not repeat.
-const RESERVED: [&str; 8] = [
+const RESERVED: [&str; 11] = [
     "Host",
     "Upgrade",
     "Connection",
@@ -66,6 +71,9 @@ const RESERVED: [&str; 8] = [
     "Sec-WebSocket-Protocol",
     "Sec-WebSocket-Key1",
     "Sec-WebSocket-Key2",
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Version",
+    "Sec-WebSocket-Extensions",
 ];
 
 /// A client's opening handshake in progress.
@@ -81,9 +89,13 @@ pub struct ClientHandshake {
     request: Vec<u8>,
     origin: String,
     location: String,
-    protocol: Option<String>,
+    protocols: Vec<String>,
     /// hixie76: the answer the server must send.
     expected: Option<[u8; 16]>,
+    /// RFC 6455: the `Sec-WebSocket-Accept` the server must send.
+    accept: Option<String>,
+    /// RFC 6455: the seed of the connection's masking keys.
+    mask_seed: Option<[u8; 32]>,
     head: HeadReader,
     stage: Stage,
     limits: Limits,
@@ -102,21 +114,27 @@ enum Stage {
 }
 
 impl ClientHandshake {
-    /// Makes the request for `url`. hixie76 keys and key3 are drawn from
-    /// `entropy`.
+    /// Makes the request for `url`. Keys (hixie76 keys and key3, the RFC
+    /// 6455 key and the seed of its masking keys) are drawn from `entropy`.
     pub fn new(
         url: &WsUrl,
         config: ClientConfig,
         entropy: &mut dyn Entropy,
     ) -> Result<ClientHandshake, Error> {
         let version = config.version;
-        if version == Version::Rfc6455 {
-            return Err(UsageError::UnsupportedVersion { version }.into());
-        }
+        let rfc = version == Version::Rfc6455;
+        let send_origin = config.origin.is_some() || !rfc;
         let origin = config.origin.unwrap_or_else(|| url.default_origin());
         check_value("origin", &origin)?;
-        if let Some(p) = &config.protocol {
-            if !is_valid_protocol(p) {
+        if !rfc && config.protocols.len() > 1 {
+            return Err(UsageError::NotInVersion {
+                feature: "offering more than one subprotocol",
+                version,
+            }
+            .into());
+        }
+        for p in &config.protocols {
+            if !is_valid_protocol(version, p) {
                 return Err(UsageError::InvalidValue {
                     what: "subprotocol",
                     got: p.clone(),
@@ -136,11 +154,31 @@ impl ClientHandshake {
         let mut request = Vec::with_capacity(256);
         request.extend_from_slice(b"GET ");
         request.extend_from_slice(url.resource().as_bytes());
-        request.extend_from_slice(b" HTTP/1.1\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n");
-        push_field(&mut request, "Host", &url.host_header());
-        push_field(&mut request, "Origin", &origin);
-        if let Some(p) = &config.protocol {
-            push_field(&mut request, FieldNames::of(version).protocol, p);
+        request.extend_from_slice(b" HTTP/1.1\r\n");
+        let (mut accept, mut mask_seed) = (None, None);
+        if rfc {
+            push_field(&mut request, "Host", &url.host_header());
+            request.extend_from_slice(b"Upgrade: websocket\r\nConnection: Upgrade\r\n");
+            let key = accept::generate(entropy)?;
+            push_field(&mut request, "Sec-WebSocket-Key", &key);
+            push_field(&mut request, "Sec-WebSocket-Version", RFC6455_VERSION);
+            accept = Some(accept::rfc6455_accept(&key));
+            let mut seed = [0u8; 32];
+            entropy.fill(&mut seed)?;
+            mask_seed = Some(seed);
+        } else {
+            request.extend_from_slice(b"Upgrade: WebSocket\r\nConnection: Upgrade\r\n");
+            push_field(&mut request, "Host", &url.host_header());
+        }
+        if send_origin {
+            push_field(&mut request, "Origin", &origin);
+        }
+        if !config.protocols.is_empty() {
+            push_field(
+                &mut request,
+                FieldNames::of(version).protocol,
+                &config.protocols.join(", "),
+            );
         }
         let mut expected = None;
         let mut key3 = [0u8; 8];
@@ -164,8 +202,10 @@ impl ClientHandshake {
             request,
             origin,
             location: url.location(),
-            protocol: config.protocol,
+            protocols: config.protocols,
             expected,
+            accept,
+            mask_seed,
             head: HeadReader::new(config.limits.max_head_bytes, Role::Server),
             stage: Stage::Head,
             limits: config.limits,
@@ -217,7 +257,13 @@ impl ClientHandshake {
     pub fn into_connection(self) -> Result<(Connection, HandshakeResponse), Error> {
         match self.stage {
             Stage::Done(response) => {
-                let conn = Connection::new(self.version, Role::Client, self.utf8, &self.limits)?;
+                let conn = Connection::open(
+                    self.version,
+                    Role::Client,
+                    self.utf8,
+                    &self.limits,
+                    self.mask_seed,
+                );
                 Ok((conn, response))
             }
             _ => Err(UsageError::HandshakeIncomplete.into()),
@@ -269,6 +315,9 @@ impl ClientHandshake {
         if let Some(e) = self.status_error(bytes) {
             return Err(e);
         }
+        if self.version == Version::Rfc6455 {
+            return self.verify_rfc6455(&head);
+        }
         if self.version == Version::Hixie76 {
             let upgrade = head.require("Upgrade")?;
             if upgrade != "WebSocket" {
@@ -301,9 +350,9 @@ impl ClientHandshake {
             });
         }
         let protocol = head.get(names.protocol)?;
-        if protocol != self.protocol.as_deref() {
+        if protocol != self.protocols.first().map(String::as_str) {
             return Err(HandshakeError::ProtocolMismatch {
-                expected: self.protocol.clone(),
+                expected: self.protocols.first().cloned(),
                 got: protocol.map(str::to_owned),
             });
         }
@@ -313,8 +362,55 @@ impl ClientHandshake {
         })
     }
 
+    /// RFC 6455 section 4.1: `Upgrade: websocket`, `Connection: Upgrade`,
+    /// the right `Sec-WebSocket-Accept`, no extension and no subprotocol
+    /// that was not offered.
+    fn verify_rfc6455(&self, head: &Head<'_>) -> Result<HandshakeResponse, HandshakeError> {
+        let upgrade = head.require("Upgrade")?;
+        if !head.has_token("Upgrade", "websocket") {
+            return Err(HandshakeError::UpgradeMismatch {
+                from: Role::Server,
+                got: upgrade.to_owned(),
+            });
+        }
+        let connection = head.require("Connection")?;
+        if !head.has_token("Connection", "Upgrade") {
+            return Err(HandshakeError::ConnectionMismatch {
+                from: Role::Server,
+                got: connection.to_owned(),
+            });
+        }
+        let got = head.require("Sec-WebSocket-Accept")?;
+        let expected = self.accept.as_deref().expect("rfc6455 has an accept value");
+        if got != expected {
+            return Err(HandshakeError::AcceptMismatch {
+                expected: expected.to_owned(),
+                got: got.to_owned(),
+            });
+        }
+        let extensions = head.list("Sec-WebSocket-Extensions");
+        if !extensions.is_empty() {
+            return Err(HandshakeError::ExtensionNotOffered {
+                got: extensions.join(", "),
+            });
+        }
+        let protocol = head.get("Sec-WebSocket-Protocol")?;
+        if let Some(p) = protocol {
+            if !self.protocols.iter().any(|o| o == p) {
+                return Err(HandshakeError::ProtocolNotOffered {
+                    offered: self.protocols.clone(),
+                    got: p.to_owned(),
+                });
+            }
+        }
+        Ok(HandshakeResponse {
+            protocol: protocol.map(str::to_owned),
+            headers: head.owned_fields(),
+        })
+    }
+
     /// The error for a response that does not start as this version's must:
-    /// hixie75 the exact 85 bytes of its first three lines, hixie76
+    /// hixie75 the exact 85 bytes of its first three lines, the others
     /// `HTTP/1.1 101 `. A status other than 101 is reported as such, and 407
     /// as a proxy's demand.
     fn status_error(&self, bytes: &[u8]) -> Option<HandshakeError> {
@@ -342,7 +438,10 @@ impl ClientHandshake {
                 Some(101) => None,
                 Some(code) => Some(HandshakeError::Status { code }),
                 None => Some(HandshakeError::StatusLine {
-                    expected: HIXIE76_STATUS,
+                    expected: match self.version {
+                        Version::Rfc6455 => RFC6455_STATUS,
+                        _ => HIXIE76_STATUS,
+                    },
                     got: first.into_owned(),
                 }),
             },

@@ -147,6 +147,25 @@ impl<'a> Head<'a> {
         Ok(found)
     }
 
+    /// Every value of the fields named `name`, in order, each split at
+    /// commas and trimmed, empty elements skipped: the list a field that
+    /// may repeat stands for (RFC 9110 section 5.3).
+    pub(crate) fn list(&self, name: &str) -> Vec<&'a str> {
+        self.fields
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .flat_map(|(_, v)| v.split(','))
+            .map(|e| e.trim_matches([' ', '\t']))
+            .filter(|e| !e.is_empty())
+            .collect()
+    }
+
+    /// True when the list of the fields named `name` holds `token` (ASCII
+    /// case-insensitive).
+    pub(crate) fn has_token(&self, name: &str, token: &str) -> bool {
+        self.list(name).iter().any(|t| t.eq_ignore_ascii_case(token))
+    }
+
     /// Like [`Head::get`], but the field must be present.
     pub(crate) fn require(&self, name: &'static str) -> Result<&'a str, HandshakeError> {
         self.get(name)?.ok_or(HandshakeError::MissingHeader {

@@ -8,11 +8,13 @@
 //! to the handshake. The bytes after those already belong to the framing
 //! layer: hand them to the [`Connection`](crate::Connection).
 
+mod accept;
 mod client;
 mod head;
 mod key;
 mod server;
 
+pub use accept::rfc6455_accept;
 pub use client::{ClientConfig, ClientHandshake, HandshakeResponse};
 pub use key::hixie76_answer;
 pub use server::{rejection_response, Request, ServerConfig, ServerHandshake, ServerPolicy};
@@ -36,6 +38,10 @@ pub(crate) const HIXIE75_PREFIX: &str =
 pub(crate) const HIXIE76_STATUS: &str = "HTTP/1.1 101 WebSocket Protocol Handshake";
 /// The lines after it.
 pub(crate) const HIXIE76_UPGRADE: &str = "\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n";
+/// The status line an RFC 6455 server sends.
+pub(crate) const RFC6455_STATUS: &str = "HTTP/1.1 101 Switching Protocols";
+/// The only RFC 6455 version there is: `Sec-WebSocket-Version: 13`.
+pub(crate) const RFC6455_VERSION: &str = "13";
 
 /// The names of the fields that differ between the hixie versions.
 pub(crate) struct FieldNames {
@@ -64,10 +70,14 @@ impl FieldNames {
     }
 }
 
-/// True for a subprotocol the hixie drafts allow: a non-empty string of
-/// U+0021..U+007E.
-pub(crate) fn is_valid_protocol(p: &str) -> bool {
-    !p.is_empty() && p.bytes().all(|b| (0x21..=0x7E).contains(&b))
+/// True for a subprotocol `version` allows: for the hixie drafts a
+/// non-empty string of U+0021..U+007E, for RFC 6455 an HTTP token (no
+/// commas, so that lists of them can be split).
+pub(crate) fn is_valid_protocol(version: crate::Version, p: &str) -> bool {
+    match version {
+        crate::Version::Rfc6455 => !p.is_empty() && p.bytes().all(head::is_token_byte),
+        _ => !p.is_empty() && p.bytes().all(|b| (0x21..=0x7E).contains(&b)),
+    }
 }
 
 /// Checks a value the caller wants written into a head: no control

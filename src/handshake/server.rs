@@ -1,8 +1,9 @@
 //! The server side of the opening handshake.
 
-use super::head::{self, HeadReader};
+use super::head::{self, Head, HeadReader};
 use super::{
-    is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX, HIXIE76_STATUS, HIXIE76_UPGRADE,
+    accept, is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX, HIXIE76_STATUS,
+    HIXIE76_UPGRADE, RFC6455_STATUS, RFC6455_VERSION,
 };
 use crate::connection::Connection;
 use crate::error::{Error, HandshakeError, UsageError};
@@ -37,13 +38,15 @@ impl Default for ServerConfig {
 pub struct ServerPolicy {
     /// Accepted origins, compared exactly; empty accepts any origin.
     pub origins: Vec<String>,
-    /// Accepted subprotocols; a client asking for another is refused.
+    /// Supported subprotocols. A hixie client asking for another is
+    /// refused; an RFC 6455 server picks the first the client offers that
+    /// is in this list, and otherwise confirms none.
     pub protocols: Vec<String>,
 }
 
 impl ServerPolicy {
-    /// Decides on a request: `Ok` with the subprotocol to confirm (if the
-    /// client asked for one), or the reason to refuse it.
+    /// Decides on a request: `Ok` with the subprotocol to confirm, if any,
+    /// or the reason to refuse it.
     pub fn check(&self, request: &Request) -> Result<Option<String>, HandshakeError> {
         if !self.origins.is_empty() {
             let origin = request.origin.as_deref().unwrap_or_default();
@@ -53,11 +56,13 @@ impl ServerPolicy {
                 });
             }
         }
-        match &request.protocol {
-            Some(p) if !self.protocols.contains(p) => {
-                Err(HandshakeError::ProtocolRejected { protocol: p.clone() })
-            }
-            other => Ok(other.clone()),
+        let supported = |p: &&String| self.protocols.contains(p);
+        if request.version == Version::Rfc6455 {
+            return Ok(request.protocols.iter().find(supported).cloned());
+        }
+        match request.protocols.first() {
+            Some(p) if !supported(&p) => Err(HandshakeError::ProtocolRejected { protocol: p.clone() }),
+            other => Ok(other.cloned()),
         }
     }
 }
@@ -71,14 +76,18 @@ pub struct Request {
     pub resource: String,
     /// The `Host` field.
     pub host: String,
-    /// The `Origin` field.
+    /// The `Origin` field (required by the hixie versions, optional in RFC
+    /// 6455 where only browsers send it).
     pub origin: Option<String>,
-    /// The subprotocol asked for.
-    pub protocol: Option<String>,
+    /// The subprotocols offered, most preferred first (at most one for the
+    /// hixie versions).
+    pub protocols: Vec<String>,
     /// Every header field, in order (e.g. `Cookie`).
     pub headers: Vec<(String, String)>,
     /// hixie76: the numbers read from Key1 and Key2.
     parts: Option<(u32, u32)>,
+    /// RFC 6455: the `Sec-WebSocket-Accept` value to answer with.
+    accept: Option<String>,
 }
 
 /// A server's opening handshake in progress.
@@ -139,15 +148,15 @@ impl ServerHandshake {
         }
     }
 
-    /// Accepts the request, confirming `protocol` (which must be the one
-    /// the client asked for, or `None`). Returns the response bytes to send
-    /// and the open connection.
+    /// Accepts the request, confirming `protocol` (which must be one the
+    /// client offered, or `None`). Returns the response bytes to send and
+    /// the open connection.
     pub fn accept(self, protocol: Option<&str>) -> Result<(Vec<u8>, Connection), Error> {
         if !self.is_complete() {
             return Err(UsageError::HandshakeIncomplete.into());
         }
         let request = self.request.as_ref().expect("complete");
-        if protocol.is_some() && protocol != request.protocol.as_deref() {
+        if protocol.is_some_and(|p| !request.protocols.iter().any(|o| o == p)) {
             return Err(UsageError::InvalidValue {
                 what: "subprotocol the client did not ask for",
                 got: protocol.unwrap_or_default().to_owned(),
@@ -155,6 +164,18 @@ impl ServerHandshake {
             .into());
         }
         let version = request.version;
+        let conn = Connection::open(version, Role::Server, self.config.utf8, &self.config.limits, None);
+        if let Some(accept) = &request.accept {
+            let mut out = Vec::with_capacity(160);
+            out.extend_from_slice(RFC6455_STATUS.as_bytes());
+            out.extend_from_slice(b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+            push_field(&mut out, "Sec-WebSocket-Accept", accept);
+            if let Some(p) = protocol {
+                push_field(&mut out, "Sec-WebSocket-Protocol", p);
+            }
+            out.extend_from_slice(b"\r\n");
+            return Ok((out, conn));
+        }
         let scheme = if self.config.secure { "wss" } else { "ws" };
         let location = format!("{scheme}://{}{}", request.host, request.resource);
         let names = FieldNames::of(version);
@@ -180,7 +201,6 @@ impl ServerHandshake {
             let key3: [u8; 8] = self.key3[..].try_into().expect("complete");
             out.extend_from_slice(&key::answer(part1, part2, &key3));
         }
-        let conn = Connection::new(version, Role::Server, self.config.utf8, &self.config.limits)?;
         Ok((out, conn))
     }
 
@@ -229,11 +249,8 @@ fn read_request(bytes: &[u8], max_headers: usize) -> Result<Request, HandshakeEr
             got: resource.to_owned(),
         });
     }
-    if head.get("Sec-WebSocket-Key")?.is_some() {
-        let requested = head.get("Sec-WebSocket-Version")?.unwrap_or("rfc6455");
-        return Err(HandshakeError::UnsupportedVersion {
-            requested: requested.to_owned(),
-        });
+    if head.get("Sec-WebSocket-Key")?.is_some() || head.get("Sec-WebSocket-Version")?.is_some() {
+        return read_rfc6455(&head, resource);
     }
     let key1 = head.get("Sec-WebSocket-Key1")?;
     let key2 = head.get("Sec-WebSocket-Key2")?;
@@ -266,7 +283,7 @@ fn read_request(bytes: &[u8], max_headers: usize) -> Result<Request, HandshakeEr
     let origin = head.require("Origin")?;
     let protocol = head.get(FieldNames::of(version).protocol)?;
     if let Some(p) = protocol {
-        if !is_valid_protocol(p) {
+        if !is_valid_protocol(version, p) {
             return Err(HandshakeError::InvalidProtocol {
                 from: Role::Client,
                 got: p.to_owned(),
@@ -290,9 +307,62 @@ fn read_request(bytes: &[u8], max_headers: usize) -> Result<Request, HandshakeEr
         resource: resource.to_owned(),
         host: host.to_owned(),
         origin: Some(origin.to_owned()),
-        protocol: protocol.map(str::to_owned),
+        protocols: protocol.map(str::to_owned).into_iter().collect(),
         headers: head.owned_fields(),
         parts,
+        accept: None,
+    })
+}
+
+/// Checks an RFC 6455 request (section 4.2.1): version 13, a key of 16
+/// bytes, `Upgrade: websocket`, `Connection: Upgrade`, a `Host`, and
+/// subprotocols that are tokens. Extensions offered are ignored: none is
+/// confirmed.
+fn read_rfc6455(head: &Head<'_>, resource: &str) -> Result<Request, HandshakeError> {
+    let version = head.require("Sec-WebSocket-Version")?;
+    if version != RFC6455_VERSION {
+        return Err(HandshakeError::UnsupportedVersion {
+            requested: version.to_owned(),
+        });
+    }
+    let key = head.require("Sec-WebSocket-Key")?;
+    if !accept::is_valid_key(key) {
+        return Err(HandshakeError::InvalidKey { got: key.to_owned() });
+    }
+    let upgrade = head.require("Upgrade")?;
+    if !head.has_token("Upgrade", "websocket") {
+        return Err(HandshakeError::UpgradeMismatch {
+            from: Role::Client,
+            got: upgrade.to_owned(),
+        });
+    }
+    let connection = head.require("Connection")?;
+    if !head.has_token("Connection", "Upgrade") {
+        return Err(HandshakeError::ConnectionMismatch {
+            from: Role::Client,
+            got: connection.to_owned(),
+        });
+    }
+    let host = head.require("Host")?;
+    if host.is_empty() || host.contains([' ', '\t']) {
+        return Err(HandshakeError::InvalidHost { got: host.to_owned() });
+    }
+    let protocols = head.list("Sec-WebSocket-Protocol");
+    if let Some(bad) = protocols.iter().find(|p| !is_valid_protocol(Version::Rfc6455, p)) {
+        return Err(HandshakeError::InvalidProtocol {
+            from: Role::Client,
+            got: (*bad).to_owned(),
+        });
+    }
+    Ok(Request {
+        version: Version::Rfc6455,
+        resource: resource.to_owned(),
+        host: host.to_owned(),
+        origin: head.get("Origin")?.map(str::to_owned),
+        protocols: protocols.into_iter().map(str::to_owned).collect(),
+        headers: head.owned_fields(),
+        parts: None,
+        accept: Some(accept::rfc6455_accept(key)),
     })
 }
 
@@ -309,6 +379,10 @@ pub fn rejection_response(error: &HandshakeError) -> Vec<u8> {
     };
     let body = format!("{error}\n");
     let mut out = format!("HTTP/1.1 {status} {reason}\r\n").into_bytes();
+    if let HandshakeError::UnsupportedVersion { .. } = error {
+        // RFC 6455 section 4.4: name the versions this server speaks.
+        push_field(&mut out, "Sec-WebSocket-Version", RFC6455_VERSION);
+    }
     push_field(&mut out, "Content-Type", "text/plain; charset=utf-8");
     push_field(&mut out, "Content-Length", &body.len().to_string());
     push_field(&mut out, "Connection", "close");

@@ -7,9 +7,9 @@ use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 
 use super::{deadline_after, io_error};
 use crate::{
-    rejection_response, ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError,
-    HandshakeResponse, Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy,
-    State, Status, UsageError, Version, WsUrl,
+    rejection_response, ClientConfig, ClientHandshake, Closed, Connection, Entropy, Error, Event,
+    HandshakeError, HandshakeResponse, Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake,
+    ServerPolicy, State, Status, UsageError, Version, WsUrl,
 };
 
 /// Most bytes asked of the input stream at once.
@@ -35,8 +35,12 @@ pub enum StreamEvent {
     Opened,
     /// The peer sent a message.
     Message(Message),
-    /// The connection closed; `clean` as in [`Event::Closed`].
-    Closed { clean: bool },
+    /// RFC 6455: the peer sent a ping, already answered.
+    Ping(Vec<u8>),
+    /// RFC 6455: the peer sent a pong.
+    Pong(Vec<u8>),
+    /// The connection closed, as in [`Event::Closed`].
+    Closed(Closed),
 }
 
 enum Stage {
@@ -213,8 +217,8 @@ impl StreamConnection {
             })?;
             match event {
                 Some(StreamEvent::Message(m)) => return Ok(Some(m)),
-                Some(StreamEvent::Opened) => {}
-                Some(StreamEvent::Closed { .. }) => {
+                Some(StreamEvent::Opened | StreamEvent::Ping(_) | StreamEvent::Pong(_)) => {}
+                Some(StreamEvent::Closed(_)) => {
                     self.flush()?;
                     return Ok(None);
                 }
@@ -236,10 +240,25 @@ impl StreamConnection {
         self.write_ready()
     }
 
+    /// RFC 6455: queues a ping and writes what the stream takes now.
+    pub fn ping(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.open()?.ping(data)?;
+        self.write_ready()
+    }
+
     /// Begins closing; keep reading until the connection reports closed.
     pub fn close(&mut self) -> Result<(), Error> {
+        self.closing(Connection::close)
+    }
+
+    /// RFC 6455: begins closing with a status code and reason.
+    pub fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
+        self.closing(|conn| conn.close_with(code, reason))
+    }
+
+    fn closing(&mut self, close: impl FnOnce(&mut Connection) -> Result<(), Error>) -> Result<(), Error> {
         let was_open = self.open()?.state() == State::Open;
-        self.open()?.close()?;
+        close(self.open()?)?;
         if was_open {
             self.deadline = Some(deadline_after(self.limits.close_timeout));
         }
@@ -274,15 +293,19 @@ impl StreamConnection {
 
     fn fail(&mut self, e: &Error) {
         self.error = Some(e.clone());
-        if !matches!(self.stage, Stage::Failed) {
-            self.stage = Stage::Failed;
+        if let Stage::Open(conn) = &self.stage {
+            // Keep what the connection queued to say why (an RFC 6455 close).
+            self.out.drain(..self.out_pos);
+            self.out_pos = 0;
+            self.out.extend_from_slice(conn.pending_output());
         }
+        self.stage = Stage::Failed;
     }
 
     fn step(&mut self) -> Result<Option<StreamEvent>, Error> {
         loop {
             if let Some(event) = self.next_event() {
-                if let StreamEvent::Closed { .. } = event {
+                if let StreamEvent::Closed(_) = event {
                     self.deadline = None;
                     self.write_ready()?;
                 }
@@ -305,7 +328,9 @@ impl StreamConnection {
         };
         Some(match conn.poll_event()? {
             Event::Message(m) => StreamEvent::Message(m),
-            Event::Closed { clean } => StreamEvent::Closed { clean },
+            Event::Ping(p) => StreamEvent::Ping(p),
+            Event::Pong(p) => StreamEvent::Pong(p),
+            Event::Closed(c) => StreamEvent::Closed(c),
         })
     }
 

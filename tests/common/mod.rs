@@ -30,7 +30,7 @@ pub fn client_handshake(version: Version, protocol: Option<&str>) -> ClientHands
     let url = WsUrl::parse("ws://example.com/demo").unwrap();
     let mut config = ClientConfig::new(version);
     config.origin = Some("http://example.com".into());
-    config.protocol = protocol.map(str::to_owned);
+    config.protocols = protocol.map(str::to_owned).into_iter().collect();
     ClientHandshake::new(&url, config, &mut SeededEntropy::new(7)).unwrap()
 }
 

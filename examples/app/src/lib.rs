@@ -71,7 +71,7 @@ impl exports::wasi::cli::run::Guest for App {
         let options = ClientOptions {
             version,
             origin: None,
-            protocol: None,
+            protocols: Vec::new(),
             extra_headers: Vec::new(),
             limits: None,
             utf8: None,
