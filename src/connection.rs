@@ -136,7 +136,7 @@ pub struct Connection {
     max_pending_output: usize,
     /// RFC 6455 clients: the generator of masking keys, a ChaCha20 stream
     /// seeded from the caller's entropy.
-    masks: Option<MaskKeys>,
+    masks: Option<Box<MaskKeys>>,
     error: Option<Error>,
 }
 
@@ -195,7 +195,7 @@ impl Connection {
             out: Vec::new(),
             out_pos: 0,
             max_pending_output: limits.max_pending_output,
-            masks: mask_seed.map(|seed| MaskKeys(ChaCha20Rng::from_seed(seed))),
+            masks: mask_seed.map(|seed| Box::new(MaskKeys(ChaCha20Rng::from_seed(seed)))),
             error: None,
         }
     }

@@ -38,9 +38,9 @@ fn to_wit(frame: Frame<'_>) -> WitFrame {
 }
 
 /// Decodes every frame of `input`, then the error that stopped it, if any.
-fn decode_all<'a>(
+fn decode_all(
     mut decode: impl FnMut(&[u8]) -> Result<(Option<WitFrame>, usize), crate::FrameError>,
-    input: &'a [u8],
+    input: &[u8],
 ) -> Decoded {
     let mut frames = Vec::new();
     let mut rest = input;
