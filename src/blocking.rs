@@ -19,7 +19,7 @@ use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use crate::{
-    rejection_response, ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError,
+    ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError,
     HandshakeResponse, Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy,
     State, Status, SystemEntropy, WsUrl,
 };
@@ -149,7 +149,7 @@ pub fn accept<S: Stream>(
             if let Error::Handshake(h) = &e {
                 if !matches!(h, HandshakeError::UnexpectedEof { .. }) {
                     // Best effort: the peer may already be gone.
-                    let _ = stream.write_all(&rejection_response(h));
+                    let _ = stream.write_all(&hs.error_response(h));
                     let _ = stream.flush();
                 }
             }

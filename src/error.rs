@@ -198,6 +198,9 @@ pub enum HandshakeError {
     /// The connection ended before the handshake was complete.
     UnexpectedEof { from: Role },
 
+    /// The client's request is plain HTTP: no `Upgrade` and none of the
+    /// WebSocket key or version fields (a browser opening a page, say).
+    NotWebSocket { resource: String },
     /// The client's request line is not `GET {resource} HTTP/1.1`.
     MalformedRequestLine { got: String },
     /// The client used a method other than `GET`.
@@ -264,7 +267,7 @@ impl HandshakeError {
     pub fn http_status(&self) -> u16 {
         match self {
             HandshakeError::OriginRejected { .. } | HandshakeError::ProtocolRejected { .. } => 403,
-            HandshakeError::UnsupportedVersion { .. } => 426,
+            HandshakeError::UnsupportedVersion { .. } | HandshakeError::NotWebSocket { .. } => 426,
             HandshakeError::HeadTooLarge { .. } | HandshakeError::TooManyHeaders { .. } => 431,
             HandshakeError::MethodNotGet { .. } => 405,
             _ => 400,
@@ -319,6 +322,10 @@ impl fmt::Display for HandshakeError {
                     "the {who} closed the connection before the handshake was complete"
                 )
             }
+            NotWebSocket { resource } => write!(
+                f,
+                "the client's request for {resource:?} is plain HTTP; expected a WebSocket upgrade"
+            ),
             MalformedRequestLine { got } => write!(
                 f,
                 "the client's request line is {got:?}; expected GET {{resource}} HTTP/1.1"
@@ -650,7 +657,8 @@ impl HandshakeError {
             | ConnectionMismatch { from, .. }
             | InvalidProtocol { from, .. }
             | UnexpectedEof { from } => (*from).into(),
-            MalformedRequestLine { .. }
+            NotWebSocket { .. }
+            | MalformedRequestLine { .. }
             | MethodNotGet { .. }
             | HttpVersion { .. }
             | InvalidResource { .. }

@@ -67,6 +67,7 @@ fn server_options() -> ServerOptions {
         protocols: vec![],
         secure: false,
         utf8: None,
+        page: None,
     }
 }
 

@@ -70,6 +70,7 @@ fn start(mode: Mode, limits: Limits) -> Server {
                 protocols: vec![],
                 secure: false,
                 utf8: None,
+                page: None,
             };
             let report = move |_, e: HostError| {
                 let code = match e.guest() {

@@ -16,6 +16,7 @@ pub fn run(args: Args) {
         protocols: args.protocols,
         secure: false,
         utf8: None,
+        page: Some(crate::PAGE.to_owned()),
     };
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -26,8 +27,13 @@ pub fn run(args: Args) {
             .await
             .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
         let addr = listener.local_addr().expect("bound");
-        println!("listening on ws://{addr}/");
-        let report = |peer, e| eprintln!("serve: {peer}: {e}");
+        crate::announce(addr);
+        let report = |peer, e: websocket_host::HostError| {
+            let code = e.guest().map(|g| websocket_host::bindings::error_info(g).code.as_str());
+            if code != Some("not-web-socket") {
+                eprintln!("serve: {peer}: {e}");
+            }
+        };
         if let Err(e) = serve_echo(rt, listener, options, report).await {
             die("accept failed", e);
         }

@@ -1,5 +1,7 @@
-//! An echo server: every text message and every length-prefixed frame comes
-//! back unchanged. hixie75 and hixie76 are told apart per connection.
+//! An echo server: every text message and every binary message or
+//! length-prefixed frame comes back unchanged. hixie75, hixie76 and RFC 6455
+//! are told apart per connection, on one port. A browser opening the
+//! server's address gets a page that chats with it (`page.html`).
 //!
 //! ```text
 //! cargo run --release --example serve -- --listen 127.0.0.1:9001 [--origin O]... [--protocol P]... [--native]
@@ -65,6 +67,25 @@ fn parse() -> Args {
         protocols,
         native,
     }
+}
+
+/// The page served to plain HTTP `GET /` requests.
+pub const PAGE: &str = include_str!("page.html");
+
+/// Prints where the server listens: the first line is the WebSocket URL
+/// (tests read it), the second the page for a browser.
+pub fn announce(addr: impl std::fmt::Display) {
+    println!("listening on ws://{addr}/");
+    println!("open http://{addr}/ in a browser to chat with the server");
+}
+
+/// True for the failure of a request that only wanted the page (or another
+/// plain HTTP resource): not worth a line in the log.
+pub fn is_plain_http(e: &websocket_engine::Error) -> bool {
+    matches!(
+        e,
+        websocket_engine::Error::Handshake(websocket_engine::HandshakeError::NotWebSocket { .. })
+    )
 }
 
 /// Reports a fatal start-up error and exits 1.

@@ -13,8 +13,10 @@ pub fn run(args: Args) {
     let listener = TcpListener::bind(&args.listen)
         .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
     let addr = listener.local_addr().expect("bound");
-    println!("listening on ws://{addr}/");
-    let config = Arc::new(ServerConfig::default());
+    crate::announce(addr);
+    let mut config = ServerConfig::default();
+    config.page = Some(crate::PAGE.to_owned());
+    let config = Arc::new(config);
     let policy = Arc::new(ServerPolicy {
         origins: args.origins,
         protocols: args.protocols,
@@ -30,8 +32,9 @@ pub fn run(args: Args) {
         let (config, policy) = (config.clone(), policy.clone());
         thread::spawn(move || {
             let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
-            if let Err(e) = echo(stream, &config, &policy) {
-                eprintln!("serve: {peer}: {e}");
+            match echo(stream, &config, &policy) {
+                Err(e) if !crate::is_plain_http(&e) => eprintln!("serve: {peer}: {e}"),
+                _ => {}
             }
         });
     }

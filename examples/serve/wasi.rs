@@ -12,9 +12,11 @@ pub fn run(args: Args) {
         origins: args.origins,
         protocols: args.protocols,
     };
-    let listener = Listener::bind(&args.listen, ServerConfig::default(), policy)
+    let mut config = ServerConfig::default();
+    config.page = Some(crate::PAGE.to_owned());
+    let listener = Listener::bind(&args.listen, config, policy)
         .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
-    println!("listening on ws://{}/", listener.local_address());
+    crate::announce(listener.local_address());
     let mut conns: Vec<StreamConnection> = Vec::new();
     loop {
         let mut pollables = vec![listener.subscribe()];
@@ -67,7 +69,9 @@ fn serve(conn: &mut StreamConnection) -> bool {
             }
             Ok(None) => return true,
             Err(e) => {
-                eprintln!("serve: {e}");
+                if !crate::is_plain_http(&e) {
+                    eprintln!("serve: {e}");
+                }
                 let _ = conn.flush();
                 return false;
             }

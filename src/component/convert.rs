@@ -105,6 +105,7 @@ pub(super) fn server_options(o: wit::ServerOptions) -> (ServerConfig, ServerPoli
         limits: limits(o.limits),
         secure: o.secure,
         utf8: utf8(o.utf8, Role::Server),
+        page: o.page,
     };
     let policy = ServerPolicy {
         origins: o.origins,

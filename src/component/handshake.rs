@@ -115,7 +115,12 @@ impl GuestServerHandshake for ServerResource {
     }
 
     fn rejection(&self) -> Option<Vec<u8>> {
-        self.failure.borrow().as_ref().map(rejection_response)
+        let failure = self.failure.borrow();
+        let failure = failure.as_ref()?;
+        Some(match self.handshake.borrow().as_ref() {
+            Some(handshake) => handshake.error_response(failure),
+            None => rejection_response(failure),
+        })
     }
 }
 

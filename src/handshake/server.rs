@@ -19,8 +19,12 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// True when the server sits behind TLS: locations it echoes use `wss`.
     pub secure: bool,
-    /// What to do with text that is not UTF-8. Default: strict.
+    /// What to do with hixie text that is not UTF-8. Default: strict.
     pub utf8: Utf8Policy,
+    /// An HTML page to answer plain HTTP `GET /` requests with (200 OK),
+    /// such as a browser opening the server's address; `None` (the
+    /// default) refuses them with 426 like any other non-WebSocket request.
+    pub page: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -29,6 +33,7 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             secure: false,
             utf8: Utf8Policy::default_for(Role::Server),
+            page: None,
         }
     }
 }
@@ -132,6 +137,20 @@ impl ServerHandshake {
                 self.error = Some(e.clone());
                 Err(e)
             }
+        }
+    }
+
+    /// The HTTP response to send for a request that failed with `error`,
+    /// before closing: the configured page for a plain `GET /`, otherwise
+    /// [`rejection_response`].
+    pub fn error_response(&self, error: &HandshakeError) -> Vec<u8> {
+        match (error, &self.config.page) {
+            (HandshakeError::NotWebSocket { resource }, Some(page))
+                if resource == "/" || resource.starts_with("/?") =>
+            {
+                page_response(page)
+            }
+            _ => rejection_response(error),
         }
     }
 
@@ -251,6 +270,12 @@ fn read_request(bytes: &[u8], max_headers: usize) -> Result<Request, HandshakeEr
     }
     if head.get("Sec-WebSocket-Key")?.is_some() || head.get("Sec-WebSocket-Version")?.is_some() {
         return read_rfc6455(&head, resource);
+    }
+    let websocket_fields = ["Upgrade", "Sec-WebSocket-Key1", "Sec-WebSocket-Key2"];
+    if websocket_fields.iter().all(|name| head.list(name).is_empty()) {
+        return Err(HandshakeError::NotWebSocket {
+            resource: resource.to_owned(),
+        });
     }
     let key1 = head.get("Sec-WebSocket-Key1")?;
     let key2 = head.get("Sec-WebSocket-Key2")?;
@@ -379,14 +404,31 @@ pub fn rejection_response(error: &HandshakeError) -> Vec<u8> {
     };
     let body = format!("{error}\n");
     let mut out = format!("HTTP/1.1 {status} {reason}\r\n").into_bytes();
-    if let HandshakeError::UnsupportedVersion { .. } = error {
+    match error {
         // RFC 6455 section 4.4: name the versions this server speaks.
-        push_field(&mut out, "Sec-WebSocket-Version", RFC6455_VERSION);
+        HandshakeError::UnsupportedVersion { .. } => {
+            push_field(&mut out, "Sec-WebSocket-Version", RFC6455_VERSION)
+        }
+        // RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to.
+        HandshakeError::NotWebSocket { .. } => push_field(&mut out, "Upgrade", "websocket"),
+        _ => {}
     }
     push_field(&mut out, "Content-Type", "text/plain; charset=utf-8");
     push_field(&mut out, "Content-Length", &body.len().to_string());
     push_field(&mut out, "Connection", "close");
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body.as_bytes());
+    out
+}
+
+/// A 200 response carrying an HTML page.
+fn page_response(page: &str) -> Vec<u8> {
+    let mut out = b"HTTP/1.1 200 OK\r\n".to_vec();
+    push_field(&mut out, "Content-Type", "text/html; charset=utf-8");
+    push_field(&mut out, "Content-Length", &page.len().to_string());
+    push_field(&mut out, "Cache-Control", "no-store");
+    push_field(&mut out, "Connection", "close");
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(page.as_bytes());
     out
 }

@@ -7,7 +7,7 @@ use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 
 use super::{deadline_after, io_error};
 use crate::{
-    rejection_response, ClientConfig, ClientHandshake, Closed, Connection, Entropy, Error, Event,
+    ClientConfig, ClientHandshake, Closed, Connection, Entropy, Error, Event,
     HandshakeError, HandshakeResponse, Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake,
     ServerPolicy, State, Status, UsageError, Version, WsUrl,
 };
@@ -447,7 +447,9 @@ impl StreamConnection {
                 mut handshake,
                 policy,
             } => {
-                let status = handshake.handle_input(bytes).inspect_err(|e| self.reject(e))?;
+                let status = handshake
+                    .handle_input(bytes)
+                    .inspect_err(|e| self.reject(&handshake, e))?;
                 let Status::Complete { consumed } = status else {
                     self.stage = Stage::Server { handshake, policy };
                     return Ok(());
@@ -456,7 +458,7 @@ impl StreamConnection {
                 let protocol = policy
                     .check(&request)
                     .map_err(Error::from)
-                    .inspect_err(|e| self.reject(e))?;
+                    .inspect_err(|e| self.reject(&handshake, e))?;
                 let (response, conn) = handshake.accept(protocol.as_deref())?;
                 self.out.extend_from_slice(&response);
                 self.version = Some(request.version);
@@ -483,11 +485,11 @@ impl StreamConnection {
         Ok(Stage::Open(conn))
     }
 
-    /// Queues the HTTP error response for a refused request.
-    fn reject(&mut self, e: &Error) {
+    /// Queues the HTTP response for a refused request.
+    fn reject(&mut self, handshake: &ServerHandshake, e: &Error) {
         if let Error::Handshake(h) = e {
             if !matches!(h, HandshakeError::UnexpectedEof { .. }) {
-                self.out = rejection_response(h);
+                self.out = handshake.error_response(h);
                 self.out_pos = 0;
             }
         }
