@@ -16,10 +16,11 @@ use wasmtime::Store;
 use wasmtime_wasi::p2::bindings::Command;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::WasiCtx;
+use websocket_engine::framing::rfc6455::{self, OpCode};
 use websocket_engine::framing::{hixie, Decoded, Frame};
 use websocket_engine::{blocking, ClientConfig, Message, ServerConfig, ServerPolicy};
 use websocket_host::bindings::exports::websocket::protocol::framing::{
-    Decoded as WitDecoded, Frame as WitFrame,
+    CloseBody, Decoded as WitDecoded, Frame as WitFrame, Opcode as WitOpcode,
 };
 use websocket_host::bindings::exports::websocket::protocol::handshake::Status as WitStatus;
 use websocket_host::bindings::{
@@ -216,6 +217,7 @@ impl SansIo {
             .unwrap()
     }
 
+    /// A decoder for frames sent to a server.
     fn decoder(&mut self, version: websocket_engine::Version, utf8: Utf8Policy) -> ResourceAny {
         let f = self.library.websocket_protocol_framing().decoder();
         self.tokio
@@ -248,7 +250,7 @@ fn native_status(s: websocket_engine::Status) -> WitStatus {
 fn sans_io_handshakes_match_the_native_engine() {
     use websocket_engine::{SeededEntropy, ServerHandshake, Version, WsUrl};
     let mut c = SansIo::new();
-    for version in [Version::Hixie75, Version::Hixie76] {
+    for version in Version::ALL {
         for seed in 0..20u64 {
             let url = "ws://example.com/demo?x=1";
             let mut config = ClientConfig::new(version);
@@ -372,15 +374,20 @@ fn native_frames(
     bytes: &[u8],
     chunk: usize,
 ) -> (Vec<WitFrame>, Option<String>) {
-    let mut decoder = hixie::Decoder::new(
+    let mut hixie = hixie::Decoder::new(
         version,
         websocket_engine::framing::Utf8Policy::Strict,
         &Default::default(),
     );
+    let mut rfc6455 = rfc6455::Decoder::new(websocket_engine::Role::Server, &Default::default());
     let mut frames = Vec::new();
     for mut piece in bytes.chunks(chunk) {
         loop {
-            match decoder.decode(piece) {
+            let decoded = match version {
+                websocket_engine::Version::Rfc6455 => rfc6455.decode(piece),
+                _ => hixie.decode(piece),
+            };
+            match decoded {
                 Ok(Decoded::Partial) => break,
                 Ok(Decoded::Frame { frame, consumed }) => {
                     frames.push(match frame {
@@ -391,8 +398,12 @@ fn native_frames(
                                 data: payload.to_vec(),
                             })
                         }
-                        Frame::Close(_) => WitFrame::Close(None),
-                        Frame::Ping(_) | Frame::Pong(_) => unreachable!("hixie has no control frames"),
+                        Frame::Close(body) => WitFrame::Close(body.map(|b| CloseBody {
+                            code: b.code,
+                            reason: b.reason.to_owned(),
+                        })),
+                        Frame::Ping(p) => WitFrame::Ping(p.to_vec()),
+                        Frame::Pong(p) => WitFrame::Pong(p.to_vec()),
                     });
                     piece = &piece[consumed..];
                 }
@@ -418,8 +429,22 @@ proptest! {
             hixie::encode_binary(0x80, t.as_bytes(), &mut wire).unwrap();
         }
         wire.extend_from_slice(&noise);
-        for version in [websocket_engine::Version::Hixie75, websocket_engine::Version::Hixie76] {
-            let (native, native_error) = native_frames(version, &wire, chunk);
+        // RFC 6455 frames as a client sends them: masked, a message in two
+        // fragments, a ping between them, and a close at the end.
+        let mut rfc = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            let mask = Some((i as u32).wrapping_mul(0x9E37_79B9).to_be_bytes());
+            let (a, b) = t.as_bytes().split_at(t.len() / 2);
+            rfc6455::encode_frame(false, OpCode::Binary, a, mask, &mut rfc).unwrap();
+            rfc6455::encode_frame(true, OpCode::Ping, &a[..a.len().min(125)], mask, &mut rfc).unwrap();
+            rfc6455::encode_frame(true, OpCode::Continuation, b, mask, &mut rfc).unwrap();
+            rfc6455::encode_frame(true, OpCode::Text, t.as_bytes(), mask, &mut rfc).unwrap();
+        }
+        rfc6455::encode_close(Some(1000), "bye", Some([1, 2, 3, 4]), &mut rfc).unwrap();
+        rfc.extend_from_slice(&noise);
+        for version in websocket_engine::Version::ALL {
+            let wire = if version == websocket_engine::Version::Rfc6455 { &rfc } else { &wire };
+            let (native, native_error) = native_frames(version, wire, chunk);
             let (frames, error) = C.with(|c| {
                 let mut c = c.borrow_mut();
                 let decoder = c.decoder(version, Utf8Policy::Strict);
@@ -439,6 +464,16 @@ proptest! {
             prop_assert_eq!(error, native_error);
             // The encoders give the same bytes.
             for t in &texts {
+                let mut expected = Vec::new();
+                rfc6455::encode_frame(true, OpCode::Text, t.as_bytes(), Some([9, 8, 7, 6]), &mut expected).unwrap();
+                let got = C.with(|c| {
+                    let mut c = c.borrow_mut();
+                    let c = &mut *c;
+                    let f = c.library.websocket_protocol_framing();
+                    let call = f.call_encode_frame(&mut c.store, true, WitOpcode::Text, t.as_bytes(), Some(0x0908_0706));
+                    c.tokio.block_on(call).unwrap().unwrap()
+                });
+                prop_assert_eq!(got, expected);
                 let mut expected = Vec::new();
                 hixie::encode_text(t, &mut expected);
                 let got = C.with(|c| {
@@ -476,11 +511,7 @@ fn component_server_with_native_clients() {
     let clients: Vec<_> = (0..6)
         .map(|i| {
             thread::spawn(move || {
-                let version = if i % 2 == 0 {
-                    websocket_engine::Version::Hixie75
-                } else {
-                    websocket_engine::Version::Hixie76
-                };
+                let version = websocket_engine::Version::ALL[i % 3];
                 let (mut ws, _) =
                     blocking::connect(&format!("ws://{addr}/"), ClientConfig::new(version)).unwrap();
                 for m in messages() {
@@ -500,7 +531,7 @@ fn component_server_with_native_clients() {
                     got.len(),
                     expected.len()
                 );
-                if version == websocket_engine::Version::Hixie76 {
+                if version != websocket_engine::Version::Hixie75 {
                     assert_eq!(ws.connection().closed_cleanly(), Some(true));
                 }
             })
@@ -551,10 +582,7 @@ fn native_echo_server() -> (String, thread::JoinHandle<usize>) {
 fn native_server_with_component_clients() {
     use websocket_host::bindings::exports::websocket::protocol::connection::State;
     let tokio = tokio();
-    let versions = [
-        websocket_engine::Version::Hixie75,
-        websocket_engine::Version::Hixie76,
-    ];
+    let versions = websocket_engine::Version::ALL;
     for (version, by_host) in versions.into_iter().flat_map(|v| [(v, false), (v, true)]) {
         let (addr, server) = native_echo_server();
         let got = tokio.block_on(async {
@@ -676,7 +704,8 @@ fn the_command_component_serves_echo() {
     let clients: Vec<_> = [
         websocket_engine::Version::Hixie75,
         websocket_engine::Version::Hixie76,
-        websocket_engine::Version::Hixie76,
+        websocket_engine::Version::Rfc6455,
+        websocket_engine::Version::Rfc6455,
     ]
     .into_iter()
     .map(|version| {
