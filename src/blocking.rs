@@ -218,7 +218,9 @@ impl<S: Stream> WebSocket<S> {
         limits: &Limits,
     ) -> Result<Self, Error> {
         // Bytes that came with the end of the handshake are already frames.
-        conn.handle_input(&buf[leftover])?;
+        // An error among them is sticky: the first read reports it, after
+        // the messages that came before it.
+        let _ = conn.handle_input(&buf[leftover]);
         stream.set_write_timeout(Some(limits.write_timeout))?;
         Ok(WebSocket {
             stream,
@@ -355,11 +357,13 @@ impl<S: Stream> WebSocket<S> {
                 }
                 other => other?,
             };
+            // An error is sticky: it is returned above once the events
+            // decoded before it have been.
             if n == 0 {
                 self.eof = true;
-                self.conn.handle_eof()?;
+                let _ = self.conn.handle_eof();
             } else {
-                self.conn.handle_input(&self.buf[..n])?;
+                let _ = self.conn.handle_input(&self.buf[..n]);
             }
         }
     }

@@ -46,7 +46,7 @@ fn refusal(version: Version, edit: fn(Vec<u8>) -> Vec<u8>) -> Error {
 
 #[test]
 fn a_correct_fake_server_is_accepted() {
-    for version in [Version::Hixie75, Version::Hixie76] {
+    for version in Version::ALL {
         let url = fake_server(version, |r| r);
         let mut config = ClientConfig::new(version);
         config.origin = Some("http://example.com".into());
@@ -113,5 +113,47 @@ fn a_wrong_status_line_is_refused() {
             from: Role::Server,
             got: "h2c".into()
         })
+    );
+}
+
+#[test]
+fn a_wrong_sec_websocket_accept_is_refused() {
+    let err = refusal(Version::Rfc6455, |r| {
+        let text = String::from_utf8(r).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("Sec-WebSocket-Accept: "))
+            .unwrap()
+            .to_owned();
+        // The answer to another key: well-formed, but not ours.
+        let wrong = websocket_engine::rfc6455_accept("AQIDBAUGBwgJCgsMDQ4PEA==");
+        text.replacen(&line, &format!("Sec-WebSocket-Accept: {wrong}"), 1)
+            .into_bytes()
+    });
+    let Error::Handshake(HandshakeError::AcceptMismatch { expected, got }) = err else {
+        panic!("{err:?}")
+    };
+    assert_ne!(expected, got);
+    assert_eq!(got, websocket_engine::rfc6455_accept("AQIDBAUGBwgJCgsMDQ4PEA=="));
+}
+
+#[test]
+fn a_masked_server_frame_is_refused() {
+    // A correct response followed by a masked text frame (RFC 6455 5.1).
+    let url = fake_server(Version::Rfc6455, |mut r| {
+        websocket_engine::framing::rfc6455::encode_frame(
+            true,
+            websocket_engine::framing::rfc6455::OpCode::Text,
+            b"masked",
+            Some([1, 2, 3, 4]),
+            &mut r,
+        )
+        .unwrap();
+        r
+    });
+    let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
+    assert_eq!(
+        ws.read_message().unwrap_err(),
+        Error::Frame(websocket_engine::FrameError::MaskedServerFrame)
     );
 }

@@ -304,7 +304,7 @@ impl StreamConnection {
 
     fn step(&mut self) -> Result<Option<StreamEvent>, Error> {
         loop {
-            if let Some(event) = self.next_event() {
+            if let Some(event) = self.next_event()? {
                 if let StreamEvent::Closed(_) = event {
                     self.deadline = None;
                     self.write_ready()?;
@@ -319,19 +319,24 @@ impl StreamConnection {
         }
     }
 
-    fn next_event(&mut self) -> Option<StreamEvent> {
+    /// The next event; once the connection's events are drained, the error
+    /// that failed it, if one did (so nothing decoded before it is lost).
+    fn next_event(&mut self) -> Result<Option<StreamEvent>, Error> {
         if std::mem::take(&mut self.opened) {
-            return Some(StreamEvent::Opened);
+            return Ok(Some(StreamEvent::Opened));
         }
         let Stage::Open(conn) = &mut self.stage else {
-            return None;
+            return Ok(None);
         };
-        Some(match conn.poll_event()? {
+        let Some(event) = conn.poll_event() else {
+            return conn.error().map_or(Ok(None), |e| Err(e.clone()));
+        };
+        Ok(Some(match event {
             Event::Message(m) => StreamEvent::Message(m),
             Event::Ping(p) => StreamEvent::Ping(p),
             Event::Pong(p) => StreamEvent::Pong(p),
             Event::Closed(c) => StreamEvent::Closed(c),
-        })
+        }))
     }
 
     /// Bytes waiting to be written: handshake bytes first, then frames.
@@ -439,9 +444,10 @@ impl StreamConnection {
         let stage = std::mem::replace(&mut self.stage, Stage::Failed);
         self.stage = match stage {
             Stage::Open(mut conn) => {
-                let fed = conn.handle_input(bytes);
-                self.stage = Stage::Open(conn);
-                return fed;
+                // An error is sticky; `next_event` reports it after the
+                // events decoded before it.
+                let _ = conn.handle_input(bytes);
+                Stage::Open(conn)
             }
             Stage::Server {
                 mut handshake,
@@ -481,7 +487,8 @@ impl StreamConnection {
     fn opened(&mut self, mut conn: Connection, leftover: &[u8]) -> Result<Stage, Error> {
         self.opened = true;
         self.deadline = None;
-        conn.handle_input(leftover)?;
+        // As in `feed`: an error here is reported after the events before it.
+        let _ = conn.handle_input(leftover);
         Ok(Stage::Open(conn))
     }
 
@@ -497,7 +504,10 @@ impl StreamConnection {
 
     fn feed_eof(&mut self) -> Result<(), Error> {
         match &mut self.stage {
-            Stage::Open(conn) => conn.handle_eof(),
+            Stage::Open(conn) => {
+                let _ = conn.handle_eof();
+                Ok(())
+            }
             Stage::Client(handshake) => handshake.handle_eof(),
             Stage::Server { .. } => Err(HandshakeError::UnexpectedEof { from: Role::Client }.into()),
             Stage::Failed => Ok(()),
