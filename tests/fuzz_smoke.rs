@@ -8,11 +8,12 @@
 use std::path::Path;
 use std::process::Command;
 
-const TARGETS: [&str; 5] = [
+const TARGETS: [&str; 6] = [
     "server_request",
     "client_response",
     "hixie75_frames",
     "hixie76_frames",
+    "rfc6455_frames",
     "connection",
 ];
 

@@ -1,4 +1,4 @@
-//! Client response verification, for both versions: arbitrary bytes as the
+//! Client response verification, for every version: arbitrary bytes as the
 //! server's answer, in chunks whose size the first byte picks.
 #![no_main]
 
@@ -9,15 +9,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&control, data)) = data.split_first() else {
         return;
     };
-    let version = if control & 1 == 0 {
-        Version::Hixie75
-    } else {
-        Version::Hixie76
-    };
-    let chunk = usize::from(control >> 1).max(1);
+    let version = Version::ALL[usize::from(control % 3)];
+    let chunk = usize::from(control >> 2).max(1);
     let url = WsUrl::parse("ws://example.com/demo").unwrap();
     let mut config = ClientConfig::new(version);
-    config.protocol = (control & 2 != 0).then(|| "chat".to_owned());
+    config.protocols = (control & 2 != 0).then(|| "chat".to_owned()).into_iter().collect();
     let mut hs = ClientHandshake::new(&url, config, &mut SeededEntropy::new(7)).unwrap();
     for piece in data.chunks(chunk) {
         match hs.handle_input(piece) {

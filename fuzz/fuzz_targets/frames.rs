@@ -1,8 +1,14 @@
 //! Shared by the frame-decoder targets: decoding arbitrary bytes whole and in
 //! chunks (size from the first byte) must give the same frames and error.
 
-use websocket_engine::framing::{hixie, Decoded, Utf8Policy};
-use websocket_engine::{FrameError, Limits, Version};
+use websocket_engine::framing::{hixie, rfc6455, Decoded, Utf8Policy};
+use websocket_engine::{FrameError, Limits, Role, Version};
+
+/// The decoder of a version; for RFC 6455 the policy bit picks the role.
+enum Decoder {
+    Hixie(hixie::Decoder),
+    Rfc6455(rfc6455::Decoder),
+}
 
 fn decode(
     version: Version,
@@ -13,11 +19,21 @@ fn decode(
     let mut limits = Limits::default();
     limits.max_message_bytes = 4096;
     limits.max_frame_bytes = 4096;
-    let mut decoder = hixie::Decoder::new(version, policy, &limits);
+    let mut decoder = match version {
+        Version::Rfc6455 => {
+            let role = if policy == Utf8Policy::Strict { Role::Server } else { Role::Client };
+            Decoder::Rfc6455(rfc6455::Decoder::new(role, &limits))
+        }
+        _ => Decoder::Hixie(hixie::Decoder::new(version, policy, &limits)),
+    };
     let mut frames = Vec::new();
     for mut piece in bytes.chunks(chunk) {
         loop {
-            match decoder.decode(piece) {
+            let decoded = match &mut decoder {
+                Decoder::Hixie(d) => d.decode(piece),
+                Decoder::Rfc6455(d) => d.decode(piece),
+            };
+            match decoded {
                 Ok(Decoded::Partial) => break,
                 Ok(Decoded::Frame { frame, consumed }) => {
                     assert!(consumed > 0 && consumed <= piece.len());

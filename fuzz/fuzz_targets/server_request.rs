@@ -16,9 +16,12 @@ fuzz_target!(|data: &[u8]| {
             Ok(Status::Partial) => {}
             Ok(Status::Complete { consumed }) => {
                 let request = hs.request().expect("complete").clone();
-                if ServerPolicy::default().check(&request).is_ok() {
-                    let (response, mut conn) =
-                        hs.accept(request.protocol.as_deref()).expect("a checked request");
+                let policy = ServerPolicy {
+                    origins: vec![],
+                    protocols: vec!["chat".into()],
+                };
+                if let Ok(protocol) = policy.check(&request) {
+                    let (response, mut conn) = hs.accept(protocol.as_deref()).expect("a checked request");
                     assert!(response.starts_with(b"HTTP/1.1 101 "));
                     let rest = &data[i * usize::from(chunk).max(1) + consumed..];
                     let _ = conn.handle_input(rest);
