@@ -29,7 +29,9 @@ pub fn run(args: Args) {
         let addr = listener.local_addr().expect("bound");
         crate::announce(addr);
         let report = |peer, e: websocket_host::HostError| {
-            let code = e.guest().map(|g| websocket_host::bindings::error_info(g).code.as_str());
+            let code = e
+                .guest()
+                .map(|g| websocket_host::bindings::error_info(g).code.as_str());
             if code != Some("not-web-socket") {
                 eprintln!("serve: {peer}: {e}");
             }

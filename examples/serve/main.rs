@@ -75,8 +75,13 @@ pub const PAGE: &str = include_str!("page.html");
 /// Prints where the server listens: the first line is the WebSocket URL
 /// (tests read it), the second the page for a browser.
 pub fn announce(addr: impl std::fmt::Display) {
-    println!("listening on ws://{addr}/");
-    println!("open http://{addr}/ in a browser to chat with the server");
+    use std::io::Write;
+    // One write, and errors ignored: a reader that stops after the first
+    // line must not kill the server.
+    let lines =
+        format!("listening on ws://{addr}/\nopen http://{addr}/ in a browser to chat with the server\n");
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(lines.as_bytes()).and_then(|()| out.flush());
 }
 
 /// True for the failure of a request that only wanted the page (or another
