@@ -1,0 +1,82 @@
+"""An RFC 6455 echo server on Python websockets, for the interop tests.
+
+Usage: python py_echo_server.py [--protocol P]...
+
+Listens on 127.0.0.1 on a free port and prints "listening PORT" first.
+Every message comes back unchanged, except two commands:
+
+- "!fragments": sends the text "fragmented ✓" in three fragments and the
+  binary message 00 01 02 in two, then a ping "server-ping"; once the
+  matching pong is back it sends "got pong server-ping".
+- "!protocol": answers "protocol P" with the negotiated subprotocol ("-"
+  for none).
+
+The server picks the first subprotocol the client offers among its own
+(--protocol), and none when there is no match. When a connection ends it
+prints "closed CODE REASON" with the client's close frame (CODE "none"
+when the client sent none).
+"""
+
+import argparse
+import asyncio
+import sys
+
+from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
+
+
+def selector(supported):
+    def select(connection, offered):
+        for protocol in offered:
+            if protocol in supported:
+                return protocol
+        return None
+
+    return select
+
+
+async def handler(ws):
+    try:
+        async for message in ws:
+            if message == "!fragments":
+                await ws.send(["frag", "ment", "ed ✓"])
+                await ws.send([b"\x00\x01", b"\x02"])
+                pong = await ws.ping(b"server-ping")
+                await asyncio.wait_for(pong, 10)
+                await ws.send("got pong server-ping")
+            elif message == "!protocol":
+                await ws.send(f"protocol {ws.subprotocol or '-'}")
+            else:
+                await ws.send(message)
+    except ConnectionClosed:
+        pass
+    await ws.wait_closed()
+    rcvd = ws.protocol.close_rcvd
+    if rcvd is None:
+        print("closed none", flush=True)
+    else:
+        print(f"closed {rcvd.code} {rcvd.reason}", flush=True)
+
+
+async def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--protocol", action="append", default=[])
+    args = parser.parse_args()
+    async with serve(
+        handler,
+        "127.0.0.1",
+        0,
+        select_subprotocol=selector(args.protocol),
+        ping_interval=None,
+        max_size=16 * 1024 * 1024,
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        print(f"listening {port}", flush=True)
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(0)
