@@ -5,8 +5,8 @@ use crate::error::Error;
 /// A source of random bytes.
 ///
 /// The engine never reaches for a global generator: whatever needs
-/// randomness (hixie-76 keys, and later RFC 6455 masks and nonces) takes an
-/// `&mut dyn Entropy`. Use [`SystemEntropy`] in production and
+/// randomness (hixie-76 keys, the RFC 6455 key, the seed of an RFC 6455
+/// client's masking keys) takes an `&mut dyn Entropy`. Use [`SystemEntropy`] in production and
 /// [`SeededEntropy`] for reproducible tests.
 pub trait Entropy {
     /// Fills `buf` entirely with random bytes.

@@ -1,5 +1,6 @@
-//! A sans-IO WebSocket engine for the hixie-75 and hixie-76 drafts (RFC 6455
-//! to follow), for native Rust and for WASI 0.2 components.
+//! A sans-IO WebSocket engine for the hixie-75 and hixie-76 drafts and RFC
+//! 6455, for native Rust and for WASI 0.2 components. One server tells the
+//! three versions apart on one port.
 //!
 //! # Data flow
 //!
@@ -24,8 +25,9 @@
 //! ```
 //!
 //! The core performs no I/O, reads no clock and draws no randomness of its
-//! own: entropy is an argument ([`Entropy`]), time limits are enforced by
-//! adapters. [`blocking`] is the adapter over `std::io::Read + Write`.
+//! own: entropy is an argument ([`Entropy`]; an RFC 6455 client seeds its
+//! masking-key generator from it), time limits are enforced by adapters.
+//! [`blocking`] is the adapter over `std::io::Read + Write`.
 //!
 //! # Example
 //!
@@ -37,7 +39,7 @@
 //! let url = WsUrl::parse("ws://example.com/chat").unwrap();
 //! let mut client = ClientHandshake::new(
 //!     &url,
-//!     ClientConfig::new(Version::Hixie76),
+//!     ClientConfig::new(Version::Rfc6455),
 //!     &mut SeededEntropy::new(1),
 //! )
 //! .unwrap();
