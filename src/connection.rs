@@ -9,18 +9,24 @@
 //!
 //! Invariants:
 //! - an error from `handle_input` or `handle_eof` is sticky: every later
-//!   call returns it again, and the connection is `Closed`;
+//!   call returns it again, as does [`Connection::error`];
 //! - events decoded before an error stay queued, so nothing the peer had
-//!   already delivered is lost;
+//!   already delivered is lost, and the failure takes effect (the
+//!   connection becomes `Closed`) only once they are drained, when
+//!   [`Connection::poll_event`] returns `None`: the caller can still answer
+//!   them, and its answers go out before the close frame;
 //! - a change of state the peer causes (its close, its end of stream) takes
 //!   effect when its [`Event::Closed`] is polled, not when it is decoded, so
 //!   the caller can still answer every message that came before it;
-//! - once closing has begun nothing more is queued for sending, and after
-//!   the peer's close or end of stream no input is read as data;
+//! - once closing has begun nothing more is queued for sending but the
+//!   pongs that RFC 6455 owes until the peer's close arrives (section
+//!   5.5.2), and after the peer's close or end of stream no input is read
+//!   as data;
 //! - in RFC 6455, a peer's ping is answered with a pong as soon as it is
 //!   decoded, and a connection failed by the peer's frames queues a close
-//!   frame with the matching status code (1002, 1007 or 1009) before it
-//!   closes: flush [`Connection::pending_output`] after an error.
+//!   frame with the matching status code (1002, 1007 or 1009) as it
+//!   closes: after an error, poll the remaining events, then flush
+//!   [`Connection::pending_output`].
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -138,6 +144,8 @@ pub struct Connection {
     /// seeded from the caller's entropy.
     masks: Option<Box<MaskKeys>>,
     error: Option<Error>,
+    /// `error` is set but takes effect once the events before it are polled.
+    failure_pending: bool,
 }
 
 /// Masking keys from a cryptographic generator, so that a peer's
@@ -197,6 +205,7 @@ impl Connection {
             max_pending_output: limits.max_pending_output,
             masks: mask_seed.map(|seed| Box::new(MaskKeys(ChaCha20Rng::from_seed(seed)))),
             error: None,
+            failure_pending: false,
         }
     }
 
@@ -220,7 +229,8 @@ impl Connection {
         self.closed_clean
     }
 
-    /// The error that failed the connection, if one did.
+    /// The error that failed the connection, if one did (set as soon as it
+    /// is returned, before the events decoded ahead of it are drained).
     pub fn error(&self) -> Option<&Error> {
         self.error.as_ref()
     }
@@ -238,7 +248,9 @@ impl Connection {
             };
             input = &input[consumed..];
             match &event {
-                Event::Ping(payload) if self.state == State::Open => {
+                // Section 5.5.2: every ping is answered "unless [this side]
+                // already received a Close frame", even after sending one.
+                Event::Ping(payload) if self.state != State::Closed => {
                     let payload = payload.clone();
                     self.queue_frame(OpCode::Pong, &payload)
                         .map_err(|e| self.fail(e))?;
@@ -292,9 +304,16 @@ impl Connection {
     /// The next event, oldest first. Polling [`Event::Closed`] closes the
     /// connection; after the peer's close it also queues this side's reply
     /// (hixie76 `FF 00`; RFC 6455 a close frame echoing the peer's code), if
-    /// this side had not sent its own.
+    /// this side had not sent its own. After an error, the call that finds
+    /// no event left closes the connection (RFC 6455: queuing the close
+    /// frame with the error's status code).
     pub fn poll_event(&mut self) -> Option<Event> {
-        let event = self.events.pop_front()?;
+        let Some(event) = self.events.pop_front() else {
+            if std::mem::take(&mut self.failure_pending) {
+                self.close_failed();
+            }
+            return None;
+        };
         if let Event::Closed(closed) = &event {
             if closed.clean && self.state == State::Open {
                 match self.version {
@@ -476,19 +495,34 @@ impl Connection {
         Ok(())
     }
 
+    /// Records a failure and stops reading; it takes effect now, or once
+    /// the events already queued have been polled.
     fn fail(&mut self, e: impl Into<Error>) -> Error {
         let e = e.into();
-        if let (Error::Frame(frame), Version::Rfc6455, State::Open) = (&e, self.version, self.state) {
+        self.input_done = true;
+        self.error = Some(e.clone());
+        if self.events.is_empty() {
+            self.close_failed();
+        } else {
+            self.failure_pending = true;
+        }
+        e
+    }
+
+    /// The failure takes effect: the connection closes, in RFC 6455 with a
+    /// close frame saying why.
+    fn close_failed(&mut self) {
+        if let (Some(Error::Frame(frame)), Version::Rfc6455, State::Open) =
+            (&self.error, self.version, self.state)
+        {
             // Section 7.1.7: tell the peer why, unless it is gone already.
             if *frame != FrameError::Truncated {
+                let code = frame.close_code();
                 let mask = self.next_mask();
-                let _ = rfc6455::encode_close(Some(frame.close_code()), "", mask, &mut self.out);
+                let _ = rfc6455::encode_close(Some(code), "", mask, &mut self.out);
             }
         }
         self.state = State::Closed;
-        self.input_done = true;
-        self.error = Some(e.clone());
-        e
     }
 }
 

@@ -136,11 +136,13 @@ fn errors_are_sticky_and_keep_what_was_delivered() {
         .handle_input(b"\x00good\xff\x00bad\xc3(\xff\x00never\xff")
         .unwrap_err();
     assert_eq!(err, Error::Frame(FrameError::InvalidUtf8));
-    assert_eq!(c.state(), State::Closed);
     assert_eq!(c.error(), Some(&err));
     assert_eq!(c.handle_input(b"\x00x\xff"), Err(err.clone()));
     assert_eq!(c.handle_eof(), Err(err.clone()));
+    // The failure takes effect once the events before it are drained.
+    assert_eq!(c.state(), State::Open);
     assert_eq!(events(&mut c), [text("good")]);
+    assert_eq!(c.state(), State::Closed);
     assert!(c.send_text("x").is_err());
 }
 

@@ -140,9 +140,9 @@ impl Server {
         }
     }
 
-    /// A well-behaved client still gets its echo, for both versions.
+    /// A well-behaved client still gets its echo, for every version.
     fn still_serves(&self, mode: Mode) {
-        for version in [Version::Hixie75, Version::Hixie76] {
+        for version in Version::ALL {
             let (mut ws, _) = blocking::connect(&format!("ws://{}/", self.addr), ClientConfig::new(version))
                 .unwrap_or_else(|e| panic!("{mode:?} {version}: {e}"));
             ws.send_text("still here").unwrap();
@@ -342,6 +342,123 @@ fn a_peer_that_stops_reading_is_cut_off() {
             Mode::Native => server.expect_error("timeout", mode),
             Mode::Component => server.expect_any_error(&["peer-not-reading", "timeout"], mode),
         }
+        server.still_serves(mode);
+    }
+}
+
+const RFC6455: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+    Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+/// A client frame with `first` as its first byte (FIN, RSV and opcode) and
+/// `payload`, masked with a fixed key.
+fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let binary = websocket_engine::framing::rfc6455::OpCode::Binary;
+    websocket_engine::framing::rfc6455::encode_frame(true, binary, payload, Some([1, 2, 3, 4]), &mut out)
+        .unwrap();
+    out[0] = first;
+    out
+}
+
+/// Sends the RFC 6455 handshake then `frames`; returns what the server
+/// sent after its 101 response, until it closed the connection.
+fn rfc6455_exchange(server: &Server, frames: &[u8]) -> Vec<u8> {
+    let mut s = server.raw();
+    let mut request = RFC6455.to_vec();
+    request.extend_from_slice(frames);
+    let answer = exchange(&mut s, &request);
+    assert!(starts_with(&answer, "HTTP/1.1 101 Switching Protocols\r\n"));
+    let end = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    answer[end..].to_vec()
+}
+
+/// The unmasked close frame a server sends with `code` and no reason.
+fn close_frame(code: u16) -> Vec<u8> {
+    let [hi, lo] = code.to_be_bytes();
+    vec![0x88, 0x02, hi, lo]
+}
+
+#[test]
+fn rfc6455_invalid_frames_get_their_close_code() {
+    for mode in MODES {
+        let server = start(mode, Limits::default());
+        let echo = client_frame(0x81, b"ok");
+        let cases: [(Vec<u8>, &str, u16); 7] = [
+            (vec![0x81, 0x02, b'n', b'o'], "unmasked-client-frame", 1002),
+            (client_frame(0xC1, b"x"), "reserved-bits", 1002),
+            (client_frame(0x83, b""), "unknown-opcode", 1002),
+            (client_frame(0x09, b""), "fragmented-control", 1002),
+            (
+                client_frame(0x81, b"\xce\xba\xf4\x90\x80\x80"),
+                "invalid-utf8",
+                1007,
+            ),
+            (client_frame(0x80, b"x"), "unexpected-continuation", 1002),
+            (client_frame(0x88, &[0x03, 0xED]), "invalid-close-code", 1002),
+        ];
+        for (frame, code, close) in cases {
+            // A good message first: it is echoed before the failure.
+            let mut frames = echo.clone();
+            frames.extend_from_slice(&frame);
+            let answer = rfc6455_exchange(&server, &frames);
+            let mut expected = vec![0x81, 0x02, b'o', b'k'];
+            expected.extend_from_slice(&close_frame(close));
+            assert_eq!(answer, expected, "{mode:?} {code}");
+            server.expect_error(code, mode);
+        }
+        server.still_serves(mode);
+    }
+}
+
+#[test]
+fn rfc6455_oversized_frames_are_refused_before_buffering() {
+    for mode in MODES {
+        let mut limits = Limits::default();
+        limits.max_message_bytes = 64 * 1024;
+        limits.max_frame_bytes = 32 * 1024;
+        let server = start(mode, limits);
+        // A header announcing 40 KiB: refused on the header, payload unsent.
+        let header = [0x82, 0xFE, 0xA0, 0x00, 1, 2, 3, 4];
+        assert_eq!(rfc6455_exchange(&server, &header), close_frame(1009), "{mode:?}");
+        server.expect_error("frame-too-large", mode);
+        // 3 fragments of 30 KiB: the third would pass the 64 KiB message limit.
+        let mut frames = Vec::new();
+        for (i, first) in [0x02u8, 0x00, 0x80].into_iter().enumerate() {
+            let mut f = client_frame(first, &vec![i as u8; 30 * 1024]);
+            if i == 2 {
+                f.truncate(8);
+            }
+            frames.extend_from_slice(&f);
+        }
+        assert_eq!(rfc6455_exchange(&server, &frames), close_frame(1009), "{mode:?}");
+        server.expect_error("message-too-large", mode);
+        // A 64-bit length with its top bit set.
+        let huge = [0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4];
+        assert_eq!(rfc6455_exchange(&server, &huge), close_frame(1002), "{mode:?}");
+        server.expect_error("length-overflow", mode);
+        // A length in more bytes than it needs.
+        let long = [0x82, 0xFE, 0x00, 0x05, 1, 2, 3, 4];
+        assert_eq!(rfc6455_exchange(&server, &long), close_frame(1002), "{mode:?}");
+        server.expect_error("non-minimal-length", mode);
+        server.still_serves(mode);
+    }
+}
+
+#[test]
+fn rfc6455_early_eof_and_pings_while_closing() {
+    for mode in MODES {
+        let server = start(mode, Limits::default());
+        // EOF inside a frame: nothing to answer, the connection is truncated.
+        let frame = client_frame(0x81, b"half a frame");
+        assert_eq!(rfc6455_exchange(&server, &frame[..9]), b"", "{mode:?}");
+        server.expect_error("truncated", mode);
+        // A ping is answered, then the close is echoed with its code.
+        let mut frames = client_frame(0x89, b"are you there");
+        frames.extend_from_slice(&client_frame(0x88, b"\x0f\xa0bye"));
+        let mut expected = vec![0x8A, 13];
+        expected.extend_from_slice(b"are you there");
+        expected.extend_from_slice(&close_frame(4000));
+        assert_eq!(rfc6455_exchange(&server, &frames), expected, "{mode:?}");
         server.still_serves(mode);
     }
 }
