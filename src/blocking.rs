@@ -70,6 +70,8 @@ pub struct WebSocket<S: Stream> {
     write_timeout: Duration,
     closing_deadline: Option<Instant>,
     read_timeout: Option<Duration>,
+    /// The read time-out last set on the stream.
+    applied_read_timeout: Option<Option<Duration>>,
     write_shut: bool,
     eof: bool,
 }
@@ -171,12 +173,13 @@ fn read_handshake<S: Stream>(
     deadline: Instant,
     limit: Duration,
 ) -> Result<usize, Error> {
-    read_until(stream, buf, Some(deadline), None, limit, Phase::Handshake)
+    read_until(stream, buf, Some(deadline), None, limit, Phase::Handshake, &mut None)
 }
 
 /// One read, bounded by the earlier of `deadline` (whose expiry is
 /// [`Error::Timeout`]) and `timeout` (whose expiry is a transient
-/// [`Error::Io`]).
+/// [`Error::Io`]). `applied` remembers the bound last set on the stream, to
+/// spare a system call per read when it has not changed.
 fn read_until<S: Stream>(
     stream: &mut S,
     buf: &mut [u8],
@@ -184,6 +187,7 @@ fn read_until<S: Stream>(
     timeout: Option<Duration>,
     limit: Duration,
     during: Phase,
+    applied: &mut Option<Option<Duration>>,
 ) -> Result<usize, Error> {
     let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
     if left == Some(Duration::ZERO) {
@@ -193,7 +197,10 @@ fn read_until<S: Stream>(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    stream.set_read_timeout(bound)?;
+    if *applied != Some(bound) {
+        stream.set_read_timeout(bound)?;
+        *applied = Some(bound);
+    }
     loop {
         match stream.read(buf) {
             Ok(n) => return Ok(n),
@@ -230,6 +237,7 @@ impl<S: Stream> WebSocket<S> {
             write_timeout: limits.write_timeout,
             closing_deadline: None,
             read_timeout: None,
+            applied_read_timeout: None,
             write_shut: false,
             eof: false,
         })
@@ -349,6 +357,7 @@ impl<S: Stream> WebSocket<S> {
                 self.read_timeout,
                 self.close_timeout,
                 Phase::Closing,
+                &mut self.applied_read_timeout,
             );
             let n = match read {
                 Err(Error::Timeout { limit, .. }) => {
@@ -411,6 +420,7 @@ impl<S: Stream> WebSocket<S> {
                     None,
                     self.close_timeout,
                     Phase::Closing,
+                    &mut self.applied_read_timeout,
                 ) {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {}
