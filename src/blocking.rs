@@ -19,9 +19,9 @@ use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use crate::{
-    ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError,
-    HandshakeResponse, Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy,
-    State, Status, SystemEntropy, WsUrl,
+    ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError, HandshakeResponse,
+    Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy, State, Status,
+    SystemEntropy, WsUrl,
 };
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -173,7 +173,15 @@ fn read_handshake<S: Stream>(
     deadline: Instant,
     limit: Duration,
 ) -> Result<usize, Error> {
-    read_until(stream, buf, Some(deadline), None, limit, Phase::Handshake, &mut None)
+    read_until(
+        stream,
+        buf,
+        Some(deadline),
+        None,
+        limit,
+        Phase::Handshake,
+        &mut None,
+    )
 }
 
 /// One read, bounded by the earlier of `deadline` (whose expiry is

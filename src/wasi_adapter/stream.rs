@@ -7,9 +7,9 @@ use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 
 use super::{deadline_after, io_error};
 use crate::{
-    ClientConfig, ClientHandshake, Closed, Connection, Entropy, Error, Event,
-    HandshakeError, HandshakeResponse, Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake,
-    ServerPolicy, State, Status, UsageError, Version, WsUrl,
+    ClientConfig, ClientHandshake, Closed, Connection, Entropy, Error, Event, HandshakeError,
+    HandshakeResponse, Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy,
+    State, Status, UsageError, Version, WsUrl,
 };
 
 /// Most bytes asked of the input stream at once.
