@@ -18,6 +18,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
+use crate::error::ignore_disconnect;
 use crate::{
     ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError, HandshakeResponse,
     Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy, State, Status,
@@ -148,12 +149,10 @@ pub fn accept<S: Stream>(
     let (leftover, request, protocol) = match outcome {
         Ok(done) => done,
         Err(e) => {
-            if let Error::Handshake(h) = &e {
-                if !matches!(h, HandshakeError::UnexpectedEof { .. }) {
-                    // Best effort: the peer may already be gone.
-                    let _ = stream.write_all(&hs.error_response(h));
-                    let _ = stream.flush();
-                }
+            if let Some(refusal) = hs.refusal(&e) {
+                // Best effort: the peer may already be gone.
+                let _ = stream.write_all(&refusal);
+                let _ = stream.flush();
             }
             let _ = stream.shutdown(Shutdown::Both);
             return Err(e);
@@ -437,20 +436,5 @@ impl<S: Stream> WebSocket<S> {
         }
         ignore_disconnect(self.stream.shutdown(Shutdown::Both))?;
         Ok(())
-    }
-}
-
-/// A peer that is already gone is not an error once closing.
-fn ignore_disconnect(r: Result<(), impl Into<Error>>) -> Result<(), Error> {
-    match r.map_err(Into::into) {
-        Err(Error::Io(e))
-            if matches!(
-                e.kind(),
-                io::ErrorKind::NotConnected | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
-            ) =>
-        {
-            Ok(())
-        }
-        other => other,
     }
 }

@@ -64,6 +64,25 @@ impl Error {
     }
 }
 
+impl Error {
+    /// True for a transport error that only says the peer is gone (reset,
+    /// broken pipe, not connected): no news once a connection is closing.
+    pub fn is_disconnect(&self) -> bool {
+        matches!(self, Error::Io(e) if matches!(
+            e.kind(),
+            std::io::ErrorKind::NotConnected | std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+        ))
+    }
+}
+
+/// `Ok` for a result whose only failure is that the peer is gone.
+pub(crate) fn ignore_disconnect(r: Result<(), impl Into<Error>>) -> Result<(), Error> {
+    match r.map_err(Into::into) {
+        Err(e) if e.is_disconnect() => Ok(()),
+        other => other,
+    }
+}
+
 impl PartialEq for Error {
     /// Transport errors compare by [`std::io::ErrorKind`]; the rest by value.
     fn eq(&self, other: &Self) -> bool {

@@ -75,6 +75,8 @@ mod handshake;
 mod limits;
 mod url;
 mod version;
+#[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
+pub mod tokio_io;
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 pub mod wasi_adapter;
 

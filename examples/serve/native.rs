@@ -1,19 +1,26 @@
-//! The echo server with the engine as native code, a thread per connection.
+//! The echo server with the engine as native code: the tokio adapter, a
+//! task per connection on a multi-threaded runtime.
 
-use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
-use std::thread;
 
-use websocket_engine::blocking;
-use websocket_engine::{Error, Message, ServerConfig, ServerPolicy};
+use tokio::net::{TcpListener, TcpStream};
+use websocket_engine::{tokio_io, Error, Message, ServerConfig, ServerPolicy};
 
 use crate::{die, Args};
 
 pub fn run(args: Args) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| die("cannot start tokio", e));
+    runtime.block_on(serve(args));
+}
+
+async fn serve(args: Args) {
     let listener = TcpListener::bind(&args.listen)
+        .await
         .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
-    let addr = listener.local_addr().expect("bound");
-    crate::announce(addr);
+    crate::announce(listener.local_addr().expect("bound"));
     let mut config = ServerConfig::default();
     config.page = Some(crate::PAGE.to_owned());
     let config = Arc::new(config);
@@ -21,18 +28,17 @@ pub fn run(args: Args) {
         origins: args.origins,
         protocols: args.protocols,
     });
-    for stream in listener.incoming() {
-        let stream = match stream {
-            Ok(s) => s,
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(e) => {
                 eprintln!("serve: accept failed: {e}");
                 continue;
             }
         };
         let (config, policy) = (config.clone(), policy.clone());
-        thread::spawn(move || {
-            let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
-            match echo(stream, &config, &policy) {
+        tokio::spawn(async move {
+            match echo(stream, &config, &policy).await {
                 Err(e) if !crate::is_plain_http(&e) => eprintln!("serve: {peer}: {e}"),
                 _ => {}
             }
@@ -40,13 +46,15 @@ pub fn run(args: Args) {
     }
 }
 
-fn echo(stream: TcpStream, config: &ServerConfig, policy: &ServerPolicy) -> Result<(), Error> {
+/// Echoes every message; replies are queued and go out in one write
+/// before the next read.
+async fn echo(stream: TcpStream, config: &ServerConfig, policy: &ServerPolicy) -> Result<(), Error> {
     stream.set_nodelay(true)?;
-    let (mut ws, _request) = blocking::accept(stream, config, policy)?;
-    while let Some(message) = ws.read_message()? {
+    let (mut ws, _request) = tokio_io::accept(stream, config, policy).await?;
+    while let Some(message) = ws.read_message().await? {
         match message {
-            Message::Text(text) => ws.send_text(&text)?,
-            Message::Binary { frame_type, data } => ws.send_frame(frame_type, &data)?,
+            Message::Text(text) => ws.queue_text(&text)?,
+            Message::Binary { frame_type, data } => ws.queue_frame(frame_type, &data)?,
         }
     }
     Ok(())

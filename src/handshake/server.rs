@@ -154,6 +154,19 @@ impl ServerHandshake {
         }
     }
 
+    /// The HTTP response to send before closing when the handshake failed
+    /// with `error` (from [`ServerHandshake::handle_input`] or a
+    /// [`ServerPolicy`]): [`ServerHandshake::error_response`] for a refused
+    /// request, nothing when the client left or the error is not the
+    /// handshake's.
+    pub fn refusal(&self, error: &Error) -> Option<Vec<u8>> {
+        match error {
+            Error::Handshake(HandshakeError::UnexpectedEof { .. }) => None,
+            Error::Handshake(h) => Some(self.error_response(h)),
+            _ => None,
+        }
+    }
+
     /// The request, once its head has been read and checked.
     pub fn request(&self) -> Option<&Request> {
         self.request.as_ref()
@@ -291,20 +304,7 @@ fn read_request(bytes: &[u8], max_headers: usize) -> Result<Request, HandshakeEr
             got: upgrade.to_owned(),
         });
     }
-    let connection = head.require("Connection")?;
-    if !connection
-        .split(',')
-        .any(|t| t.trim().eq_ignore_ascii_case("Upgrade"))
-    {
-        return Err(HandshakeError::ConnectionMismatch {
-            from: Role::Client,
-            got: connection.to_owned(),
-        });
-    }
-    let host = head.require("Host")?;
-    if host.is_empty() || host.contains([' ', '\t']) {
-        return Err(HandshakeError::InvalidHost { got: host.to_owned() });
-    }
+    let host = connection_and_host(&head)?;
     let origin = head.require("Origin")?;
     let protocol = head.get(FieldNames::of(version).protocol)?;
     if let Some(p) = protocol {
@@ -339,6 +339,23 @@ fn read_request(bytes: &[u8], max_headers: usize) -> Result<Request, HandshakeEr
     })
 }
 
+/// The checks every version makes: `Connection` carries the `Upgrade`
+/// token, and `Host` is there without spaces. Returns the host.
+fn connection_and_host<'a>(head: &Head<'a>) -> Result<&'a str, HandshakeError> {
+    let connection = head.require("Connection")?;
+    if !head.has_token("Connection", "Upgrade") {
+        return Err(HandshakeError::ConnectionMismatch {
+            from: Role::Client,
+            got: connection.to_owned(),
+        });
+    }
+    let host = head.require("Host")?;
+    if host.is_empty() || host.contains([' ', '\t']) {
+        return Err(HandshakeError::InvalidHost { got: host.to_owned() });
+    }
+    Ok(host)
+}
+
 /// Checks an RFC 6455 request (section 4.2.1): version 13, a key of 16
 /// bytes, `Upgrade: websocket`, `Connection: Upgrade`, a `Host`, and
 /// subprotocols that are tokens. Extensions offered are ignored: none is
@@ -361,17 +378,7 @@ fn read_rfc6455(head: &Head<'_>, resource: &str) -> Result<Request, HandshakeErr
             got: upgrade.to_owned(),
         });
     }
-    let connection = head.require("Connection")?;
-    if !head.has_token("Connection", "Upgrade") {
-        return Err(HandshakeError::ConnectionMismatch {
-            from: Role::Client,
-            got: connection.to_owned(),
-        });
-    }
-    let host = head.require("Host")?;
-    if host.is_empty() || host.contains([' ', '\t']) {
-        return Err(HandshakeError::InvalidHost { got: host.to_owned() });
-    }
+    let host = connection_and_host(head)?;
     let protocols = head.list("Sec-WebSocket-Protocol");
     if let Some(bad) = protocols.iter().find(|p| !is_valid_protocol(Version::Rfc6455, p)) {
         return Err(HandshakeError::InvalidProtocol {

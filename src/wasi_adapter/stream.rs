@@ -494,11 +494,9 @@ impl StreamConnection {
 
     /// Queues the HTTP response for a refused request.
     fn reject(&mut self, handshake: &ServerHandshake, e: &Error) {
-        if let Error::Handshake(h) = e {
-            if !matches!(h, HandshakeError::UnexpectedEof { .. }) {
-                self.out = handshake.error_response(h);
-                self.out_pos = 0;
-            }
+        if let Some(refusal) = handshake.refusal(e) {
+            self.out = refusal;
+            self.out_pos = 0;
         }
     }
 
