@@ -1,6 +1,6 @@
 //! Load with nothing lost: 1000 concurrent connections, each exchanging 100
-//! messages of random size and content (text and binary, hixie75 and
-//! hixie76) with a `serve` process, every byte checked on return; the
+//! messages of random size and content (text and binary; a third each
+//! hixie75, hixie76 and RFC 6455) with a `serve` process, every byte checked on return; the
 //! server's peak resident memory is read from /proc and must stay bounded.
 //! Runs against the component server and the native one; prints the figures
 //! (`cargo test --release --test load -- --nocapture` to see them).
@@ -47,11 +47,7 @@ fn random_message(rng: &mut SeededEntropy) -> Message {
 /// each message and checks its echo before the next. Returns messages and
 /// payload bytes exchanged.
 fn client(url: String, id: usize, everyone: Arc<Barrier>) -> (usize, usize) {
-    let version = if id % 2 == 0 {
-        Version::Hixie75
-    } else {
-        Version::Hixie76
-    };
+    let version = Version::ALL[id % 3];
     let mut config = ClientConfig::new(version);
     config.limits.handshake_timeout = Duration::from_secs(120);
     let (mut ws, _) = blocking::connect(&url, config).unwrap_or_else(|e| panic!("client {id}: {e}"));
