@@ -30,16 +30,30 @@ pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: usize) {
 
 /// The key as seen from `offset` bytes into its cycle.
 fn rotate(key: [u8; 4], offset: usize) -> [u8; 4] {
-    let mut k = key;
-    k.rotate_left(offset % 4);
-    k
+    let o = offset % 4;
+    [key[o], key[(o + 1) % 4], key[(o + 2) % 4], key[(o + 3) % 4]]
 }
 
-/// Appends `data` to `out`, masked with `key` from the key's start.
-pub(crate) fn extend_masked(out: &mut Vec<u8>, data: &[u8], key: [u8; 4]) {
+/// Appends `data` to `out`, masked with `key` starting `offset` bytes into
+/// its cycle, in one pass over `data`: masking on the way in, instead of
+/// copying and then masking the copy.
+pub(crate) fn extend_masked(out: &mut Vec<u8>, data: &[u8], key: [u8; 4], offset: usize) {
+    let key = rotate(key, offset);
+    let word = u64::from_ne_bytes([key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]);
     let start = out.len();
-    out.extend_from_slice(data);
-    apply_mask(&mut out[start..], key, 0);
+    // Zeroing is a write-only pass; the XOR below reads `data` once.
+    out.resize(start + data.len(), 0);
+    let dst = &mut out[start..];
+    let mut dst_chunks = dst.chunks_exact_mut(8);
+    let mut src_chunks = data.chunks_exact(8);
+    for (d, s) in (&mut dst_chunks).zip(&mut src_chunks) {
+        let v = u64::from_ne_bytes(s.try_into().expect("8 bytes")) ^ word;
+        d.copy_from_slice(&v.to_ne_bytes());
+    }
+    let tail = dst_chunks.into_remainder().iter_mut().zip(src_chunks.remainder());
+    for ((d, s), k) in tail.zip(key.iter().cycle()) {
+        *d = s ^ k;
+    }
 }
 
 #[cfg(test)]
@@ -59,9 +73,13 @@ mod tests {
             for offset in 0..8 {
                 let mut a: Vec<u8> = (0..len as u8).collect();
                 let mut b = a.clone();
+                let mut c = vec![9, 9];
+                extend_masked(&mut c, &a, key, offset);
                 apply_mask(&mut a, key, offset);
                 naive(&mut b, key, offset);
                 assert_eq!(a, b, "len {len} offset {offset}");
+                assert_eq!(c[2..], b[..], "extend_masked, len {len} offset {offset}");
+                assert_eq!(c[..2], [9, 9]);
             }
         }
     }

@@ -28,7 +28,7 @@
 
 use std::borrow::Cow;
 
-use super::mask::{apply_mask, extend_masked};
+use super::mask::extend_masked;
 use super::{is_valid_close_code, CloseBody, Decoded, Frame};
 use crate::error::{FrameError, UsageError};
 use crate::limits::Limits;
@@ -123,7 +123,7 @@ pub fn encode_frame(
     match mask {
         Some(key) => {
             out.extend_from_slice(&key);
-            extend_masked(out, payload, key);
+            extend_masked(out, payload, key, 0);
         }
         None => out.extend_from_slice(payload),
     }
@@ -268,16 +268,11 @@ impl Decoder {
             }
         };
         let frame = match opcode {
-            OpCode::Text => {
-                // Buffered text was validated as it arrived.
-                let text = match payload {
-                    Payload::Input(..) => {
-                        simdutf8::basic::from_utf8(bytes).map_err(|_| FrameError::InvalidUtf8)?
-                    }
-                    _ => std::str::from_utf8(bytes).expect("validated as it was buffered"),
-                };
-                Frame::Text(Cow::Borrowed(text))
-            }
+            // One SIMD pass over the whole message; while it was incomplete,
+            // its prefix was checked as it arrived, to fail fast.
+            OpCode::Text => Frame::Text(Cow::Borrowed(
+                simdutf8::basic::from_utf8(bytes).map_err(|_| FrameError::InvalidUtf8)?,
+            )),
             OpCode::Binary | OpCode::Continuation => Frame::Binary {
                 frame_type: 0x80,
                 payload: bytes,
@@ -333,7 +328,10 @@ impl Decoder {
             append(&mut self.buf, &input[pos..pos + take], head.mask, head.done);
             pos += take;
             head.done += take as u64;
-            if self.message == Some(OpCode::Text) {
+            let complete = head.done == head.len && head.fin;
+            if self.message == Some(OpCode::Text) && !complete {
+                // The rest is still to come: check what is here now, so
+                // that an invalid sequence fails before the rest arrives.
                 self.check_utf8()?;
             }
             if head.done < head.len {
@@ -343,10 +341,6 @@ impl Decoder {
             self.frame = None;
             if head.fin {
                 let opcode = self.message.take().expect("a data frame belongs to a message");
-                if opcode == OpCode::Text && self.checked != self.buf.len() {
-                    // The message ends inside a UTF-8 sequence.
-                    return Err(FrameError::InvalidUtf8);
-                }
                 return Ok(Some((opcode, Payload::Message, pos)));
             }
         }
@@ -486,10 +480,9 @@ impl Decoder {
 /// Appends payload bytes, unmasking them when `mask` is set; `offset` is
 /// their position in the frame's payload.
 fn append(buf: &mut Vec<u8>, bytes: &[u8], mask: Option<[u8; 4]>, offset: u64) {
-    let start = buf.len();
-    buf.extend_from_slice(bytes);
-    if let Some(key) = mask {
-        apply_mask(&mut buf[start..], key, (offset % 4) as usize);
+    match mask {
+        Some(key) => extend_masked(buf, bytes, key, (offset % 4) as usize),
+        None => buf.extend_from_slice(bytes),
     }
 }
 
