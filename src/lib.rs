@@ -73,10 +73,10 @@ mod error;
 pub mod framing;
 mod handshake;
 mod limits;
-mod url;
-mod version;
 #[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
 pub mod tokio_io;
+mod url;
+mod version;
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 pub mod wasi_adapter;
 

@@ -36,7 +36,9 @@ use crate::{
     SystemEntropy, WsUrl,
 };
 
-const READ_CHUNK: usize = 16 * 1024;
+/// The read buffer: a 16 KiB message with its frame header fits in one
+/// read (a 16 KiB buffer took two reads for each).
+const READ_CHUNK: usize = 32 * 1024;
 
 /// An open WebSocket over an async stream.
 #[derive(Debug)]

@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// Most bytes asked of the input stream at once.
-const READ_CHUNK: u64 = 16 * 1024;
+const READ_CHUNK: u64 = 64 * 1024;
 
 /// Where a stream connection is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
