@@ -1,0 +1,644 @@
+//! Runs `load` against every echo server and prints a Markdown table.
+//!
+//! ```text
+//! bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build]
+//!           [--servers native,component,tungstenite,fastwebsockets]
+//!           [--framings rfc6455,hixie76] [--repeat N] [--bin-dir DIR] [--json FILE]
+//!           [--startup-timeout SECS]
+//! ```
+//!
+//! Each (server, framing, case) runs against a fresh server process on
+//! 127.0.0.1 port 0, so that its peak RSS is that case's. The cases are
+//! 100 x 20 B, 10 x 1 KiB and 200 x 16 KiB text messages, in RFC 6455
+//! against all four servers and in hixie76 against ours. Binaries are
+//! looked up beside this one (`target/release/`, and `examples/serve`
+//! under it); `--build` builds them first. Every server is killed at the
+//! end, on failure too (and, should this process die, by the kernel:
+//! `PR_SET_PDEATHSIG`).
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    imp::main()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod imp {
+    use std::io::{BufRead, BufReader, Read};
+    use std::os::unix::process::CommandExt;
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::mpsc;
+    use std::sync::{Arc, Mutex};
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use websocket_loadtest::{die, fmt_us, parse_or_die, Report};
+
+    const NAME: &str = "bench-all";
+    const USAGE: &str = "usage: bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build] \
+                         [--servers native,component,tungstenite,fastwebsockets] \
+                         [--framings rfc6455,hixie76] [--repeat N] [--bin-dir DIR] [--json FILE] \
+                         [--startup-timeout SECS]";
+
+    /// (connections, payload bytes)
+    const CASES: [(usize, usize); 3] = [(100, 20), (10, 1024), (200, 16 * 1024)];
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Server {
+        Native,
+        Component,
+        Tungstenite,
+        Fastwebsockets,
+    }
+
+    const SERVERS: [Server; 4] = [
+        Server::Native,
+        Server::Component,
+        Server::Tungstenite,
+        Server::Fastwebsockets,
+    ];
+
+    impl Server {
+        fn key(self) -> &'static str {
+            match self {
+                Server::Native => "native",
+                Server::Component => "component",
+                Server::Tungstenite => "tungstenite",
+                Server::Fastwebsockets => "fastwebsockets",
+            }
+        }
+
+        fn label(self) -> &'static str {
+            match self {
+                Server::Native => "ours, native (serve --native)",
+                Server::Component => "ours, component (serve)",
+                Server::Tungstenite => "tokio-tungstenite 0.30",
+                Server::Fastwebsockets => "fastwebsockets 0.10",
+            }
+        }
+
+        fn speaks_hixie(self) -> bool {
+            matches!(self, Server::Native | Server::Component)
+        }
+
+        fn command(self, bin: &Path) -> Command {
+            let mut cmd = match self {
+                Server::Native | Server::Component => Command::new(bin.join("examples").join("serve")),
+                Server::Tungstenite => Command::new(bin.join("tungstenite-echo")),
+                Server::Fastwebsockets => Command::new(bin.join("fastwebsockets-echo")),
+            };
+            cmd.args(["--listen", "127.0.0.1:0"]);
+            if self == Server::Native {
+                cmd.arg("--native");
+            }
+            cmd
+        }
+    }
+
+    struct Args {
+        seconds: f64,
+        warmup: f64,
+        loader_threads: usize,
+        build: bool,
+        servers: Vec<Server>,
+        framings: Vec<String>,
+        bin_dir: PathBuf,
+        json: Option<PathBuf>,
+        startup_timeout: Duration,
+        repeat: usize,
+    }
+
+    fn parse() -> Args {
+        let here = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."));
+        let mut args = Args {
+            seconds: 5.0,
+            warmup: 1.0,
+            loader_threads: 1,
+            build: false,
+            servers: SERVERS.to_vec(),
+            framings: vec!["rfc6455".into(), "hixie76".into()],
+            bin_dir: here,
+            json: None,
+            startup_timeout: Duration::from_secs(900),
+            repeat: 1,
+        };
+        let mut argv = std::env::args().skip(1);
+        while let Some(arg) = argv.next() {
+            match arg.as_str() {
+                "--seconds" => args.seconds = parse_or_die(NAME, &arg, argv.next()),
+                "--warmup" => args.warmup = parse_or_die(NAME, &arg, argv.next()),
+                "--loader-threads" => args.loader_threads = parse_or_die(NAME, &arg, argv.next()),
+                "--startup-timeout" => {
+                    args.startup_timeout = Duration::from_secs(parse_or_die(NAME, &arg, argv.next()))
+                }
+                "--build" => args.build = true,
+                "--repeat" => args.repeat = parse_or_die(NAME, &arg, argv.next()),
+                "--bin-dir" => args.bin_dir = parse_or_die(NAME, &arg, argv.next()),
+                "--json" => args.json = Some(parse_or_die(NAME, &arg, argv.next())),
+                "--servers" => {
+                    let list: String = parse_or_die(NAME, &arg, argv.next());
+                    args.servers = list
+                        .split(',')
+                        .map(|s| {
+                            SERVERS
+                                .into_iter()
+                                .find(|k| k.key() == s.trim())
+                                .unwrap_or_else(|| die(NAME, format!("unknown server {s:?}\n{USAGE}")))
+                        })
+                        .collect();
+                }
+                "--framings" => {
+                    let list: String = parse_or_die(NAME, &arg, argv.next());
+                    args.framings = list.split(',').map(|s| s.trim().to_owned()).collect();
+                    if let Some(bad) = args
+                        .framings
+                        .iter()
+                        .find(|f| !["rfc6455", "hixie76"].contains(&f.as_str()))
+                    {
+                        die(NAME, format!("unknown framing {bad:?}\n{USAGE}"));
+                    }
+                }
+                "-h" | "--help" => {
+                    println!("{USAGE}");
+                    std::process::exit(0)
+                }
+                other => die(NAME, format!("unknown argument {other:?}\n{USAGE}")),
+            }
+        }
+        args
+    }
+
+    /// Kills the process when dropped, and asks the kernel to kill it
+    /// should this process die first.
+    struct Guard(Child);
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn spawn(mut cmd: Command) -> std::io::Result<Guard> {
+        // SAFETY: prctl is async-signal-safe; nothing else runs between
+        // fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        cmd.spawn().map(Guard)
+    }
+
+    /// A running server: its URL and what it wrote to stderr.
+    struct Running {
+        guard: Guard,
+        url: String,
+        stderr: Arc<Mutex<(Vec<String>, usize)>>,
+    }
+
+    fn start(server: Server, args: &Args) -> Result<Running, String> {
+        let mut cmd = server.command(&args.bin_dir);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let program = cmd.get_program().to_string_lossy().into_owned();
+        let mut guard = spawn(cmd).map_err(|e| format!("cannot start {program}: {e}"))?;
+        let stdout = guard.0.stdout.take().expect("piped");
+        let stderr = guard.0.stderr.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let _ = tx.send(lines.next());
+            // Keep draining, so the server never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let log = Arc::new(Mutex::new((Vec::new(), 0usize)));
+        let sink = log.clone();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap_or_else(|p| p.into_inner());
+                log.1 += 1;
+                if log.0.len() < 20 {
+                    log.0.push(line);
+                }
+            }
+        });
+        let first = match rx.recv_timeout(args.startup_timeout) {
+            Ok(Some(Ok(line))) => line,
+            Ok(_) => {
+                thread::sleep(Duration::from_millis(200));
+                let log = log.lock().unwrap_or_else(|p| p.into_inner());
+                return Err(format!(
+                    "{program} printed nothing and ended: {}",
+                    log.0.join(" | ")
+                ));
+            }
+            Err(_) => {
+                return Err(format!(
+                    "{program} did not announce itself within {:?}",
+                    args.startup_timeout
+                ))
+            }
+        };
+        let url = first
+            .strip_prefix("listening on ")
+            .filter(|u| u.starts_with("ws://"))
+            .ok_or_else(|| format!("{program}'s first line is not `listening on ws://...`: {first:?}"))?
+            .to_owned();
+        Ok(Running {
+            guard,
+            url,
+            stderr: log,
+        })
+    }
+
+    /// Runs `load` once; `Err` if it printed no report.
+    fn load(
+        args: &Args,
+        url: &str,
+        pid: u32,
+        framing: &str,
+        (connections, size): (usize, usize),
+    ) -> Result<Report, String> {
+        let mut cmd = Command::new(args.bin_dir.join("load"));
+        cmd.args(["--url", url, "--version", framing, "--json"])
+            .args(["--connections", &connections.to_string()])
+            .args(["--size", &size.to_string()])
+            .args(["--seconds", &args.seconds.to_string()])
+            .args(["--warmup", &args.warmup.to_string()])
+            .args(["--threads", &args.loader_threads.to_string()])
+            .args(["--server-pid", &pid.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut guard = spawn(cmd).map_err(|e| format!("cannot start load: {e}"))?;
+        let mut stdout = guard.0.stdout.take().expect("piped");
+        let mut stderr = guard.0.stderr.take().expect("piped");
+        let out = thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stdout.read_to_string(&mut s);
+            s
+        });
+        let err = thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
+        // Opening, warm-up, the run, the grace for stuck echoes, closing.
+        let deadline = Instant::now() + Duration::from_secs_f64(args.warmup + args.seconds + 120.0);
+        let status = loop {
+            if let Some(status) = guard.0.try_wait().map_err(|e| e.to_string())? {
+                break status;
+            }
+            if Instant::now() > deadline {
+                return Err("load did not finish in time (killed)".into());
+            }
+            thread::sleep(Duration::from_millis(50));
+        };
+        let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+        match out.lines().last().map(serde_json::from_str::<Report>) {
+            Some(Ok(report)) => Ok(report),
+            _ => Err(format!(
+                "load failed ({status}): {}",
+                err.trim().replace('\n', " | ")
+            )),
+        }
+    }
+
+    struct Row {
+        server: Server,
+        framing: String,
+        case: (usize, usize),
+        result: Result<Report, String>,
+        stderr: Vec<String>,
+        stderr_lines: usize,
+    }
+
+    fn build() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("loadtest/ sits in the workspace");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let steps: [&[&str]; 3] = [
+            &["build", "--release", "-p", "websocket-loadtest", "--bins"],
+            &[
+                "build",
+                "--release",
+                "-p",
+                "websocket-engine",
+                "--example",
+                "serve",
+            ],
+            &[
+                "build",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+                "-p",
+                "websocket-engine",
+                "--lib",
+            ],
+        ];
+        for step in steps {
+            eprintln!("{NAME}: {cargo} {}", step.join(" "));
+            let status = Command::new(&cargo).args(step).current_dir(root).status();
+            match status {
+                Ok(s) if s.success() => {}
+                Ok(s) => die(NAME, format!("the build failed ({s})")),
+                Err(e) => die(NAME, format!("cannot run {cargo}: {e}")),
+            }
+        }
+    }
+
+    pub fn main() {
+        let args = parse();
+        if args.build {
+            build();
+        }
+        for exe in [
+            "load",
+            "tungstenite-echo",
+            "fastwebsockets-echo",
+            "examples/serve",
+        ] {
+            if !args.bin_dir.join(exe).exists() {
+                die(
+                    NAME,
+                    format!(
+                        "{} is missing: run with --build, or `cargo build --release -p websocket-loadtest --bins` \
+                         and `cargo build --release -p websocket-engine --example serve`",
+                        args.bin_dir.join(exe).display()
+                    ),
+                );
+            }
+        }
+        if args.repeat == 0 {
+            die(NAME, "--repeat must be at least 1");
+        }
+        let mut rows = Vec::new();
+        // Rounds outermost, servers innermost: a burst of noise on the
+        // shared machine hits every server of a case alike.
+        for round in 1..=args.repeat {
+            for framing in &args.framings {
+                for case in CASES {
+                    for &server in &args.servers {
+                        if framing != "rfc6455" && !server.speaks_hixie() {
+                            continue;
+                        }
+                        eprint!(
+                            "{NAME}: round {round}/{}: {} {framing} {} x {} B ... ",
+                            args.repeat,
+                            server.key(),
+                            case.0,
+                            case.1
+                        );
+                        let row = run_one(&args, server, framing, case);
+                        match &row.result {
+                            Ok(r) => eprintln!("{}", r.line()),
+                            Err(e) => eprintln!("FAILED: {e}"),
+                        }
+                        rows.push(row);
+                        // Let the closed connections' sockets go before the next.
+                        thread::sleep(Duration::from_millis(300));
+                    }
+                }
+            }
+        }
+        print_tables(&args, &rows);
+        if let Some(path) = &args.json {
+            let all: Vec<_> = rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "server": r.server.key(),
+                        "framing": r.framing,
+                        "connections": r.case.0,
+                        "size": r.case.1,
+                        "report": r.result.as_ref().ok(),
+                        "error": r.result.as_ref().err(),
+                        "server_stderr": r.stderr,
+                        "server_stderr_lines": r.stderr_lines,
+                    })
+                })
+                .collect();
+            let text = serde_json::to_string_pretty(&all).expect("JSON");
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("{NAME}: cannot write {}: {e}", path.display());
+            }
+        }
+        if rows
+            .iter()
+            .any(|r| r.result.as_ref().map_or(true, |r| r.failed_connections > 0))
+        {
+            std::process::exit(1);
+        }
+    }
+
+    fn run_one(args: &Args, server: Server, framing: &str, case: (usize, usize)) -> Row {
+        let mut row = Row {
+            server,
+            framing: framing.to_owned(),
+            case,
+            result: Err(String::new()),
+            stderr: Vec::new(),
+            stderr_lines: 0,
+        };
+        let mut running = match start(server, args) {
+            Ok(r) => r,
+            Err(e) => {
+                row.result = Err(e);
+                return row;
+            }
+        };
+        let pid = running.guard.0.id();
+        row.result = load(args, &running.url, pid, framing, case);
+        if let Ok(Some(status)) = running.guard.0.try_wait() {
+            let died = format!("the server died during the run ({status})");
+            match &mut row.result {
+                Ok(r) => r.errors.push(died),
+                Err(e) => *e = format!("{died}; {e}"),
+            }
+        }
+        drop(running.guard);
+        thread::sleep(Duration::from_millis(100));
+        let log = running.stderr.lock().unwrap_or_else(|p| p.into_inner());
+        row.stderr = log.0.clone();
+        row.stderr_lines = log.1;
+        row
+    }
+
+    fn case_name((connections, size): (usize, usize)) -> String {
+        if size >= 1024 && size % 1024 == 0 {
+            format!("{connections} x {} KiB", size / 1024)
+        } else {
+            format!("{connections} x {size} B")
+        }
+    }
+
+    /// The successful runs of one (server, framing, case), by msgs/s.
+    fn runs<'a>(rows: &'a [Row], server: Server, framing: &str, case: (usize, usize)) -> Vec<&'a Report> {
+        let mut runs: Vec<&Report> = rows
+            .iter()
+            .filter(|r| r.server == server && r.framing == framing && r.case == case)
+            .filter_map(|r| r.result.as_ref().ok())
+            .filter(|r| r.failed_connections == 0)
+            .collect();
+        runs.sort_by(|a, b| a.msgs_per_sec.total_cmp(&b.msgs_per_sec));
+        runs
+    }
+
+    /// The run with the median msgs/s (the lower middle one of an even count).
+    fn find<'a>(rows: &'a [Row], server: Server, framing: &str, case: (usize, usize)) -> Option<&'a Report> {
+        let runs = runs(rows, server, framing, case);
+        runs.get(runs.len().saturating_sub(1) / 2).copied()
+    }
+
+    fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+        match (a, b) {
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+            _ => "–".into(),
+        }
+    }
+
+    /// Server CPU time per echoed message, in µs: less noisy than msgs/s on
+    /// a shared machine.
+    fn cpu_per_message(r: &Report) -> Option<f64> {
+        let cpu = r.server_cpu_pct?;
+        (r.msgs_per_sec > 0.0).then(|| cpu / 100.0 / r.msgs_per_sec * 1e6)
+    }
+
+    fn print_tables(args: &Args, rows: &[Row]) {
+        println!(
+            "\n{} s per case after {} s of warm-up, {} run(s) per case (the median by msgs/s shown, with the \
+             range), {} loader thread(s), {} cores; text messages, one outstanding per connection; MB/s = payload \
+             bytes echoed per second, one direction, 10^6 B; CPU in % of one core over the measured window, and \
+             server CPU time per echoed message; a fresh server process per run.\n",
+            args.seconds,
+            args.warmup,
+            args.repeat,
+            args.loader_threads,
+            thread::available_parallelism().map_or(0, |n| n.get()),
+        );
+        println!(
+            "| server | framing | case | msgs/s | msgs/s range | MB/s | p50 | p99 | peak RSS | server CPU | \
+             server CPU/msg | loader CPU | failed conns |"
+        );
+        println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for framing in &args.framings {
+            for case in CASES {
+                for &server in &args.servers {
+                    if framing != "rfc6455" && !server.speaks_hixie() {
+                        continue;
+                    }
+                    let all: Vec<&Row> = rows
+                        .iter()
+                        .filter(|r| r.server == server && &r.framing == framing && r.case == case)
+                        .collect();
+                    let failed: usize = all
+                        .iter()
+                        .map(|r| r.result.as_ref().map_or(1, |r| r.failed_connections))
+                        .sum();
+                    let head = format!("| {} | {framing} | {} ", server.label(), case_name(case));
+                    let ok = runs(rows, server, framing, case);
+                    let Some(r) = find(rows, server, framing, case) else {
+                        let why = all
+                            .iter()
+                            .find_map(|r| r.result.as_ref().err().cloned())
+                            .unwrap_or_else(|| "connections failed, see below".into());
+                        println!("{head}| FAILED: {} |||||||||", why.replace('|', "/"));
+                        continue;
+                    };
+                    let range = match (ok.first(), ok.last()) {
+                        (Some(lo), Some(hi)) if ok.len() > 1 => {
+                            format!("{:.0}–{:.0}", lo.msgs_per_sec, hi.msgs_per_sec)
+                        }
+                        _ => "–".into(),
+                    };
+                    println!(
+                        "{head}| {:.0} | {range} | {:.2} | {} | {} | {} | {} | {} | {} | {} |",
+                        r.msgs_per_sec,
+                        r.mb_per_sec,
+                        fmt_us(r.p50_us),
+                        fmt_us(r.p99_us),
+                        r.server_peak_rss_kib
+                            .map_or("–".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0)),
+                        r.server_cpu_pct.map_or("–".into(), |c| format!("{c:.0}%")),
+                        cpu_per_message(r).map_or("–".into(), |us| format!("{us:.1} µs")),
+                        r.loader_cpu_pct.map_or("–".into(), |c| format!("{c:.0}%")),
+                        failed,
+                    );
+                }
+            }
+        }
+        println!(
+            "\nRatios, same case (msgs/s: above 1 the first is faster; server CPU per message and peak RSS: \
+             below 1 the first uses less); – where a run is missing or had failures:\n"
+        );
+        println!(
+            "| framing | case | msgs/s native / fastwebsockets | msgs/s native / tungstenite | \
+             msgs/s component / native | CPU/msg native / fastwebsockets | CPU/msg component / native | \
+             RSS native / fastwebsockets | RSS component / native |"
+        );
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        for framing in &args.framings {
+            for case in CASES {
+                let get = |s| find(rows, s, framing, case);
+                let rate = |s| get(s).map(|r: &Report| r.msgs_per_sec);
+                let cpu = |s| get(s).and_then(cpu_per_message);
+                let rss = |s| {
+                    get(s)
+                        .and_then(|r: &Report| r.server_peak_rss_kib)
+                        .map(|k| k as f64)
+                };
+                println!(
+                    "| {framing} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    case_name(case),
+                    ratio(rate(Server::Native), rate(Server::Fastwebsockets)),
+                    ratio(rate(Server::Native), rate(Server::Tungstenite)),
+                    ratio(rate(Server::Component), rate(Server::Native)),
+                    ratio(cpu(Server::Native), cpu(Server::Fastwebsockets)),
+                    ratio(cpu(Server::Component), cpu(Server::Native)),
+                    ratio(rss(Server::Native), rss(Server::Fastwebsockets)),
+                    ratio(rss(Server::Component), rss(Server::Native)),
+                );
+            }
+        }
+        let troubled: Vec<_> = rows
+            .iter()
+            .filter(|r| r.stderr_lines > 0 || r.result.as_ref().map_or(true, |r| !r.errors.is_empty()))
+            .collect();
+        if !troubled.is_empty() {
+            println!("\nProblems:\n");
+            for row in troubled {
+                let what = format!("{} {} {}", row.server.key(), row.framing, case_name(row.case));
+                match &row.result {
+                    Ok(r) => {
+                        for e in &r.errors {
+                            println!("- {what}: load: {e}");
+                        }
+                    }
+                    Err(e) => println!("- {what}: {e}"),
+                }
+                if row.stderr_lines > 0 {
+                    println!(
+                        "- {what}: the server wrote {} line(s) to stderr, first:",
+                        row.stderr_lines
+                    );
+                    for line in &row.stderr {
+                        println!("    {line}");
+                    }
+                }
+            }
+        }
+    }
+}
