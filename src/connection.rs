@@ -251,9 +251,9 @@ impl Connection {
                 // Section 5.5.2: every ping is answered "unless [this side]
                 // already received a Close frame", even after sending one.
                 Event::Ping(payload) if self.state != State::Closed => {
-                    let payload = payload.clone();
-                    self.queue_frame(OpCode::Pong, &payload)
-                        .map_err(|e| self.fail(e))?;
+                    if let Err(e) = self.queue_frame(OpCode::Pong, payload) {
+                        return Err(self.fail(e));
+                    }
                 }
                 Event::Closed(_) => self.input_done = true,
                 _ => {}
