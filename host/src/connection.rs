@@ -8,15 +8,12 @@ use tokio::net::{TcpListener, TcpStream};
 use wasmtime::component::{Resource, ResourceAny};
 use wasmtime::Store;
 use wasmtime_wasi::p2::bindings::io::poll::HostPollable;
-use wasmtime_wasi::p2::pipe::{AsyncReadStream, AsyncWriteStream};
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable};
 
 use crate::bindings::exports::websocket::protocol::connection::{Event, State};
 use crate::bindings::{ClientOptions, Error, Library, Message, ServerOptions};
 use crate::runtime::{HostState, Runtime};
-
-/// Most bytes the output stream accepts before the guest must wait.
-const WRITE_BUDGET: usize = 64 * 1024;
+use crate::tcp::{TcpInput, TcpOutput};
 
 /// A failure: the component's structured error, or one of the host.
 #[derive(Debug)]
@@ -86,8 +83,8 @@ fn streams(
 ) -> wasmtime::Result<(Resource<DynInputStream>, Resource<DynOutputStream>)> {
     tcp.set_nodelay(true)?;
     let (read, write) = tcp.into_split();
-    let input: DynInputStream = Box::new(AsyncReadStream::new(read));
-    let output: DynOutputStream = Box::new(AsyncWriteStream::new(WRITE_BUDGET, write));
+    let input: DynInputStream = Box::new(TcpInput::new(read));
+    let output: DynOutputStream = Box::new(TcpOutput::new(write));
     let table = &mut store.data_mut().table;
     Ok((table.push(input)?, table.push(output)?))
 }

@@ -4,7 +4,7 @@
 //! streams to the component through the WIT `connection` interface.
 //!
 //! ```text
-//!   TCP (tokio) ──► AsyncReadStream / AsyncWriteStream ──► wasi:io streams
+//!   TCP (tokio) ──► TcpInput / TcpOutput (non-blocking) ──► wasi:io streams
 //!                                                              │
 //!         one Store + instance per connection                  ▼
 //!   ComponentConnection::accept / connect ──► websocket:protocol/connection
@@ -22,6 +22,7 @@ mod build;
 mod compose;
 mod connection;
 mod runtime;
+mod tcp;
 
 pub use build::{built_wasm, library_component};
 pub use compose::compose;
