@@ -113,7 +113,8 @@ impl Decoder {
     fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, FrameError> {
         match self {
             Decoder::Hixie(d) => d.decode(input),
-            Decoder::Rfc6455(d) => d.decode(input),
+            // Each message becomes an event that owns it: take the buffer.
+            Decoder::Rfc6455(d) => d.decode_owned(input),
         }
     }
 

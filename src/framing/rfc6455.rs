@@ -244,7 +244,23 @@ impl Decoder {
 
     /// Decodes the next message or control frame from `input`. Errors are
     /// final: the stream cannot be resynchronised after one.
+    ///
+    /// The frame borrows `input`, or the decoder's buffers when the payload
+    /// had to be unmasked or reassembled; those buffers are reused for the
+    /// next message.
     pub fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, FrameError> {
+        self.decode_with(input, false)
+    }
+
+    /// As [`Decoder::decode`], for callers that keep each message: a text
+    /// message assembled in the decoder's buffer (masked or fragmented)
+    /// comes back as `Cow::Owned`, the buffer handed over rather than
+    /// copied. The next message starts a new buffer.
+    pub fn decode_owned<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, FrameError> {
+        self.decode_with(input, true)
+    }
+
+    fn decode_with<'a>(&'a mut self, input: &'a [u8], hand_over: bool) -> Result<Decoded<'a>, FrameError> {
         match std::mem::replace(&mut self.stale, Stale::Nothing) {
             Stale::Nothing => {}
             Stale::Message => {
@@ -256,6 +272,14 @@ impl Decoder {
         let Some((opcode, payload, consumed)) = self.advance(input)? else {
             return Ok(Decoded::Partial);
         };
+        if hand_over && opcode == OpCode::Text && matches!(payload, Payload::Message) {
+            let text = owned_text(std::mem::take(&mut self.buf))?;
+            self.checked = 0;
+            return Ok(Decoded::Frame {
+                frame: Frame::Text(Cow::Owned(text)),
+                consumed,
+            });
+        }
         let bytes: &'a [u8] = match payload {
             Payload::Input(start, end) => &input[start..end],
             Payload::Message => {
@@ -479,6 +503,15 @@ impl Decoder {
 
 /// Appends payload bytes, unmasking them when `mask` is set; `offset` is
 /// their position in the frame's payload.
+/// The whole text message, validated in one SIMD pass and kept without
+/// a copy.
+#[allow(unsafe_code)]
+fn owned_text(bytes: Vec<u8>) -> Result<String, FrameError> {
+    simdutf8::basic::from_utf8(&bytes).map_err(|_| FrameError::InvalidUtf8)?;
+    // SAFETY: `simdutf8` has just validated every byte as UTF-8.
+    Ok(unsafe { String::from_utf8_unchecked(bytes) })
+}
+
 fn append(buf: &mut Vec<u8>, bytes: &[u8], mask: Option<[u8; 4]>, offset: u64) {
     match mask {
         Some(key) => extend_masked(buf, bytes, key, (offset % 4) as usize),

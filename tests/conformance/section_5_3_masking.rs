@@ -124,3 +124,47 @@ fn a_server_never_masks() {
         assert_eq!((f.fin, f.rsv, f.key), (true, 0, None));
     }
 }
+
+/// `decode_owned` hands over the buffer a masked or fragmented text message
+/// was unmasked into, instead of copying it; the next message starts clean
+/// and an invalid one still fails.
+#[test]
+fn owned_decoding_hands_over_the_unmasked_message() {
+    use std::borrow::Cow;
+    use websocket_engine::framing::rfc6455::Decoder;
+    use websocket_engine::framing::{Decoded, Frame};
+    use websocket_engine::{Limits, Role};
+
+    let mut wire = text("héllo, wörld").bytes();
+    wire.extend(text("").fin(false).key([1, 2, 3, 4]).bytes());
+    wire.extend(ping("between").bytes());
+    wire.extend(cont("fragm").fin(false).bytes());
+    wire.extend(cont("ented €").key([9, 8, 7, 6]).bytes());
+    wire.extend(text([0xce, 0xba, 0xe1, 0xbd]).bytes());
+    let mut decoder = Decoder::new(Role::Server, &Limits::default());
+    let mut seen = Vec::new();
+    // Three bytes at a time: every message is assembled in the buffer.
+    let mut result = Ok(());
+    'outer: for mut chunk in wire.chunks(3) {
+        loop {
+            match decoder.decode_owned(chunk) {
+                Ok(Decoded::Partial) => break,
+                Ok(Decoded::Frame { frame, consumed }) => {
+                    seen.push(match frame {
+                        Frame::Text(Cow::Owned(t)) => format!("owned:{t}"),
+                        Frame::Text(Cow::Borrowed(t)) => format!("borrowed:{t}"),
+                        Frame::Ping(p) => format!("ping:{}", String::from_utf8_lossy(p)),
+                        other => format!("{other:?}"),
+                    });
+                    chunk = &chunk[consumed..];
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break 'outer;
+                }
+            }
+        }
+    }
+    assert_eq!(seen, ["owned:héllo, wörld", "ping:between", "owned:fragmented €"]);
+    assert_eq!(result, Err(FrameError::InvalidUtf8));
+}
