@@ -501,8 +501,6 @@ impl Decoder {
     }
 }
 
-/// Appends payload bytes, unmasking them when `mask` is set; `offset` is
-/// their position in the frame's payload.
 /// The whole text message, validated in one SIMD pass and kept without
 /// a copy.
 #[allow(unsafe_code)]
@@ -512,6 +510,8 @@ fn owned_text(bytes: Vec<u8>) -> Result<String, FrameError> {
     Ok(unsafe { String::from_utf8_unchecked(bytes) })
 }
 
+/// Appends payload bytes, unmasking them when `mask` is set; `offset` is
+/// their position in the frame's payload.
 fn append(buf: &mut Vec<u8>, bytes: &[u8], mask: Option<[u8; 4]>, offset: u64) {
     match mask {
         Some(key) => extend_masked(buf, bytes, key, (offset % 4) as usize),
