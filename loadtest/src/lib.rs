@@ -52,6 +52,33 @@ pub fn runtime(threads: usize) -> tokio::runtime::Runtime {
     builder.enable_all().build().expect("tokio runtime")
 }
 
+/// The whole of a rival echo server's `main`: reads `--listen` and
+/// `--threads`, binds, announces the address, and hands each accepted
+/// connection (`TCP_NODELAY` set) with its peer address to `handle` on its
+/// own task.
+pub fn serve<F, Fut>(name: &'static str, handle: F)
+where
+    F: Fn(tokio::net::TcpStream, std::net::SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (listen, threads) = server_args(name);
+    runtime(threads).block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .unwrap_or_else(|e| die(name, format!("cannot listen on {listen}: {e}")));
+        announce(listener.local_addr().expect("bound"));
+        loop {
+            match listener.accept().await {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(handle(stream, peer));
+                }
+                Err(e) => eprintln!("{name}: accept failed: {e}"),
+            }
+        }
+    })
+}
+
 /// Parses the value of option `flag`, or exits 2 saying why.
 pub fn parse_or_die<T: std::str::FromStr>(name: &str, flag: &str, value: Option<String>) -> T
 where

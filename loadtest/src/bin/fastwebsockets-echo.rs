@@ -13,7 +13,6 @@ fn main() {
     use hyper::server::conn::http1;
     use hyper::service::service_fn;
     use hyper::{Request, Response};
-    use tokio::net::TcpListener;
 
     const NAME: &str = "fastwebsockets-echo";
 
@@ -49,30 +48,13 @@ fn main() {
         Ok(response)
     }
 
-    let (listen, threads) = websocket_loadtest::server_args(NAME);
-    websocket_loadtest::runtime(threads).block_on(async move {
-        let listener = TcpListener::bind(&listen)
-            .await
-            .unwrap_or_else(|e| websocket_loadtest::die(NAME, format!("cannot listen on {listen}: {e}")));
-        websocket_loadtest::announce(listener.local_addr().expect("bound"));
-        loop {
-            let (stream, peer) = match listener.accept().await {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("{NAME}: accept failed: {e}");
-                    continue;
-                }
-            };
-            tokio::spawn(async move {
-                let _ = stream.set_nodelay(true);
-                let io = hyper_util::rt::TokioIo::new(stream);
-                let conn = http1::Builder::new()
-                    .serve_connection(io, service_fn(upgrade_request))
-                    .with_upgrades();
-                if let Err(e) = conn.await {
-                    eprintln!("{NAME}: {peer}: {e}");
-                }
-            });
+    websocket_loadtest::serve(NAME, |stream, peer| async move {
+        let io = hyper_util::rt::TokioIo::new(stream);
+        let conn = http1::Builder::new()
+            .serve_connection(io, service_fn(upgrade_request))
+            .with_upgrades();
+        if let Err(e) = conn.await {
+            eprintln!("{NAME}: {peer}: {e}");
         }
     })
 }

@@ -7,13 +7,12 @@
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     use futures_util::{SinkExt, StreamExt};
-    use tokio::net::{TcpListener, TcpStream};
+    use tokio::net::TcpStream;
     use tokio_tungstenite::tungstenite::{Error, Message};
 
     const NAME: &str = "tungstenite-echo";
 
     async fn echo(stream: TcpStream) -> Result<(), Error> {
-        stream.set_nodelay(true)?;
         let mut ws = tokio_tungstenite::accept_async(stream).await?;
         // A close is answered by tungstenite on the next read, which then
         // ends the stream.
@@ -26,26 +25,10 @@ fn main() {
         Ok(())
     }
 
-    let (listen, threads) = websocket_loadtest::server_args(NAME);
-    websocket_loadtest::runtime(threads).block_on(async move {
-        let listener = TcpListener::bind(&listen)
-            .await
-            .unwrap_or_else(|e| websocket_loadtest::die(NAME, format!("cannot listen on {listen}: {e}")));
-        websocket_loadtest::announce(listener.local_addr().expect("bound"));
-        loop {
-            let (stream, peer) = match listener.accept().await {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("{NAME}: accept failed: {e}");
-                    continue;
-                }
-            };
-            tokio::spawn(async move {
-                match echo(stream).await {
-                    Ok(()) | Err(Error::ConnectionClosed | Error::AlreadyClosed) => {}
-                    Err(e) => eprintln!("{NAME}: {peer}: {e}"),
-                }
-            });
+    websocket_loadtest::serve(NAME, |stream, peer| async move {
+        match echo(stream).await {
+            Ok(()) | Err(Error::ConnectionClosed | Error::AlreadyClosed) => {}
+            Err(e) => eprintln!("{NAME}: {peer}: {e}"),
         }
     })
 }
