@@ -1,5 +1,7 @@
-//! A blocking adapter over `std::io::Read + Write`, using only the core's
-//! public API.
+//! A blocking adapter over `std::io::Read + Write`: a pump that moves bytes
+//! and instants between a stream and a [`Session`], which does everything
+//! else. Timers advance while a call is under way (a connection nobody
+//! reads from sends no keepalive pings).
 //!
 //! ```no_run
 //! use websocket_engine::{blocking, ClientConfig, Message, Version};
@@ -14,33 +16,31 @@
 //! # Ok::<(), websocket_engine::Error>(())
 //! ```
 
-use std::io::{self, Read, Write};
+use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use crate::error::ignore_disconnect;
 use crate::{
-    ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError, HandshakeResponse,
-    Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy, State, Status,
-    SystemEntropy, WsUrl,
+    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Request, ServerConfig, ServerPolicy,
+    Session, State, SystemEntropy, UsageError, WsUrl,
 };
 
 const READ_CHUNK: usize = 16 * 1024;
 
 /// A byte stream the adapter can run over. Time-outs and shutdown are
 /// optional: the defaults do nothing, so any `Read + Write` type can opt in
-/// with an empty `impl Stream for MyType {}`.
+/// with an empty `impl Stream for MyType {}` (its calls then block as long
+/// as they block, and the session's timers act between them).
 pub trait Stream: Read + Write {
     /// Bounds how long one read may block (`None`: no bound).
     fn set_read_timeout(&mut self, _timeout: Option<Duration>) -> io::Result<()> {
         Ok(())
     }
-
     /// Bounds how long one write may block (`None`: no bound).
     fn set_write_timeout(&mut self, _timeout: Option<Duration>) -> io::Result<()> {
         Ok(())
     }
-
     /// Shuts down reading, writing or both.
     fn shutdown(&mut self, _how: Shutdown) -> io::Result<()> {
         Ok(())
@@ -51,44 +51,35 @@ impl Stream for TcpStream {
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         TcpStream::set_read_timeout(self, timeout)
     }
-
     fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         TcpStream::set_write_timeout(self, timeout)
     }
-
     fn shutdown(&mut self, how: Shutdown) -> io::Result<()> {
         TcpStream::shutdown(self, how)
     }
 }
 
-/// An open WebSocket over a blocking stream.
+/// A WebSocket over a blocking stream.
 #[derive(Debug)]
 pub struct WebSocket<S: Stream> {
     stream: S,
-    conn: Connection,
+    session: Session,
     buf: Box<[u8]>,
-    close_timeout: Duration,
-    write_timeout: Duration,
-    closing_deadline: Option<Instant>,
+    /// The caller's bound on one `next_event`, whose expiry is transient.
     read_timeout: Option<Duration>,
-    /// The read time-out last set on the stream.
-    applied_read_timeout: Option<Option<Duration>>,
     write_shut: bool,
-    eof: bool,
 }
 
 /// Connects over TCP to a `ws://` URL and performs the client handshake,
-/// with keys from the system's generator. Each step is bounded by
-/// [`Limits::handshake_timeout`](crate::Limits).
+/// with keys from the system's generator, within the handshake time-out.
 pub fn connect(url: &str, config: ClientConfig) -> Result<(WebSocket<TcpStream>, HandshakeResponse), Error> {
     let url = crate::url::plain_tcp_url(url)?;
-    let timeout = config.limits.handshake_timeout;
-    let mut last = io::Error::new(io::ErrorKind::NotFound, "the host name resolved to no address");
+    let mut last = io::Error::new(ErrorKind::NotFound, "the host name resolved to no address");
     for addr in url.socket_addr().to_socket_addrs()? {
-        match TcpStream::connect_timeout(&addr, timeout) {
-            Ok(stream) => {
-                stream.set_nodelay(true)?;
-                return client_handshake(stream, &url, config, &mut SystemEntropy);
+        match TcpStream::connect_timeout(&addr, config.timeouts.handshake) {
+            Ok(tcp) => {
+                tcp.set_nodelay(true)?;
+                return client_handshake(tcp, &url, config, &mut SystemEntropy);
             }
             Err(e) => last = e,
         }
@@ -98,28 +89,17 @@ pub fn connect(url: &str, config: ClientConfig) -> Result<(WebSocket<TcpStream>,
 
 /// Performs the client handshake over an already connected stream.
 pub fn client_handshake<S: Stream>(
-    mut stream: S,
+    stream: S,
     url: &WsUrl,
     config: ClientConfig,
     entropy: &mut dyn Entropy,
 ) -> Result<(WebSocket<S>, HandshakeResponse), Error> {
-    let limits = config.limits.clone();
-    let mut hs = ClientHandshake::new(url, config, entropy)?;
-    stream.write_all(hs.request())?;
-    stream.flush()?;
-    let mut buf = vec![0u8; READ_CHUNK].into_boxed_slice();
-    let deadline = Instant::now() + limits.handshake_timeout;
-    let consumed = loop {
-        let n = read_handshake(&mut stream, &mut buf, deadline, limits.handshake_timeout)?;
-        if n == 0 {
-            hs.handle_eof()?;
-        }
-        if let Status::Complete { consumed } = hs.handle_input(&buf[..n])? {
-            break consumed..n;
-        }
-    };
-    let (conn, response) = hs.into_connection()?;
-    let ws = WebSocket::start(stream, conn, buf, consumed, &limits)?;
+    let ws = WebSocket::open(stream, Session::client(url, config, entropy, Instant::now())?)?;
+    let response = ws
+        .session
+        .response()
+        .cloned()
+        .expect("an open client has a response");
     Ok((ws, response))
 }
 
@@ -127,314 +107,204 @@ pub fn client_handshake<S: Stream>(
 /// decide on the origin and subprotocol. A refused or broken request is
 /// answered with an HTTP error response before the error is returned.
 pub fn accept<S: Stream>(
-    mut stream: S,
+    stream: S,
     config: &ServerConfig,
     policy: &ServerPolicy,
 ) -> Result<(WebSocket<S>, Request), Error> {
-    let limits = &config.limits;
-    let mut hs = ServerHandshake::new(config.clone());
-    let mut buf = vec![0u8; READ_CHUNK].into_boxed_slice();
-    let deadline = Instant::now() + limits.handshake_timeout;
-    let outcome = (|| loop {
-        let n = read_handshake(&mut stream, &mut buf, deadline, limits.handshake_timeout)?;
-        if n == 0 {
-            return Err(HandshakeError::UnexpectedEof { from: Role::Client }.into());
-        }
-        if let Status::Complete { consumed } = hs.handle_input(&buf[..n])? {
-            let request = hs.request().expect("complete").clone();
-            let protocol = policy.check(&request)?;
-            return Ok((consumed..n, request, protocol));
-        }
-    })();
-    let (leftover, request, protocol) = match outcome {
-        Ok(done) => done,
-        Err(e) => {
-            if let Some(refusal) = hs.refusal(&e) {
-                // Best effort: the peer may already be gone.
-                let _ = stream.write_all(&refusal);
-                let _ = stream.flush();
-            }
-            let _ = stream.shutdown(Shutdown::Both);
-            return Err(e);
-        }
-    };
-    let (response, conn) = hs.accept(protocol.as_deref())?;
-    stream.write_all(&response)?;
-    stream.flush()?;
-    let ws = WebSocket::start(stream, conn, buf, leftover, limits)?;
+    let session = Session::server(config.clone(), policy.clone(), Instant::now());
+    let ws = WebSocket::open(stream, session)?;
+    let request = ws
+        .session
+        .request()
+        .cloned()
+        .expect("an open server has a request");
     Ok((ws, request))
 }
 
-/// One read of handshake bytes; `deadline` bounds the whole handshake.
-fn read_handshake<S: Stream>(
-    stream: &mut S,
-    buf: &mut [u8],
-    deadline: Instant,
-    limit: Duration,
-) -> Result<usize, Error> {
-    read_until(
-        stream,
-        buf,
-        Some(deadline),
-        None,
-        limit,
-        Phase::Handshake,
-        &mut None,
-    )
-}
-
-/// One read, bounded by the earlier of `deadline` (whose expiry is
-/// [`Error::Timeout`]) and `timeout` (whose expiry is a transient
-/// [`Error::Io`]). `applied` remembers the bound last set on the stream, to
-/// spare a system call per read when it has not changed.
-fn read_until<S: Stream>(
-    stream: &mut S,
-    buf: &mut [u8],
-    deadline: Option<Instant>,
-    timeout: Option<Duration>,
-    limit: Duration,
-    during: Phase,
-    applied: &mut Option<Option<Duration>>,
-) -> Result<usize, Error> {
-    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-    if left == Some(Duration::ZERO) {
-        return Err(Error::Timeout { during, limit });
-    }
-    let bound = match (left, timeout) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    if *applied != Some(bound) {
-        stream.set_read_timeout(bound)?;
-        *applied = Some(bound);
-    }
-    loop {
-        match stream.read(buf) {
-            Ok(n) => return Ok(n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                if deadline.is_some_and(|d| Instant::now() >= d) {
-                    return Err(Error::Timeout { during, limit });
-                }
-                return Err(e.into());
-            }
-            Err(e) => return Err(e.into()),
+impl<S: Stream> WebSocket<S> {
+    fn open(stream: S, session: Session) -> Result<Self, Error> {
+        let buf = vec![0; READ_CHUNK].into_boxed_slice();
+        let mut ws = WebSocket {
+            stream,
+            session,
+            buf,
+            read_timeout: None,
+            write_shut: false,
+        };
+        match ws.next_event()? {
+            // The server's response goes out before it is handed over.
+            Some(Event::Opened) => ws.flush().map(|()| ws),
+            _ => Err(UsageError::HandshakeIncomplete.into()),
         }
     }
-}
 
-impl<S: Stream> WebSocket<S> {
-    fn start(
-        mut stream: S,
-        mut conn: Connection,
-        buf: Box<[u8]>,
-        leftover: std::ops::Range<usize>,
-        limits: &Limits,
-    ) -> Result<Self, Error> {
-        // Bytes that came with the end of the handshake are already frames.
-        // An error among them is sticky: the first read reports it, after
-        // the messages that came before it.
-        let _ = conn.handle_input(&buf[leftover]);
-        stream.set_write_timeout(Some(limits.write_timeout))?;
-        Ok(WebSocket {
-            stream,
-            conn,
-            buf,
-            close_timeout: limits.close_timeout,
-            write_timeout: limits.write_timeout,
-            closing_deadline: None,
-            read_timeout: None,
-            applied_read_timeout: None,
-            write_shut: false,
-            eof: false,
-        })
+    /// The session, to inspect it or queue without flushing.
+    pub fn session(&self) -> &Session {
+        &self.session
     }
-
-    /// The connection's state machine.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The session, e.g. to send a message in parts (then [`WebSocket::flush`]).
+    pub fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
     }
-
     /// The underlying stream.
     pub fn get_ref(&self) -> &S {
         &self.stream
     }
-
-    /// Bounds how long [`WebSocket::read_message`] may block; when it runs
-    /// out the call fails with a transient error ([`Error::is_transient`])
-    /// and the connection stays usable.
+    /// Bounds how long [`WebSocket::next_event`] may block; when it runs out
+    /// the call fails with a transient error ([`Error::is_transient`]) and
+    /// the connection stays usable.
     pub fn set_read_timeout(&mut self, timeout: Option<Duration>) {
         self.read_timeout = timeout;
     }
 
     /// Sends a text message.
     pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.conn.send_text(text)?;
+        self.session.send_text(text)?;
         self.flush()
     }
-
-    /// Sends a binary message (a length-prefixed frame of type 0x80).
+    /// Sends a binary message (in hixie a length-prefixed frame of type 0x80).
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.conn.send_binary(data)?;
-        self.flush()
+        self.send_frame(0x80, data)
     }
-
-    /// Sends a length-prefixed frame of type `frame_type` (0x80..=0xFF).
+    /// Sends a length-prefixed frame of type `frame_type` (RFC 6455: 0x80).
     pub fn send_frame(&mut self, frame_type: u8, data: &[u8]) -> Result<(), Error> {
-        self.conn.send_frame(frame_type, data)?;
+        self.session.send_frame(frame_type, data)?;
         self.flush()
     }
-
-    /// RFC 6455: sends a ping; its pong comes back from
-    /// [`WebSocket::read_event`].
+    /// RFC 6455: sends a ping; its pong comes back from `next_event`.
     pub fn ping(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.conn.ping(data)?;
+        self.session.ping(data)?;
         self.flush()
     }
-
-    /// Begins closing: sends the closing handshake (RFC 6455 with code
-    /// 1000, hixie76 `FF 00`) or shuts down writing (hixie75). Keep calling
-    /// [`WebSocket::read_message`] to receive what the peer still sends,
-    /// until it returns `None`; the wait is bounded by
-    /// [`Limits::close_timeout`](crate::Limits).
+    /// Begins closing (RFC 6455 with code 1000, hixie76 `FF 00`, hixie75 by
+    /// shutting down writing); read on until `read_message` returns `None`.
     pub fn close(&mut self) -> Result<(), Error> {
-        self.conn.close()?;
-        self.closing()
+        self.session.close(Instant::now())?;
+        self.flush()
     }
-
-    /// RFC 6455: begins closing with a status code and reason, as
-    /// [`WebSocket::close`] does otherwise.
+    /// RFC 6455: begins closing with a status code and reason.
     pub fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        self.conn.close_with(code, reason)?;
-        self.closing()
-    }
-
-    fn closing(&mut self) -> Result<(), Error> {
-        if self.closing_deadline.is_none() {
-            self.closing_deadline = Some(Instant::now() + self.close_timeout);
-        }
+        self.session.close_with(Instant::now(), code, reason)?;
         self.flush()
     }
 
-    /// The next message, or `None` once the connection is closed. Pings
-    /// and pongs are skipped (pings are answered all the same).
+    /// Writes everything queued; fails once the session failed for good
+    /// (output nobody took within the write time-out).
+    pub fn flush(&mut self) -> Result<(), Error> {
+        while self.write()? {}
+        match self.session.error() {
+            Some(e) if self.session.state() == State::Closed => Err(e.clone()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The next message, or `None` once closed. Pings and pongs are skipped
+    /// (pings are answered all the same).
     pub fn read_message(&mut self) -> Result<Option<Message>, Error> {
         loop {
-            match self.read_event()? {
+            match self.next_event()? {
                 Some(Event::Message(m)) => return Ok(Some(m)),
-                Some(Event::Ping(_) | Event::Pong(_)) => {}
                 Some(Event::Closed(_)) | None => return Ok(None),
+                Some(_) => {}
             }
         }
     }
 
-    /// The next event, or `None` once the connection is closed and its
-    /// [`Event::Closed`] was returned. On an error that fails the
-    /// connection, what it queued for the peer (an RFC 6455 close frame
-    /// saying why) is sent before the error is returned.
-    pub fn read_event(&mut self) -> Result<Option<Event>, Error> {
-        self.next_event().inspect_err(|e| {
-            if !e.is_transient() {
-                let _ = self.flush();
-                let _ = self.stream.shutdown(Shutdown::Both);
-            }
-        })
-    }
-
-    fn next_event(&mut self) -> Result<Option<Event>, Error> {
+    /// The next event, or `None` once the connection is over and its
+    /// [`Event::Closed`] was returned. A failure is returned as its error
+    /// (and again by later calls) once what it queued for the peer (an RFC
+    /// 6455 close frame saying why, an HTTP refusal) has been sent.
+    pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
         loop {
-            if let Some(event) = self.conn.poll_event() {
-                if let Event::Closed(_) = event {
-                    self.finish()?;
+            match self.session.poll_event() {
+                Some(Event::Failed(e)) => {
+                    // Best effort: the peer may be gone already.
+                    let _ = self.finish();
+                    return Err(e);
                 }
-                return Ok(Some(event));
-            }
-            if let Some(e) = self.conn.error() {
-                return Err(e.clone());
-            }
-            if self.conn.state() == State::Closed {
-                return Ok(None);
-            }
-            // Answers to pings go out before waiting for more input.
-            self.flush()?;
-            let read = read_until(
-                &mut self.stream,
-                &mut self.buf,
-                self.closing_deadline,
-                self.read_timeout,
-                self.close_timeout,
-                Phase::Closing,
-                &mut self.applied_read_timeout,
-            );
-            let n = match read {
-                Err(Error::Timeout { limit, .. }) => {
-                    self.conn.handle_close_timeout(limit)?;
-                    continue;
+                Some(event @ Event::Closed(_)) => return self.finish().map(|()| Some(event)),
+                Some(event) => return Ok(Some(event)),
+                None if self.session.state() == State::Closed => {
+                    return self.session.error().cloned().map_or(Ok(None), Err)
                 }
-                other => other?,
-            };
-            // An error is sticky: it is returned above once the events
-            // decoded before it have been.
-            if n == 0 {
-                self.eof = true;
-                let _ = self.conn.handle_eof();
-            } else {
-                let _ = self.conn.handle_input(&self.buf[..n]);
+                None => self.drive()?,
             }
         }
     }
 
-    /// Writes all pending output, then shuts down writing if the connection
-    /// will send nothing more.
-    fn flush(&mut self) -> Result<(), Error> {
-        let pending = self.conn.pending_output();
-        if !pending.is_empty() {
-            let n = pending.len();
-            let written = self.stream.write_all(pending).and_then(|()| self.stream.flush());
-            if let Err(e) = written {
-                if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
-                    return Err(Error::Timeout {
-                        during: Phase::Writing,
-                        limit: self.write_timeout,
-                    });
-                }
-                return Err(e.into());
-            }
-            self.conn.advance_output(n);
-        }
-        if self.conn.wants_write_shutdown() && !self.write_shut {
-            self.write_shut = true;
-            ignore_disconnect(self.stream.shutdown(Shutdown::Write))?;
-        }
-        Ok(())
-    }
-
-    /// After the close: sends any reply, then ends TCP. A server closes at
-    /// once; a client gives the server `close_timeout` to close first.
+    /// Drives the session to its end, then closes the stream.
     fn finish(&mut self) -> Result<(), Error> {
-        ignore_disconnect(self.flush())?;
-        if self.conn.role() == Role::Client && !self.eof {
-            // One deadline for the whole close, if this side began it.
-            let deadline = self
-                .closing_deadline
-                .unwrap_or_else(|| Instant::now() + self.close_timeout);
-            let deadline = Some(deadline);
-            loop {
-                match read_until(
-                    &mut self.stream,
-                    &mut self.buf,
-                    deadline,
-                    None,
-                    self.close_timeout,
-                    Phase::Closing,
-                    &mut self.applied_read_timeout,
-                ) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
-                }
-            }
+        while !self.session.is_finished() && self.drive().is_ok() {}
+        ignore_disconnect(self.stream.shutdown(Shutdown::Both))
+    }
+
+    /// One step: write, or else read, or else wait for a timer.
+    fn drive(&mut self) -> Result<(), Error> {
+        if self.write()? {
+            return Ok(());
         }
-        ignore_disconnect(self.stream.shutdown(Shutdown::Both))?;
+        let now = Instant::now();
+        let wait = self
+            .session
+            .poll_timeout()
+            .map(|d| d.saturating_duration_since(now));
+        if wait == Some(Duration::ZERO) || !self.session.wants_read() {
+            std::thread::sleep(wait.unwrap_or(Duration::from_millis(10)));
+            self.session.handle_timeout(Instant::now());
+            return Ok(());
+        }
+        let bound = match (wait, self.read_timeout) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.stream.set_read_timeout(bound)?;
+        match self.stream.read(&mut self.buf) {
+            Ok(0) => self.session.handle_eof(),
+            Ok(n) => self.session.handle_input(Instant::now(), &self.buf[..n]),
+            Err(e) if is_time_out(&e) && wait.is_some_and(|w| bound == Some(w)) => {
+                self.session.handle_timeout(Instant::now())
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
         Ok(())
     }
+
+    /// Writes once if output waits (false if none did), within the time the
+    /// session's timers leave; shuts down writing once nothing more will go.
+    fn write(&mut self) -> Result<bool, Error> {
+        let now = Instant::now();
+        let pending = self.session.poll_output(now).len();
+        if pending == 0 {
+            if self.session.wants_write_shutdown() && !std::mem::replace(&mut self.write_shut, true) {
+                ignore_disconnect(self.stream.shutdown(Shutdown::Write))?;
+            }
+            return Ok(false);
+        }
+        let wait = self
+            .session
+            .poll_timeout()
+            .map(|d| d.saturating_duration_since(now));
+        if wait == Some(Duration::ZERO) {
+            self.session.handle_timeout(now);
+            return Ok(true);
+        }
+        self.stream.set_write_timeout(wait)?;
+        match self.stream.write(self.session.poll_output(now)) {
+            Ok(n) => {
+                self.session.advance_output(n);
+                if n == pending {
+                    self.stream.flush()?;
+                }
+            }
+            Err(e) if is_time_out(&e) => self.session.handle_timeout(Instant::now()),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(true)
+    }
+}
+
+fn is_time_out(e: &io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }

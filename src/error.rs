@@ -7,7 +7,7 @@ use core::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::connection::State;
+use crate::session::State;
 use crate::version::{Role, Version};
 
 /// Any failure of the engine or its adapters.
@@ -33,11 +33,12 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
-    /// The peer took longer than the configured limit (adapters only).
+    /// A timer of the session ran out: the peer took longer than the
+    /// configured limit.
     Timeout {
         /// What was being waited for.
         during: Phase,
-        /// The limit from [`Limits`](crate::Limits) that ran out.
+        /// The limit from [`Timeouts`](crate::Timeouts) that ran out.
         limit: Duration,
     },
 }
@@ -49,8 +50,12 @@ pub enum Phase {
     Handshake,
     /// The closing handshake or the wait for the peer to close TCP.
     Closing,
-    /// A write waiting for the peer to make room.
+    /// Output waiting for the peer to make room.
     Writing,
+    /// RFC 6455: an answer (or any byte) after a keepalive ping.
+    Keepalive,
+    /// Any byte from the peer, with an idle time-out set.
+    Idle,
 }
 
 impl Error {
@@ -120,6 +125,8 @@ impl fmt::Display for Error {
                     Phase::Handshake => "complete the opening handshake",
                     Phase::Closing => "complete the closing handshake",
                     Phase::Writing => "read what was sent",
+                    Phase::Keepalive => "answer a keepalive ping",
+                    Phase::Idle => "send anything",
                 };
                 write!(f, "the peer did not {what} within {limit:?}")
             }
@@ -543,6 +550,9 @@ pub enum UsageError {
     CloseAsData,
     /// The handshake is not complete yet.
     HandshakeIncomplete,
+    /// A message sent in parts is unfinished: only its next part (or a
+    /// ping, pong or close) may be sent.
+    MessageInProgress,
     /// A header field given by the caller has a bad name or a value with
     /// CR, LF or other control characters.
     InvalidHeader { name: String },
@@ -573,6 +583,9 @@ impl fmt::Display for UsageError {
                 f.write_str("an empty 0xFF frame is the hixie-76 close; call close() instead")
             }
             UsageError::HandshakeIncomplete => f.write_str("the handshake is not complete yet"),
+            UsageError::MessageInProgress => {
+                f.write_str("a message sent in parts is unfinished; send its next part before anything else")
+            }
             UsageError::InvalidHeader { name } => {
                 write!(f, "header field {name:?} has a bad name or value")
             }

@@ -67,12 +67,13 @@ pub mod blocking;
 #[cfg(all(target_arch = "wasm32", target_os = "wasi", feature = "component"))]
 #[allow(unsafe_code)]
 mod component;
-mod connection;
 mod entropy;
 mod error;
 pub mod framing;
 mod handshake;
 mod limits;
+mod session;
+mod timeouts;
 #[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
 pub mod tokio_io;
 mod url;
@@ -80,7 +81,6 @@ mod version;
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 pub mod wasi_adapter;
 
-pub use connection::{Closed, Connection, Event, Message, State};
 pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
 pub use error::{Culprit, Error, FrameError, HandshakeError, Phase, UrlError, UsageError};
 pub use handshake::{
@@ -88,6 +88,8 @@ pub use handshake::{
     Request, ServerConfig, ServerHandshake, ServerPolicy, Status,
 };
 pub use limits::Limits;
+pub use session::{Closed, Event, Message, Session, State};
+pub use timeouts::Timeouts;
 pub use url::WsUrl;
 pub use version::{Role, UnknownVersion, Version};
 

@@ -1,17 +1,24 @@
-//! Every limit the engine enforces, in one place, with its default.
+//! Every size limit the engine enforces, in one place, with its default.
+//! Time limits are in [`Timeouts`](crate::Timeouts).
 
-use std::time::Duration;
-
-/// Bounds on what a peer may make this engine buffer or wait for.
+/// Bounds on how much a peer may make this engine buffer.
 ///
-/// The sans-IO core enforces the size limits before it allocates; the
-/// adapters enforce the timeouts (the core has no clock). Change a field on
-/// a default value:
+/// The sans-IO core checks each limit before it allocates. Change a field
+/// on a default value:
 ///
 /// ```
 /// let mut limits = websocket_engine::Limits::default();
 /// limits.max_message_bytes = 64 * 1024;
 /// ```
+///
+/// | field | default |
+/// |---|---|
+/// | `max_head_bytes` | 8 KiB |
+/// | `max_headers` | 64 |
+/// | `max_message_bytes` | 16 MiB |
+/// | `max_frame_bytes` | 16 MiB |
+/// | `max_pending_output` | 16 MiB + 16 bytes |
+/// | `output_high_water` | 64 KiB |
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
@@ -30,20 +37,18 @@ pub struct Limits {
     /// Default 16 MiB.
     pub max_frame_bytes: usize,
     /// Most bytes queued for sending and not yet taken by the transport. A
-    /// peer that stops reading makes further sends fail with
-    /// [`Error::PeerNotReading`](crate::Error) instead of growing memory.
-    /// Checked before a frame is encoded. Default 16 MiB (one maximal
-    /// message and its framing fit).
+    /// send that would queue more fails with
+    /// [`Error::PeerNotReading`](crate::Error) instead of growing memory;
+    /// send a larger message in parts
+    /// ([`Session::send_binary_part`](crate::Session::send_binary_part)).
+    /// Checked before a frame is encoded. Default 16 MiB and 16 bytes (one
+    /// maximal message and its framing fit).
     pub max_pending_output: usize,
-    /// How long a peer has to complete the opening handshake (adapters only).
-    /// Default 10 s.
-    pub handshake_timeout: Duration,
-    /// How long to wait for the peer to finish the closing handshake and
-    /// close TCP once this side has closed (adapters only). Default 5 s.
-    pub close_timeout: Duration,
-    /// How long one blocking write may wait for the peer to make room
-    /// (blocking adapter only). Default 30 s.
-    pub write_timeout: Duration,
+    /// While more than this many bytes wait to be sent, the session stops
+    /// asking for input ([`Session::wants_read`](crate::Session::wants_read)),
+    /// so a peer that does not read what it is sent cannot make this side
+    /// queue replies to it without end. Default 64 KiB.
+    pub output_high_water: usize,
 }
 
 impl Default for Limits {
@@ -54,9 +59,7 @@ impl Default for Limits {
             max_message_bytes: 16 * 1024 * 1024,
             max_frame_bytes: 16 * 1024 * 1024,
             max_pending_output: 16 * 1024 * 1024 + 16,
-            handshake_timeout: Duration::from_secs(10),
-            close_timeout: Duration::from_secs(5),
-            write_timeout: Duration::from_secs(30),
+            output_high_water: 64 * 1024,
         }
     }
 }

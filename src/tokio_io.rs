@@ -1,11 +1,16 @@
-//! An async adapter over tokio's `AsyncRead + AsyncWrite`, using only the
-//! core's public API (feature `tokio`, on by default, native targets).
+//! An async adapter over tokio's `AsyncRead + AsyncWrite` (feature `tokio`,
+//! native targets): a pump that moves bytes and instants between a stream
+//! and a [`Session`], which does everything else. One task can serve each
+//! connection; while it waits, it waits for room to write, for input and
+//! for the session's next timer at once, so keepalive pings go out and a
+//! peer that sends while this side writes is still read.
 //!
-//! It does what [`blocking`](crate::blocking) does, with tasks instead of
-//! threads: one task can serve each connection, and a runtime serves many
-//! connections on a few threads. Output is batched: `queue_*` only queue,
-//! and [`WebSocket::read_event`] writes everything queued in one go before
-//! it waits for the peer, so an echo loop makes one write per read.
+//! **Cancel safety.** Every method is cancel-safe: each waits at one point
+//! where nothing has happened yet, and applies what the stream did to the
+//! session before it waits again. Cancelled inside `select!`, `next_event`
+//! and `read_message` lose no event; a `send_*` has queued its message
+//! whole, and the next call that writes sends it; no byte is written twice
+//! or skipped.
 //!
 //! ```no_run
 //! use websocket_engine::{tokio_io, Message, ServerConfig, ServerPolicy};
@@ -13,91 +18,82 @@
 //! # async fn serve(tcp: tokio::net::TcpStream) -> Result<(), websocket_engine::Error> {
 //! let (mut ws, _request) = tokio_io::accept(tcp, &ServerConfig::default(), &ServerPolicy::default()).await?;
 //! while let Some(message) = ws.read_message().await? {
+//!     // Queue the echo; the next read writes every queued reply at once.
 //!     match message {
-//!         Message::Text(text) => ws.queue_text(&text)?,
-//!         Message::Binary { frame_type, data } => ws.queue_frame(frame_type, &data)?,
+//!         Message::Text(text) => ws.session_mut().send_text(&text)?,
+//!         Message::Binary { frame_type, data } => ws.session_mut().send_frame(frame_type, &data)?,
 //!     }
 //! }
 //! # Ok(())
 //! # }
 //! ```
 
-use std::future::Future;
-use std::time::Duration;
+use std::future::{pending, poll_fn, Future};
+use std::io;
+use std::pin::{pin, Pin};
+use std::task::Poll;
+use std::time::Instant;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::time::{timeout_at, Instant};
+use tokio::time::sleep_until;
 
 use crate::error::ignore_disconnect;
 use crate::{
-    ClientConfig, ClientHandshake, Connection, Entropy, Error, Event, HandshakeError, HandshakeResponse,
-    Limits, Message, Phase, Request, Role, ServerConfig, ServerHandshake, ServerPolicy, State, Status,
-    SystemEntropy, WsUrl,
+    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Phase, Request, ServerConfig,
+    ServerPolicy, Session, State, SystemEntropy, UsageError, WsUrl,
 };
 
-/// The read buffer: a 16 KiB message with its frame header fits in one
-/// read (a 16 KiB buffer took two reads for each).
+/// The read buffer: a 16 KiB message with its frame header fits in one read.
 const READ_CHUNK: usize = 32 * 1024;
 
-/// An open WebSocket over an async stream.
+/// A WebSocket over an async stream.
 #[derive(Debug)]
 pub struct WebSocket<S> {
     stream: S,
-    conn: Connection,
+    session: Session,
     buf: Box<[u8]>,
-    close_timeout: Duration,
-    write_timeout: Duration,
-    closing_deadline: Option<Instant>,
+    /// The first bytes of the session's output, written to the stream but
+    /// not yet flushed through it. They count as taken once they are, so
+    /// the session's write timer covers the stream's own buffer too.
+    in_flight: usize,
     write_shut: bool,
-    eof: bool,
+    /// The session's last event, held while the transport is finished.
+    last: Option<Event>,
 }
 
 /// Connects over TCP to a `ws://` URL and performs the client handshake,
-/// with keys from the system's generator, all within
-/// [`Limits::handshake_timeout`](crate::Limits).
+/// with keys from the system's generator, within the handshake time-out.
 pub async fn connect(
     url: &str,
     config: ClientConfig,
 ) -> Result<(WebSocket<TcpStream>, HandshakeResponse), Error> {
     let url = crate::url::plain_tcp_url(url)?;
-    let deadline = Instant::now() + config.limits.handshake_timeout;
-    let limit = config.limits.handshake_timeout;
-    let tcp = within(deadline, limit, Phase::Handshake, async {
-        Ok(TcpStream::connect(url.socket_addr()).await?)
-    })
-    .await?;
+    let limit = config.timeouts.handshake;
+    let tcp = tokio::time::timeout(limit, TcpStream::connect(url.socket_addr()))
+        .await
+        .map_err(|_| Error::Timeout {
+            during: Phase::Handshake,
+            limit,
+        })??;
     tcp.set_nodelay(true)?;
     client_handshake(tcp, &url, config, &mut SystemEntropy).await
 }
 
 /// Performs the client handshake over an already connected stream.
 pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
+    stream: S,
     url: &WsUrl,
     config: ClientConfig,
     entropy: &mut dyn Entropy,
 ) -> Result<(WebSocket<S>, HandshakeResponse), Error> {
-    let limits = config.limits.clone();
-    let mut hs = ClientHandshake::new(url, config, entropy)?;
-    let deadline = Instant::now() + limits.handshake_timeout;
-    let mut buf = vec![0u8; READ_CHUNK].into_boxed_slice();
-    let leftover = within(deadline, limits.handshake_timeout, Phase::Handshake, async {
-        stream.write_all(hs.request()).await?;
-        stream.flush().await?;
-        loop {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                hs.handle_eof()?;
-            }
-            if let Status::Complete { consumed } = hs.handle_input(&buf[..n])? {
-                return Ok(consumed..n);
-            }
-        }
-    })
-    .await?;
-    let (conn, response) = hs.into_connection()?;
-    Ok((WebSocket::start(stream, conn, buf, leftover, &limits), response))
+    let ws = WebSocket::open(stream, Session::client(url, config, entropy, Instant::now())?).await?;
+    let response = ws
+        .session
+        .response()
+        .cloned()
+        .expect("an open client has a response");
+    Ok((ws, response))
 }
 
 /// Performs the server handshake on an accepted stream, letting `policy`
@@ -105,258 +101,212 @@ pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
 /// answered with an HTTP response (or the configured page) before the
 /// error is returned.
 pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
+    stream: S,
     config: &ServerConfig,
     policy: &ServerPolicy,
 ) -> Result<(WebSocket<S>, Request), Error> {
-    let limits = &config.limits;
-    let mut hs = ServerHandshake::new(config.clone());
-    let mut buf = vec![0u8; READ_CHUNK].into_boxed_slice();
-    let deadline = Instant::now() + limits.handshake_timeout;
-    let outcome = within(deadline, limits.handshake_timeout, Phase::Handshake, async {
-        loop {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                return Err(HandshakeError::UnexpectedEof { from: Role::Client }.into());
-            }
-            if let Status::Complete { consumed } = hs.handle_input(&buf[..n])? {
-                let request = hs.request().expect("complete").clone();
-                let protocol = policy.check(&request)?;
-                return Ok((consumed..n, request, protocol));
-            }
-        }
-    })
-    .await;
-    let (leftover, request, protocol) = match outcome {
-        Ok(done) => done,
-        Err(e) => {
-            if let Some(refusal) = hs.refusal(&e) {
-                // Best effort, and bounded: the peer may be gone or stuck.
-                let _ = write_within(&mut stream, &refusal, limits.write_timeout).await;
-            }
-            let _ = stream.shutdown().await;
-            return Err(e);
-        }
-    };
-    let (response, conn) = hs.accept(protocol.as_deref())?;
-    write_within(&mut stream, &response, limits.write_timeout).await?;
-    Ok((WebSocket::start(stream, conn, buf, leftover, limits), request))
+    let session = Session::server(config.clone(), policy.clone(), Instant::now());
+    let ws = WebSocket::open(stream, session).await?;
+    let request = ws
+        .session
+        .request()
+        .cloned()
+        .expect("an open server has a request");
+    Ok((ws, request))
 }
 
-/// Writes and flushes `bytes`, failing with [`Error::Timeout`] if that
-/// takes longer than `limit`.
-async fn write_within<S: AsyncWrite + Unpin>(
-    stream: &mut S,
-    bytes: &[u8],
-    limit: Duration,
-) -> Result<(), Error> {
-    let write = async {
-        stream.write_all(bytes).await?;
-        Ok(stream.flush().await?)
-    };
-    within(Instant::now() + limit, limit, Phase::Writing, write).await
-}
-
-/// Runs `work`, failing with [`Error::Timeout`] (`during`, `limit`) if
-/// `deadline` passes first.
-async fn within<T>(
-    deadline: Instant,
-    limit: Duration,
-    during: Phase,
-    work: impl Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    timeout_at(deadline, work)
-        .await
-        .unwrap_or(Err(Error::Timeout { during, limit }))
+/// What one wait brought.
+enum Step {
+    Flushed(io::Result<()>),
+    Shut(io::Result<()>),
+    Read(io::Result<usize>),
+    Timer,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
-    fn start(
-        stream: S,
-        mut conn: Connection,
-        buf: Box<[u8]>,
-        leftover: std::ops::Range<usize>,
-        limits: &Limits,
-    ) -> Self {
-        // Bytes that came with the end of the handshake are already frames;
-        // an error among them is sticky and reported by the first read.
-        let _ = conn.handle_input(&buf[leftover]);
-        WebSocket {
+    async fn open(stream: S, session: Session) -> Result<Self, Error> {
+        let buf = vec![0; READ_CHUNK].into_boxed_slice();
+        let mut ws = WebSocket {
             stream,
-            conn,
+            session,
             buf,
-            close_timeout: limits.close_timeout,
-            write_timeout: limits.write_timeout,
-            closing_deadline: None,
+            in_flight: 0,
             write_shut: false,
-            eof: false,
+            last: None,
+        };
+        match ws.next_event().await? {
+            // The server's response goes out before it is handed over.
+            Some(Event::Opened) => ws.flush().await.map(|()| ws),
+            _ => Err(UsageError::HandshakeIncomplete.into()),
         }
     }
 
-    /// The connection's state machine.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The session, to inspect it.
+    pub fn session(&self) -> &Session {
+        &self.session
     }
-
+    /// The session, to queue without writing (the next call that writes
+    /// sends everything queued at once) or to send a message in parts.
+    pub fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
     /// The underlying stream.
     pub fn get_ref(&self) -> &S {
         &self.stream
     }
 
-    /// Queues a text message; it is written by the next `flush`,
-    /// `send_*` or `read_*`.
-    pub fn queue_text(&mut self, text: &str) -> Result<(), Error> {
-        self.conn.send_text(text)
-    }
-
-    /// Queues a binary message (a length-prefixed frame of type 0x80).
-    pub fn queue_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.conn.send_binary(data)
-    }
-
-    /// Queues a length-prefixed frame of type `frame_type` (RFC 6455: 0x80).
-    pub fn queue_frame(&mut self, frame_type: u8, data: &[u8]) -> Result<(), Error> {
-        self.conn.send_frame(frame_type, data)
-    }
-
-    /// Sends a text message now.
+    /// Sends a text message.
     pub async fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.conn.send_text(text)?;
+        self.session.send_text(text)?;
         self.flush().await
     }
-
-    /// Sends a binary message now.
+    /// Sends a binary message (in hixie a length-prefixed frame of type 0x80).
     pub async fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.conn.send_binary(data)?;
+        self.send_frame(0x80, data).await
+    }
+    /// Sends a length-prefixed frame of type `frame_type` (RFC 6455: 0x80).
+    pub async fn send_frame(&mut self, frame_type: u8, data: &[u8]) -> Result<(), Error> {
+        self.session.send_frame(frame_type, data)?;
         self.flush().await
     }
-
-    /// RFC 6455: sends a ping; its pong comes back from
-    /// [`WebSocket::read_event`].
+    /// RFC 6455: sends a ping; its pong comes back from `next_event`.
     pub async fn ping(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.conn.ping(data)?;
+        self.session.ping(data)?;
         self.flush().await
     }
-
     /// Begins closing (RFC 6455 with code 1000, hixie76 `FF 00`, hixie75 by
-    /// shutting down writing). Keep reading until `read_message` returns
-    /// `None`; the wait is bounded by
-    /// [`Limits::close_timeout`](crate::Limits).
+    /// shutting down writing); read on until `read_message` returns `None`.
     pub async fn close(&mut self) -> Result<(), Error> {
-        self.conn.close()?;
-        self.closing().await
+        self.session.close(Instant::now())?;
+        self.flush().await
     }
-
     /// RFC 6455: begins closing with a status code and reason.
     pub async fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        self.conn.close_with(code, reason)?;
-        self.closing().await
-    }
-
-    async fn closing(&mut self) -> Result<(), Error> {
-        self.closing_deadline
-            .get_or_insert_with(|| Instant::now() + self.close_timeout);
+        self.session.close_with(Instant::now(), code, reason)?;
         self.flush().await
     }
 
-    /// The next message, or `None` once the connection is closed. Pings
-    /// and pongs are skipped (pings are answered all the same).
+    /// Writes everything queued (reading meanwhile, so a peer that writes
+    /// too is not blocked); fails once the session failed for good.
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        while self.session.has_output() {
+            self.drive().await?;
+        }
+        match self.session.error() {
+            Some(e) if self.session.state() == State::Closed => Err(e.clone()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The next message, or `None` once closed. Pings and pongs are skipped
+    /// (pings are answered all the same).
     pub async fn read_message(&mut self) -> Result<Option<Message>, Error> {
         loop {
-            match self.read_event().await? {
+            match self.next_event().await? {
                 Some(Event::Message(m)) => return Ok(Some(m)),
-                Some(Event::Ping(_) | Event::Pong(_)) => {}
                 Some(Event::Closed(_)) | None => return Ok(None),
+                Some(_) => {}
             }
         }
     }
 
-    /// The next event, or `None` once the connection is closed and its
-    /// [`Event::Closed`] was returned. Writes what is queued before waiting
-    /// for the peer. On an error, what the connection queued for the peer
-    /// (an RFC 6455 close frame saying why) is sent before the error is
-    /// returned.
-    pub async fn read_event(&mut self) -> Result<Option<Event>, Error> {
-        match self.next_event().await {
-            Err(e) => {
-                let _ = self.flush().await;
-                let _ = self.stream.shutdown().await;
-                Err(e)
+    /// The next event, or `None` once the connection is over and its
+    /// [`Event::Closed`] was returned. A failure is returned as its error
+    /// (and again by later calls) once what it queued for the peer (an RFC
+    /// 6455 close frame saying why, an HTTP refusal) has been sent.
+    pub async fn next_event(&mut self) -> Result<Option<Event>, Error> {
+        while self.last.is_none() {
+            match self.session.poll_event() {
+                Some(event @ (Event::Closed(_) | Event::Failed(_))) => self.last = Some(event),
+                Some(event) => return Ok(Some(event)),
+                None if self.session.state() == State::Closed => {
+                    return self.session.error().cloned().map_or(Ok(None), Err)
+                }
+                None => self.drive().await?,
             }
-            ok => ok,
+        }
+        // The end: send what it queued, then let the transport go.
+        while !self.session.is_finished() && self.drive().await.is_ok() {}
+        let _ = self.stream.shutdown().await;
+        match self.last.take() {
+            Some(Event::Failed(e)) => Err(e),
+            last => Ok(last),
         }
     }
 
-    async fn next_event(&mut self) -> Result<Option<Event>, Error> {
-        loop {
-            if let Some(event) = self.conn.poll_event() {
-                if let Event::Closed(_) = event {
-                    self.finish().await?;
-                }
-                return Ok(Some(event));
+    /// Waits once for whichever comes first of room for the output, input
+    /// the session wants, and its next timer, and applies it.
+    async fn drive(&mut self) -> Result<(), Error> {
+        let now = Instant::now();
+        let Self {
+            stream,
+            session,
+            buf,
+            in_flight,
+            write_shut,
+            ..
+        } = self;
+        if !session.has_output() {
+            // The session dropped its output (the write timer ran out).
+            *in_flight = 0;
+        }
+        let shut = !session.has_output() && !*write_shut && session.wants_write_shutdown();
+        let read = session.wants_read();
+        // Offering the output first starts the write-progress timer.
+        session.poll_output(now);
+        let deadline = session.poll_timeout();
+        let out = session.poll_output(now);
+        let mut timer = pin!(async move {
+            match deadline {
+                Some(d) => sleep_until(d.into()).await,
+                None => pending().await,
             }
-            if let Some(e) = self.conn.error() {
-                return Err(e.clone());
-            }
-            if self.conn.state() == State::Closed {
-                return Ok(None);
-            }
-            self.flush().await?;
-            let read = match self.closing_deadline {
-                Some(deadline) => timeout_at(deadline, self.stream.read(&mut self.buf)).await,
-                None => Ok(self.stream.read(&mut self.buf).await),
-            };
-            match read {
-                Err(_elapsed) => {
-                    self.closing_deadline = None;
-                    self.conn.handle_close_timeout(self.close_timeout)?;
-                }
-                Ok(read) => {
-                    // An error is sticky: it is returned above once the
-                    // events decoded before it have been.
-                    let n = read?;
-                    if n == 0 {
-                        self.eof = true;
-                        let _ = self.conn.handle_eof();
-                    } else {
-                        let _ = self.conn.handle_input(&self.buf[..n]);
+        });
+        let step = poll_fn(|cx| {
+            let mut stream = Pin::new(&mut *stream);
+            if *in_flight < out.len() {
+                match stream.as_mut().poll_write(cx, &out[*in_flight..]) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Step::Flushed(Err(io::ErrorKind::WriteZero.into())))
                     }
+                    Poll::Ready(Ok(n)) => *in_flight += n,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Step::Flushed(Err(e))),
+                    Poll::Pending => {}
                 }
             }
+            if *in_flight > 0 {
+                if let Poll::Ready(r) = stream.as_mut().poll_flush(cx) {
+                    return Poll::Ready(Step::Flushed(r));
+                }
+            } else if shut {
+                if let Poll::Ready(r) = stream.as_mut().poll_shutdown(cx) {
+                    return Poll::Ready(Step::Shut(r));
+                }
+            }
+            if read {
+                let mut into = ReadBuf::new(buf);
+                if let Poll::Ready(r) = stream.poll_read(cx, &mut into) {
+                    return Poll::Ready(Step::Read(r.map(|()| into.filled().len())));
+                }
+            }
+            timer.as_mut().poll(cx).map(|()| Step::Timer)
+        })
+        .await;
+        match step {
+            Step::Flushed(r) => {
+                r?;
+                session.advance_output(std::mem::take(in_flight));
+            }
+            Step::Shut(r) => {
+                *write_shut = true;
+                ignore_disconnect(r)?;
+            }
+            Step::Read(n) => match n? {
+                0 => session.handle_eof(),
+                n => session.handle_input(Instant::now(), &buf[..n]),
+            },
+            Step::Timer => session.handle_timeout(Instant::now()),
         }
-    }
-
-    /// Writes everything queued, within
-    /// [`Limits::write_timeout`](crate::Limits), then shuts down writing if
-    /// the connection will send nothing more.
-    pub async fn flush(&mut self) -> Result<(), Error> {
-        let pending = self.conn.pending_output().len();
-        if pending > 0 {
-            write_within(&mut self.stream, self.conn.pending_output(), self.write_timeout).await?;
-            self.conn.advance_output(pending);
-        }
-        if self.conn.wants_write_shutdown() && !self.write_shut {
-            self.write_shut = true;
-            ignore_disconnect(self.stream.shutdown().await)?;
-        }
-        Ok(())
-    }
-
-    /// After the close: sends any reply, then ends TCP. A server closes at
-    /// once; a client gives the server the close time-out to close first.
-    async fn finish(&mut self) -> Result<(), Error> {
-        ignore_disconnect(self.flush().await)?;
-        if self.conn.role() == Role::Client && !self.eof {
-            let deadline = self
-                .closing_deadline
-                .unwrap_or_else(|| Instant::now() + self.close_timeout);
-            let drain = async {
-                while self.stream.read(&mut self.buf).await? > 0 {}
-                Ok(())
-            };
-            let _ = within(deadline, self.close_timeout, Phase::Closing, drain).await;
-        }
-        ignore_disconnect(self.stream.shutdown().await)?;
         Ok(())
     }
 }

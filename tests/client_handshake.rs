@@ -105,7 +105,7 @@ fn caller_values_that_cannot_go_on_the_wire_are_refused() {
 /// A client and the good response of a server that accepts it.
 fn exchange(version: Version, protocol: Option<&str>) -> (ClientHandshake, Vec<u8>) {
     let hs = client_handshake(version, protocol);
-    let (response, _) = accept_request(hs.request(), protocol);
+    let response = accept_request(hs.request(), protocol);
     (hs, response)
 }
 
@@ -127,12 +127,19 @@ fn good_responses_complete_and_hand_on_the_rest() {
             hs.handle_input(&response).unwrap(),
             Status::Complete { consumed: len }
         );
-        let (mut conn, said) = hs.into_connection().unwrap();
-        assert_eq!(said.protocol.as_deref(), Some("chat"));
-        conn.handle_input(&response[len..]).unwrap();
+        assert_eq!(hs.response().unwrap().protocol.as_deref(), Some("chat"));
+        // A session made the same way takes the frames with the response.
+        let now = std::time::Instant::now();
+        let url = WsUrl::parse("ws://example.com/demo").unwrap();
+        let mut config = ClientConfig::new(version);
+        config.origin = Some("http://example.com".into());
+        config.protocols = vec!["chat".into()];
+        let mut session = Session::client(&url, config, &mut SeededEntropy::new(7), now).unwrap();
+        assert_eq!(common::output(&mut session, now), hs.request());
+        session.handle_input(now, &response);
         assert_eq!(
-            conn.poll_event(),
-            Some(Event::Message(Message::Text("hi".into())))
+            common::events(&mut session),
+            [Event::Opened, Event::Message(Message::Text("hi".into()))]
         );
     }
 }
@@ -400,7 +407,7 @@ fn limits_and_eof() {
     config.origin = Some("http://example.com".into());
     config.limits.max_head_bytes = 100;
     let mut hs = ClientHandshake::new(&url, config.clone(), &mut SeededEntropy::new(7)).unwrap();
-    let (response, _) = accept_request(hs.request(), None);
+    let response = accept_request(hs.request(), None);
     assert_eq!(
         hs.handle_input(&response).unwrap_err(),
         Error::Handshake(HandshakeError::HeadTooLarge {
@@ -424,10 +431,5 @@ fn limits_and_eof() {
         hs.handle_eof().unwrap_err(),
         Error::Handshake(HandshakeError::UnexpectedEof { from: Role::Server })
     );
-    assert_eq!(
-        client_handshake(Version::Hixie75, None)
-            .into_connection()
-            .unwrap_err(),
-        Error::Usage(UsageError::HandshakeIncomplete)
-    );
+    assert_eq!(client_handshake(Version::Hixie75, None).response(), None);
 }

@@ -21,7 +21,7 @@ fn a_server_sends_exactly_the_expected_response_for_each_vector() {
         )
         .into_bytes();
         request.extend_from_slice(key3);
-        let (response, _) = common::accept_request(&request, None);
+        let response = common::accept_request(&request, None);
         let mut expected = b"HTTP/1.1 101 WebSocket Protocol Handshake\r\n\
             Upgrade: WebSocket\r\nConnection: Upgrade\r\n\
             Sec-WebSocket-Origin: http://example.com\r\n\

@@ -96,7 +96,7 @@ fn messages() -> Vec<String> {
 /// and the close.
 fn echo_through(url: &str, version: Version) {
     let mut config = ClientConfig::new(version);
-    config.limits.close_timeout = Duration::from_secs(3);
+    config.timeouts.close = Duration::from_secs(3);
     let (mut ws, _) = blocking::connect(url, config).unwrap_or_else(|e| panic!("{version}: {e}"));
     let sent = messages();
     for m in &sent {
@@ -111,14 +111,11 @@ fn echo_through(url: &str, version: Version) {
     }
     assert_eq!(got, sent, "{version}");
     ws.close().unwrap();
-    assert_eq!(ws.read_message().unwrap(), None);
-    assert_eq!(ws.connection().state(), State::Closed);
+    let (rest, closed) = common::read_to_end(&mut ws);
+    assert_eq!(rest, []);
+    assert_eq!(ws.session().state(), State::Closed);
     if version == Version::Hixie76 {
-        assert_eq!(
-            ws.connection().closed_cleanly(),
-            Some(true),
-            "the peer answered FF 00"
-        );
+        assert_eq!(closed.map(|c| c.clean), Some(true), "the peer answered FF 00");
     }
 }
 

@@ -413,7 +413,7 @@ fn sample_messages() -> Vec<Message> {
 fn connect(url: &str, protocols: &[&str]) -> (WebSocket<std::net::TcpStream>, Option<String>) {
     let mut config = ClientConfig::new(Version::Rfc6455);
     config.protocols = protocols.iter().map(|p| p.to_string()).collect();
-    config.limits.close_timeout = Duration::from_secs(5);
+    config.timeouts.close = Duration::from_secs(5);
     let (mut ws, response) =
         blocking::connect(url, config).unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
     ws.set_read_timeout(Some(LINE_TIMEOUT));
@@ -435,7 +435,7 @@ fn brief(event: &Event) -> String {
 
 /// The next event, within [`LINE_TIMEOUT`].
 fn next_event(ws: &mut WebSocket<std::net::TcpStream>) -> Event {
-    match ws.read_event() {
+    match ws.next_event() {
         Ok(Some(event)) => event,
         Ok(None) => panic!("the connection ended early"),
         Err(e) => panic!("no event: {e}"),
@@ -452,9 +452,9 @@ fn close_and_check(ws: &mut WebSocket<std::net::TcpStream>, server: &mut PeerSer
         matches!(&event, Event::Closed(Closed { clean: true, code: Some(1000), reason, .. }) if reason == "bye"),
         "{event:?}"
     );
-    assert_eq!(ws.read_event().unwrap(), None);
-    assert_eq!(ws.connection().state(), State::Closed);
-    assert_eq!(ws.connection().closed_cleanly(), Some(true));
+    assert_eq!(ws.next_event().unwrap(), None);
+    assert_eq!(ws.session().state(), State::Closed);
+    assert!(ws.session().is_finished());
     assert_eq!(
         server.next_close(),
         "1000 bye",

@@ -49,7 +49,7 @@ fn random_message(rng: &mut SeededEntropy) -> Message {
 fn client(url: String, id: usize, everyone: Arc<Barrier>) -> (usize, usize) {
     let version = Version::ALL[id % 3];
     let mut config = ClientConfig::new(version);
-    config.limits.handshake_timeout = Duration::from_secs(120);
+    config.timeouts.handshake = Duration::from_secs(120);
     let (mut ws, _) = blocking::connect(&url, config).unwrap_or_else(|e| panic!("client {id}: {e}"));
     everyone.wait();
     let mut rng = SeededEntropy::new(id as u64);

@@ -66,7 +66,7 @@ fn echo_then_client_close_for_both_versions() {
             ],
             "{version}"
         );
-        assert_eq!(ws.connection().state(), State::Closed);
+        assert_eq!(ws.session().state(), State::Closed);
         assert_eq!(server.join().unwrap(), Ok(4), "{version}");
     }
 }
@@ -82,12 +82,12 @@ fn server_initiated_close_for_hixie76() {
         ws.send_text("bye").unwrap();
         ws.close().unwrap();
         let rest: Vec<_> = std::iter::from_fn(|| ws.read_message().unwrap()).collect();
-        (rest, ws.connection().state())
+        (rest, ws.session().state())
     });
     let mut ws = connect(&addr, Version::Hixie76);
     assert_eq!(ws.read_message().unwrap(), Some(Message::Text("bye".into())));
     assert_eq!(ws.read_message().unwrap(), None);
-    assert_eq!(ws.connection().state(), State::Closed);
+    assert_eq!(ws.session().state(), State::Closed);
     assert_eq!(server.join().unwrap(), (vec![], State::Closed));
 }
 
@@ -96,7 +96,7 @@ fn a_slow_handshake_times_out() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let mut config = ServerConfig::default();
-    config.limits.handshake_timeout = Duration::from_millis(300);
+    config.timeouts.handshake = Duration::from_millis(300);
     let server = thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
         blocking::accept(stream, &config, &ServerPolicy::default()).map(|_| ())

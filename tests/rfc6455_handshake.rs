@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::time::Instant;
+
 use common::{replace, server_error};
 use websocket_engine::*;
 
@@ -22,7 +24,7 @@ fn policy(protocols: &[&str]) -> ServerPolicy {
 }
 
 /// Runs `request` through a server with `policy` and returns the response.
-fn respond(request: &[u8], policy: &ServerPolicy) -> (Request, Vec<u8>, Connection) {
+fn respond(request: &[u8], policy: &ServerPolicy) -> (Request, Vec<u8>) {
     let mut server = ServerHandshake::new(ServerConfig::default());
     assert_eq!(
         server.handle_input(request).unwrap(),
@@ -32,8 +34,8 @@ fn respond(request: &[u8], policy: &ServerPolicy) -> (Request, Vec<u8>, Connecti
     );
     let request = server.request().unwrap().clone();
     let protocol = policy.check(&request).unwrap();
-    let (response, conn) = server.accept(protocol.as_deref()).unwrap();
-    (request, response, conn)
+    let response = server.accept(protocol.as_deref()).unwrap();
+    (request, response)
 }
 
 #[test]
@@ -42,7 +44,7 @@ fn the_rfc_example_gets_the_rfc_answer() {
         rfc6455_accept("dGhlIHNhbXBsZSBub25jZQ=="),
         "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
     );
-    let (request, response, conn) = respond(REQUEST.as_bytes(), &policy(&["chat"]));
+    let (request, response) = respond(REQUEST.as_bytes(), &policy(&["chat"]));
     assert_eq!(request.version, Version::Rfc6455);
     assert_eq!(request.resource, "/chat");
     assert_eq!(request.host, "server.example.com");
@@ -53,16 +55,15 @@ fn the_rfc_example_gets_the_rfc_answer() {
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
     );
-    assert_eq!((conn.version(), conn.role()), (Version::Rfc6455, Role::Server));
 }
 
 #[test]
 fn the_server_picks_the_clients_first_supported_subprotocol_or_none() {
-    let (_, response, _) = respond(REQUEST.as_bytes(), &policy(&["superchat", "chat"]));
+    let (_, response) = respond(REQUEST.as_bytes(), &policy(&["superchat", "chat"]));
     assert!(String::from_utf8(response)
         .unwrap()
         .contains("Sec-WebSocket-Protocol: chat\r\n"));
-    let (_, response, _) = respond(REQUEST.as_bytes(), &policy(&["other"]));
+    let (_, response) = respond(REQUEST.as_bytes(), &policy(&["other"]));
     assert!(!String::from_utf8(response)
         .unwrap()
         .contains("Sec-WebSocket-Protocol"));
@@ -72,7 +73,7 @@ fn the_server_picks_the_clients_first_supported_subprotocol_or_none() {
         "Sec-WebSocket-Protocol: chat, superchat",
         "Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Protocol: superchat",
     );
-    let (request, _, _) = respond(&split, &policy(&[]));
+    let (request, _) = respond(&split, &policy(&[]));
     assert_eq!(request.protocols, ["chat", "superchat"]);
     // A subprotocol the client did not offer cannot be confirmed.
     let mut server = ServerHandshake::new(ServerConfig::default());
@@ -90,7 +91,7 @@ fn extensions_offered_are_not_confirmed_and_origin_is_optional() {
         "Origin: http://example.com\r\n",
         "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n",
     );
-    let (request, response, _) = respond(&request, &policy(&[]));
+    let (request, response) = respond(&request, &policy(&[]));
     assert_eq!(request.origin, None);
     assert!(!String::from_utf8(response).unwrap().contains("Extensions"));
 }
@@ -233,8 +234,14 @@ fn one_server_tells_the_three_versions_and_plain_http_apart() {
         (&hixie76[..], Version::Hixie76),
         (REQUEST.as_bytes(), Version::Rfc6455),
     ] {
-        let (request, _, conn) = respond(bytes, &policy(&[]));
-        assert_eq!((request.version, conn.version()), (version, version));
+        let (request, _) = respond(bytes, &policy(&[]));
+        assert_eq!(request.version, version);
+        // A session tells the version the same way.
+        let now = std::time::Instant::now();
+        let mut session = Session::server(ServerConfig::default(), policy(&[]), now);
+        session.handle_input(now, bytes);
+        assert_eq!(session.poll_event(), Some(Event::Opened));
+        assert_eq!((session.version(), session.role()), (Some(version), Role::Server));
     }
     let plain = b"GET /?x=1 HTTP/1.1\r\nHost: h\r\nAccept: text/html\r\n\r\n";
     assert_eq!(
@@ -334,7 +341,7 @@ fn the_client_request_is_exact_and_its_key_is_fresh() {
         .collect();
     assert_eq!(keys.len(), 50);
     // And the request goes through our own server.
-    let (request, _, _) = respond(hs.request(), &policy(&[]));
+    let (request, _) = respond(hs.request(), &policy(&[]));
     assert_eq!(request.protocols, ["chat", "superchat"]);
 }
 
@@ -355,14 +362,23 @@ fn a_good_response_completes_at_any_split_and_hands_on_the_rest() {
             }
         };
         assert_eq!(consumed, response.len(), "chunk {chunk}");
-        let (mut conn, said) = hs.into_connection().unwrap();
-        assert_eq!(said.protocol.as_deref(), Some("chat"));
-        conn.handle_input(&wire[consumed..]).unwrap();
-        assert_eq!(
-            conn.poll_event(),
-            Some(Event::Message(Message::Text("hi".into())))
-        );
+        assert_eq!(hs.response().unwrap().protocol.as_deref(), Some("chat"));
     }
+    // A session takes the frames that came with the response.
+    let now = Instant::now();
+    let mut config = ClientConfig::new(Version::Rfc6455);
+    config.protocols = vec!["chat".into()];
+    let url = WsUrl::parse("ws://example.com/chat").unwrap();
+    let mut session = Session::client(&url, config, &mut SeededEntropy::new(3), now).unwrap();
+    let request = common::output(&mut session, now);
+    let (_, mut wire) = respond(&request, &policy(&["chat"]));
+    wire.extend_from_slice(&[0x81, 0x02, b'h', b'i']);
+    session.handle_input(now, &wire);
+    assert_eq!(
+        common::events(&mut session),
+        [Event::Opened, Event::Message(Message::Text("hi".into()))]
+    );
+    assert_eq!(session.response().unwrap().protocol.as_deref(), Some("chat"));
 }
 
 #[test]
@@ -456,27 +472,35 @@ fn every_broken_response_rule_is_refused_with_its_error() {
 
 #[test]
 fn client_and_server_connections_mask_by_role() {
-    let hs = client(&[]);
-    let (_, response, mut server) = respond(hs.request(), &policy(&[]));
-    let mut hs = hs;
-    hs.handle_input(&response).unwrap();
-    let (mut client, _) = hs.into_connection().unwrap();
+    let now = Instant::now();
+    let url = WsUrl::parse("ws://example.com/chat").unwrap();
+    let mut client = Session::client(
+        &url,
+        ClientConfig::new(Version::Rfc6455),
+        &mut SeededEntropy::new(5),
+        now,
+    )
+    .unwrap();
+    let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), now);
+    server.handle_input(now, &common::output(&mut client, now));
+    client.handle_input(now, &common::output(&mut server, now));
+    assert_eq!(common::events(&mut client), [Event::Opened]);
+    assert_eq!(common::events(&mut server), [Event::Opened]);
     client.send_text("Hello").unwrap();
-    let wire = client.pending_output().to_vec();
+    let wire = common::output(&mut client, now);
     assert_eq!(wire.len(), 2 + 4 + 5);
     assert_eq!((wire[0], wire[1]), (0x81, 0x85), "FIN text, masked, 5 bytes");
-    server.handle_input(&wire).unwrap();
+    server.handle_input(now, &wire);
     assert_eq!(
         server.poll_event(),
         Some(Event::Message(Message::Text("Hello".into())))
     );
     // Two sends use two different masking keys.
-    client.advance_output(wire.len());
     client.send_text("Hello").unwrap();
-    assert_ne!(client.pending_output()[2..6], wire[2..6]);
+    assert_ne!(common::output(&mut client, now)[2..6], wire[2..6]);
     server.send_text("Hello").unwrap();
     assert_eq!(
-        server.pending_output(),
+        common::output(&mut server, now),
         [0x81, 0x05, b'H', b'e', b'l', b'l', b'o']
     );
 }

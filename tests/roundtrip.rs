@@ -1,10 +1,28 @@
-//! Encode then decode is the identity: random messages sent by one
-//! connection and fed to its peer under random chunkings arrive unchanged,
-//! for every version and in both directions.
+//! Encode then decode is the identity: after a real handshake, random
+//! messages sent by one session and fed to its peer under random chunkings
+//! arrive unchanged, for every version and in both directions.
+
+use std::time::Instant;
 
 use proptest::prelude::*;
-use websocket_engine::framing::Utf8Policy;
 use websocket_engine::*;
+
+/// Moves `wire` to `to` cut at `cuts` (taken modulo its length).
+fn deliver(to: &mut Session, wire: &[u8], cuts: &[usize], now: Instant) {
+    let mut points: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+    points.sort_unstable();
+    let mut start = 0;
+    for end in points.into_iter().chain([wire.len()]) {
+        to.handle_input(now, &wire[start..end]);
+        start = end;
+    }
+}
+
+fn take(from: &mut Session, now: Instant) -> Vec<u8> {
+    let wire = from.poll_output(now).to_vec();
+    from.advance_output(wire.len());
+    wire
+}
 
 fn message() -> impl Strategy<Value = Message> {
     prop_oneof![
@@ -23,10 +41,17 @@ proptest! {
         from_client in any::<bool>(),
     ) {
         let (sender_role, receiver_role) = if from_client { (Role::Client, Role::Server) } else { (Role::Server, Role::Client) };
-        let limits = Limits::default();
+        let now = Instant::now();
         let mut entropy = SeededEntropy::new(cuts.len() as u64);
-        let mut sender = Connection::new(version, sender_role, Utf8Policy::Strict, &limits, &mut entropy).unwrap();
-        let mut receiver = Connection::new(version, receiver_role, Utf8Policy::Strict, &limits, &mut entropy).unwrap();
+        let url = WsUrl::parse("ws://example.com/").unwrap();
+        let mut client = Session::client(&url, ClientConfig::new(version), &mut entropy, now).unwrap();
+        let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), now);
+        deliver(&mut server, &take(&mut client, now), &cuts, now);
+        deliver(&mut client, &take(&mut server, now), &cuts, now);
+        prop_assert_eq!(client.poll_event(), Some(Event::Opened));
+        prop_assert_eq!(server.poll_event(), Some(Event::Opened));
+        let (sender, receiver) = if from_client { (&mut client, &mut server) } else { (&mut server, &mut client) };
+        prop_assert_eq!((sender.role(), receiver.role()), (sender_role, receiver_role));
         let mut messages = messages;
         if version == Version::Rfc6455 {
             // RFC 6455 binary messages have no type byte of their own.
@@ -42,16 +67,9 @@ proptest! {
                 Message::Binary { frame_type, data } => sender.send_frame(*frame_type, data).unwrap(),
             }
         }
-        sender.close().unwrap();
-        let wire = sender.pending_output().to_vec();
-        let mut points: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
-        points.sort_unstable();
-        let mut start = 0;
-        for end in points.into_iter().chain([wire.len()]) {
-            receiver.handle_input(&wire[start..end]).unwrap();
-            start = end;
-        }
-        receiver.handle_eof().unwrap();
+        sender.close(now).unwrap();
+        deliver(receiver, &take(sender, now), &cuts, now);
+        receiver.handle_eof();
         let mut got = Vec::new();
         while let Some(event) = receiver.poll_event() {
             got.push(event);

@@ -4,6 +4,8 @@
 mod common;
 
 use common::{accept_request, replace, server_error};
+use std::time::Instant;
+
 use websocket_engine::*;
 
 const HIXIE75: &str = "GET /demo?x=1 HTTP/1.1\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
@@ -31,14 +33,13 @@ fn hixie75_response_is_exact() {
     assert_eq!(request.host, "example.com:8080");
     assert_eq!(request.origin.as_deref(), Some("http://example.com"));
     assert_eq!(request.protocols, ["chat"]);
-    let (response, conn) = server.accept(Some("chat")).unwrap();
+    let response = server.accept(Some("chat")).unwrap();
     assert_eq!(
         String::from_utf8(response).unwrap(),
         "HTTP/1.1 101 Web Socket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
          WebSocket-Origin: http://example.com\r\nWebSocket-Location: ws://example.com:8080/demo?x=1\r\n\
          WebSocket-Protocol: chat\r\n\r\n"
     );
-    assert_eq!((conn.version(), conn.role()), (Version::Hixie75, Role::Server));
 }
 
 #[test]
@@ -51,7 +52,7 @@ fn hixie76_response_is_exact_and_wss_when_secure() {
         Ok(Status::Complete { .. })
     ));
     assert_eq!(server.request().unwrap().version, Version::Hixie76);
-    let (response, _) = server.accept(Some("chat")).unwrap();
+    let response = server.accept(Some("chat")).unwrap();
     let mut expected =
         b"HTTP/1.1 101 WebSocket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
         Sec-WebSocket-Origin: http://example.com\r\nSec-WebSocket-Location: wss://example.com/demo\r\n\
@@ -75,7 +76,7 @@ fn key3_may_arrive_late_and_split_anywhere() {
             }
         }
         assert!(last.is_some());
-        let (response, _) = server.accept(None).unwrap();
+        let response = server.accept(None).unwrap();
         assert!(response.ends_with(b"8jKS'y:G*Co,Wxa-"));
     }
     // Without key3 the request is not complete, and cannot be accepted.
@@ -101,11 +102,21 @@ fn bytes_after_the_request_are_handed_on() {
             server.handle_input(&request).unwrap(),
             Status::Complete { consumed: len }
         );
-        let (_, mut conn) = server.accept(None).unwrap();
-        conn.handle_input(&request[len..]).unwrap();
+        // A session takes them with the request.
+        let now = Instant::now();
+        let policy = ServerPolicy {
+            origins: vec![],
+            protocols: vec!["chat".into()],
+        };
+        let mut session = Session::server(ServerConfig::default(), policy, now);
+        session.handle_input(now, &request);
         assert_eq!(
-            conn.poll_event(),
-            Some(Event::Message(Message::Text("hi".into())))
+            common::events(&mut session),
+            [Event::Opened, Event::Message(Message::Text("hi".into()))]
+        );
+        assert_eq!(
+            common::output(&mut session, now),
+            server.accept(Some("chat")).unwrap()
         );
     }
 }

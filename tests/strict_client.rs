@@ -26,7 +26,7 @@ fn fake_server(version: Version, edit: fn(Vec<u8>) -> Vec<u8>) -> String {
             }
         }
         assert_eq!(hs.request().unwrap().version, version);
-        let (response, _) = hs.accept(None).unwrap();
+        let response = hs.accept(None).unwrap();
         let _ = s.write_all(&edit(response));
         let _ = s.read(&mut buf);
     });

@@ -37,8 +37,10 @@ async fn echo_server(
                     while let Some(m) = ws.read_message().await? {
                         count += 1;
                         match m {
-                            Message::Text(t) => ws.queue_text(&t)?,
-                            Message::Binary { frame_type, data } => ws.queue_frame(frame_type, &data)?,
+                            Message::Text(t) => ws.session_mut().send_text(&t)?,
+                            Message::Binary { frame_type, data } => {
+                                ws.session_mut().send_frame(frame_type, &data)?
+                            }
                         }
                     }
                     Ok(count)
@@ -72,24 +74,29 @@ fn its_server_with_its_client_for_every_version() {
             let (mut ws, _) = tokio_io::connect(&url, ClientConfig::new(version)).await.unwrap();
             for m in messages(version) {
                 match m {
-                    Message::Text(t) => ws.queue_text(&t).unwrap(),
-                    Message::Binary { frame_type, data } => ws.queue_frame(frame_type, &data).unwrap(),
+                    Message::Text(t) => ws.session_mut().send_text(&t).unwrap(),
+                    Message::Binary { frame_type, data } => {
+                        ws.session_mut().send_frame(frame_type, &data).unwrap()
+                    }
                 }
             }
             ws.close().await.unwrap();
-            let mut got = Vec::new();
-            while let Some(m) = ws.read_message().await.unwrap() {
-                got.push(m);
+            let (mut got, mut clean) = (Vec::new(), None);
+            while let Some(event) = ws.next_event().await.unwrap() {
+                match event {
+                    Event::Message(m) => got.push(m),
+                    Event::Closed(c) => clean = Some(c.clean),
+                    other => panic!("{other:?}"),
+                }
             }
             assert!(
                 got == messages(version),
                 "{version}: {} messages came back",
                 got.len()
             );
-            assert_eq!(ws.connection().state(), State::Closed);
-            if version != Version::Hixie75 {
-                assert_eq!(ws.connection().closed_cleanly(), Some(true), "{version}");
-            }
+            assert_eq!(ws.session().state(), State::Closed);
+            assert!(ws.session().is_finished());
+            assert_eq!(clean, Some(true), "{version}");
             assert_eq!(results.recv().await.unwrap(), Ok(4), "{version}");
         }
     });
@@ -108,7 +115,7 @@ fn its_server_with_the_blocking_client_and_pings() {
     // The pong may overtake echoes: pings are answered as they are decoded.
     let (mut texts, mut pong) = (0, None);
     while texts < 200 || pong.is_none() {
-        match ws.read_event().unwrap() {
+        match ws.next_event().unwrap() {
             Some(Event::Message(Message::Text(t))) => {
                 assert_eq!(t, format!("message {texts}"));
                 texts += 1;
@@ -120,7 +127,7 @@ fn its_server_with_the_blocking_client_and_pings() {
     assert_eq!(pong.unwrap(), b"are you there");
     ws.close_with(4000, "bye").unwrap();
     assert_eq!(
-        ws.read_event().unwrap(),
+        ws.next_event().unwrap(),
         Some(Event::Closed(Closed {
             clean: true,
             code: Some(4000),
@@ -172,8 +179,8 @@ fn refusals_and_a_bad_frame_are_answered_before_the_error() {
 fn time_outs_bound_the_handshake_the_close_and_the_writes() {
     runtime().block_on(async {
         let mut config = ServerConfig::default();
-        config.limits.handshake_timeout = Duration::from_millis(300);
-        config.limits.write_timeout = Duration::from_millis(300);
+        config.timeouts.handshake = Duration::from_millis(300);
+        config.timeouts.write = Duration::from_millis(300);
         config.limits.max_pending_output = 64 * 1024 * 1024;
         let (addr, mut results) = echo_server(config).await;
         // Half a head, then silence.
@@ -228,7 +235,7 @@ fn time_outs_bound_the_handshake_the_close_and_the_writes() {
             drop(ws);
         });
         let mut config = ClientConfig::new(Version::Rfc6455);
-        config.limits.close_timeout = Duration::from_millis(300);
+        config.timeouts.close = Duration::from_millis(300);
         let (mut ws, _) = tokio_io::connect(&format!("ws://{addr}/"), config).await.unwrap();
         ws.close().await.unwrap();
         let started = Instant::now();

@@ -17,6 +17,7 @@ fn options(config: ClientConfig) -> ClientOptions {
         protocols: config.protocols,
         extra_headers: config.extra_headers,
         limits: None,
+        timeouts: Some(crate::wit::timeouts(&config.timeouts)),
         utf8: None,
     }
 }

@@ -5,8 +5,12 @@
 //! error exits 1 with a one-line reason on stderr.
 //!
 //! ```text
-//! cargo run --release --example client -- URL --version hixie75|hixie76|rfc6455 [--origin O] [--protocol P]... [--component]
+//! cargo run --release --example client -- URL --version hixie75|hixie76|rfc6455 [--origin O] [--protocol P]...
+//!     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--component]
 //! ```
+//!
+//! Keepalive is on by default (RFC 6455: a ping after 20 s of silence, and
+//! failure if nothing comes within 20 s more); 0 turns a timer off.
 //!
 //! `--protocol` may be repeated for RFC 6455, which offers several
 //! subprotocols; the hixie versions take one.
@@ -18,14 +22,29 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod component;
 mod native;
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "../common/wit.rs"]
+mod wit;
 
 use std::io::{BufRead, Write};
 use std::process::exit;
 use std::thread;
+use std::time::Duration;
 
-use websocket_engine::{ClientConfig, Version};
+use websocket_engine::{ClientConfig, Timeouts, Version};
 
-const USAGE: &str = "usage: client URL --version hixie75|hixie76|rfc6455 [--origin ORIGIN] [--protocol PROTOCOL]... [--component]";
+const USAGE: &str =
+    "usage: client URL --version hixie75|hixie76|rfc6455 [--origin ORIGIN] [--protocol PROTOCOL]... \
+                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--component]";
+
+/// A timer given in seconds to `flag`; 0 turns it off.
+fn seconds(flag: &str, value: &str) -> Option<Duration> {
+    let secs: u64 = value.parse().unwrap_or_else(|_| {
+        eprintln!("client: {flag} takes a whole number of seconds, not {value:?}\n{USAGE}");
+        exit(2)
+    });
+    Some(Duration::from_secs(secs)).filter(|d| !d.is_zero())
+}
 
 fn main() {
     let mut url = None;
@@ -33,6 +52,7 @@ fn main() {
     let mut origin = None;
     let mut protocols = Vec::new();
     let mut in_component = false;
+    let mut timeouts = Timeouts::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || {
@@ -50,6 +70,9 @@ fn main() {
             }
             "--origin" => origin = Some(value()),
             "--protocol" => protocols.push(value()),
+            "--ping-interval" => timeouts.ping_interval = seconds(&arg, &value()),
+            "--ping-timeout" => timeouts.ping_timeout = seconds(&arg, &value()),
+            "--idle-timeout" => timeouts.idle = seconds(&arg, &value()),
             "--component" => in_component = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -69,6 +92,7 @@ fn main() {
     let mut config = ClientConfig::new(version);
     config.origin = origin;
     config.protocols = protocols;
+    config.timeouts = timeouts;
     let result = if in_component {
         run_component(&url, config)
     } else {

@@ -12,8 +12,9 @@ pub fn run(args: Args) {
     let rt = Runtime::new(&path).unwrap_or_else(|e| die("cannot load the component", e));
     let options = ServerOptions {
         limits: None,
-        origins: args.origins,
-        protocols: args.protocols,
+        timeouts: Some(crate::wit::timeouts(&args.timeouts)),
+        origins: args.origins.clone(),
+        protocols: args.protocols.clone(),
         secure: false,
         utf8: None,
         page: Some(crate::PAGE.to_owned()),
@@ -23,18 +24,12 @@ pub fn run(args: Args) {
         .build()
         .unwrap_or_else(|e| die("cannot start tokio", e));
     tokio.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&args.listen)
-            .await
-            .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
-        let addr = listener.local_addr().expect("bound");
-        crate::announce(addr);
+        let listener = crate::listen(&args).await;
         let report = |peer, e: websocket_host::HostError| {
             let code = e
                 .guest()
-                .map(|g| websocket_host::bindings::error_info(g).code.as_str());
-            if code != Some("not-web-socket") {
-                eprintln!("serve: {peer}: {e}");
-            }
+                .map_or("host", |g| websocket_host::bindings::error_info(g).code.as_str());
+            crate::report(peer, &e, code);
         };
         if let Err(e) = serve_echo(rt, listener, options, report).await {
             die("accept failed", e);

@@ -4,7 +4,8 @@
 //! server's address gets a page that chats with it (`page.html`).
 //!
 //! ```text
-//! cargo run --release --example serve -- --listen 127.0.0.1:9001 [--origin O]... [--protocol P]... [--native]
+//! cargo run --release --example serve -- --listen 127.0.0.1:9001 [--origin O]... [--protocol P]...
+//!     [--backlog N] [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--native]
 //! ```
 //!
 //! By default the engine runs as a WebAssembly component inside an embedded
@@ -18,22 +19,48 @@ mod component;
 mod native;
 #[cfg(target_arch = "wasm32")]
 mod wasi;
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "../common/wit.rs"]
+mod wit;
 
 use std::process::exit;
+use std::time::Duration;
 
-const USAGE: &str = "usage: serve --listen ADDR [--origin ORIGIN]... [--protocol PROTOCOL]... [--native]";
+use websocket_engine::{ServerConfig, ServerPolicy, Timeouts};
+
+const USAGE: &str = "usage: serve --listen ADDR [--origin ORIGIN]... [--protocol PROTOCOL]... [--backlog N] \
+                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--native]";
 
 /// The command line.
 pub struct Args {
     pub listen: String,
     pub origins: Vec<String>,
     pub protocols: Vec<String>,
+    /// The listen queue: connections the kernel holds until they are
+    /// accepted (default 1024).
+    pub backlog: u32,
+    pub timeouts: Timeouts,
     pub native: bool,
+}
+
+impl Args {
+    /// How each connection is served.
+    pub fn config(&self) -> (ServerConfig, ServerPolicy) {
+        let mut config = ServerConfig::default();
+        config.page = Some(PAGE.to_owned());
+        config.timeouts = self.timeouts.clone();
+        let policy = ServerPolicy {
+            origins: self.origins.clone(),
+            protocols: self.protocols.clone(),
+        };
+        (config, policy)
+    }
 }
 
 fn parse() -> Args {
     let mut listen = None;
-    let (mut origins, mut protocols, mut native) = (Vec::new(), Vec::new(), false);
+    let (mut origins, mut protocols, mut native, mut backlog) = (Vec::new(), Vec::new(), false, 1024);
+    let mut timeouts = Timeouts::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || {
@@ -46,6 +73,10 @@ fn parse() -> Args {
             "--listen" => listen = Some(value()),
             "--origin" => origins.push(value()),
             "--protocol" => protocols.push(value()),
+            "--backlog" => backlog = number(&arg, &value()).max(1) as u32,
+            "--ping-interval" => timeouts.ping_interval = seconds(&arg, &value()),
+            "--ping-timeout" => timeouts.ping_timeout = seconds(&arg, &value()),
+            "--idle-timeout" => timeouts.idle = seconds(&arg, &value()),
             "--native" => native = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -65,8 +96,23 @@ fn parse() -> Args {
         listen,
         origins,
         protocols,
+        backlog,
+        timeouts,
         native,
     }
+}
+
+/// A whole number given to `flag`, or exit 2.
+fn number(flag: &str, value: &str) -> u64 {
+    value.parse().unwrap_or_else(|_| {
+        eprintln!("serve: {flag} takes a whole number, not {value:?}\n{USAGE}");
+        exit(2)
+    })
+}
+
+/// A timer given in seconds to `flag`; 0 turns it off.
+fn seconds(flag: &str, value: &str) -> Option<Duration> {
+    Some(Duration::from_secs(number(flag, value))).filter(|d| !d.is_zero())
 }
 
 /// The page served to plain HTTP `GET /` requests.
@@ -84,19 +130,42 @@ pub fn announce(addr: impl std::fmt::Display) {
     let _ = out.write_all(lines.as_bytes()).and_then(|()| out.flush());
 }
 
-/// True for the failure of a request that only wanted the page (or another
-/// plain HTTP resource): not worth a line in the log.
-pub fn is_plain_http(e: &websocket_engine::Error) -> bool {
-    matches!(
-        e,
-        websocket_engine::Error::Handshake(websocket_engine::HandshakeError::NotWebSocket { .. })
-    )
+/// Logs a connection that failed, as `serve: WHO: MESSAGE (CODE)`, unless
+/// it only wanted the page (or another plain HTTP resource).
+pub fn report(who: impl std::fmt::Display, message: impl std::fmt::Display, code: &str) {
+    if code != "not-web-socket" {
+        eprintln!("serve: {who}: {message} ({code})");
+    }
 }
 
 /// Reports a fatal start-up error and exits 1.
 pub fn die(what: &str, e: impl std::fmt::Display) -> ! {
     eprintln!("serve: {what}: {e}");
     exit(1)
+}
+
+/// Listens on `args.listen` with the backlog asked for (native and
+/// embedded-component servers).
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn listen(args: &Args) -> tokio::net::TcpListener {
+    let bind = async {
+        let addr = tokio::net::lookup_host(&args.listen)
+            .await?
+            .next()
+            .ok_or_else(|| std::io::Error::other("the address resolved to nothing"))?;
+        let socket = match addr {
+            std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        socket.listen(args.backlog)
+    };
+    let listener = bind
+        .await
+        .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
+    announce(listener.local_addr().expect("bound"));
+    listener
 }
 
 fn main() {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use websocket_engine::{tokio_io, Error, Message, ServerConfig, ServerPolicy};
 
 use crate::{die, Args};
@@ -17,17 +17,8 @@ pub fn run(args: Args) {
 }
 
 async fn serve(args: Args) {
-    let listener = TcpListener::bind(&args.listen)
-        .await
-        .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
-    crate::announce(listener.local_addr().expect("bound"));
-    let mut config = ServerConfig::default();
-    config.page = Some(crate::PAGE.to_owned());
-    let config = Arc::new(config);
-    let policy = Arc::new(ServerPolicy {
-        origins: args.origins,
-        protocols: args.protocols,
-    });
+    let listener = crate::listen(&args).await;
+    let config = Arc::new(args.config());
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -36,25 +27,24 @@ async fn serve(args: Args) {
                 continue;
             }
         };
-        let (config, policy) = (config.clone(), policy.clone());
+        let config = config.clone();
         tokio::spawn(async move {
-            match echo(stream, &config, &policy).await {
-                Err(e) if !crate::is_plain_http(&e) => eprintln!("serve: {peer}: {e}"),
-                _ => {}
+            if let Err(e) = echo(stream, &config.0, &config.1).await {
+                crate::report(peer, &e, &e.code());
             }
         });
     }
 }
 
-/// Echoes every message; replies are queued and go out in one write
-/// before the next read.
+/// Echoes every message; replies are queued and go out together before the
+/// next read.
 async fn echo(stream: TcpStream, config: &ServerConfig, policy: &ServerPolicy) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let (mut ws, _request) = tokio_io::accept(stream, config, policy).await?;
     while let Some(message) = ws.read_message().await? {
         match message {
-            Message::Text(text) => ws.queue_text(&text)?,
-            Message::Binary { frame_type, data } => ws.queue_frame(frame_type, &data)?,
+            Message::Text(text) => ws.session_mut().send_text(&text)?,
+            Message::Binary { frame_type, data } => ws.session_mut().send_frame(frame_type, &data)?,
         }
     }
     Ok(())

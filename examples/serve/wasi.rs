@@ -1,51 +1,92 @@
 //! The echo server as a command component (`wasmtime run -S
 //! inherit-network serve.wasm --listen ADDR`): one thread, every connection
 //! multiplexed through `wasi:io/poll`.
+//!
+//! Nothing here blocks but the one `poll` per turn. Each turn waits on the
+//! listener, the pollables each connection wants now (borrowed: no handle
+//! is made per turn) and one timer for the earliest deadline; then every
+//! ready connection gets one round of I/O (at most one read), its events
+//! echoed, and what its output takes. A peer that floods is read no faster
+//! than the others; one that does not read stops being read once its
+//! replies pile up (the session's high-water mark) and is cut off by the
+//! write time-out.
 
-use websocket_engine::wasi_adapter::{Listener, StreamConnection, StreamEvent};
-use websocket_engine::{Message, ServerConfig, ServerPolicy};
+use std::time::Instant;
+
+use wasi::clocks::monotonic_clock;
+use wasi::io::poll::{poll, Pollable};
+use websocket_engine::wasi_adapter::{Listener, StreamConnection};
+use websocket_engine::{Event, Message};
 
 use crate::{die, Args};
 
+/// What a pollable in a turn's list belongs to.
+#[derive(Clone, Copy)]
+enum Owner {
+    Listener,
+    Timer,
+    Connection(usize),
+}
+
 pub fn run(args: Args) {
-    let policy = ServerPolicy {
-        origins: args.origins,
-        protocols: args.protocols,
-    };
-    let mut config = ServerConfig::default();
-    config.page = Some(crate::PAGE.to_owned());
-    let listener = Listener::bind(&args.listen, config, policy)
+    let (config, policy) = args.config();
+    let listener = Listener::bind(&args.listen, args.backlog, config, policy)
         .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
     crate::announce(listener.local_address());
     let mut conns: Vec<StreamConnection> = Vec::new();
     loop {
-        let mut pollables = vec![listener.subscribe()];
-        pollables.extend(conns.iter().map(StreamConnection::subscribe));
-        // Wake for the earliest time-out too: a peer that goes silent must
-        // still meet its deadline.
-        let timer = conns.iter().filter_map(StreamConnection::deadline).min();
-        pollables.extend(timer.map(wasi::clocks::monotonic_clock::subscribe_instant));
-        let mut ready = wasi::io::poll::poll(&pollables.iter().collect::<Vec<_>>());
-        drop(pollables);
-        let timer_index = conns.len() as u32 + 1;
-        if ready.contains(&timer_index) {
-            // A time-out is due: let every connection check its own.
-            ready = (0..timer_index).collect();
+        let now = Instant::now();
+        // Wake for the earliest timer too: a silent peer must meet its deadline.
+        let timer = conns
+            .iter()
+            .filter_map(|c| c.session().poll_timeout())
+            .min()
+            .map(|d| {
+                let left = d.saturating_duration_since(now).as_nanos();
+                monotonic_clock::subscribe_duration(u64::try_from(left).unwrap_or(u64::MAX))
+            });
+        let mut pollables: Vec<&Pollable> = vec![listener.ready()];
+        let mut owners = vec![Owner::Listener];
+        for (i, conn) in conns.iter().enumerate() {
+            for p in conn.pollables() {
+                pollables.push(p);
+                owners.push(Owner::Connection(i));
+            }
         }
-        // Highest first, so that swap_remove only moves connections already
-        // served in this round (poll promises no order).
-        ready.sort_unstable_by(|a, b| b.cmp(a));
-        for index in ready {
-            match index {
-                0 => {
-                    while let Some(conn) = listener.accept().unwrap_or_else(|e| die("accept failed", e)) {
-                        conns.push(conn);
+        if let Some(t) = &timer {
+            pollables.push(t);
+            owners.push(Owner::Timer);
+        }
+        let mut ready = vec![false; conns.len()];
+        let mut accept = false;
+        for index in poll(&pollables) {
+            match owners[index as usize] {
+                Owner::Listener => accept = true,
+                Owner::Connection(i) => ready[i] = true,
+                Owner::Timer => {
+                    let now = Instant::now();
+                    for (i, conn) in conns.iter().enumerate() {
+                        ready[i] |= conn.session().poll_timeout().is_some_and(|d| d <= now);
                     }
                 }
-                i => {
-                    let i = i as usize - 1;
-                    if !serve(&mut conns[i]) {
-                        conns.swap_remove(i);
+            }
+        }
+        drop(pollables);
+        // Highest first, so that swap_remove only moves a connection that
+        // was served already.
+        for i in (0..ready.len()).rev() {
+            if ready[i] && !serve(&mut conns[i]) {
+                conns.swap_remove(i);
+            }
+        }
+        if accept {
+            loop {
+                match listener.accept() {
+                    Ok(Some(conn)) => conns.push(conn),
+                    Ok(None) => break,
+                    Err(e) => {
+                        eprintln!("serve: accept failed: {e}");
+                        break;
                     }
                 }
             }
@@ -53,32 +94,32 @@ pub fn run(args: Args) {
     }
 }
 
-/// Echoes whatever the connection has ready; false once it is finished.
+/// One round for a ready connection: I/O, echoes, output. False once the
+/// connection is over.
 fn serve(conn: &mut StreamConnection) -> bool {
-    loop {
-        let echoed = match conn.poll_event() {
-            Ok(Some(StreamEvent::Message(Message::Text(text)))) => conn.send_text(&text),
-            Ok(Some(StreamEvent::Message(Message::Binary { frame_type, data }))) => {
-                conn.send_frame(frame_type, &data)
+    if let Err(e) = conn.drive() {
+        crate::report("connection", &e, &e.code());
+        return false;
+    }
+    while let Some(event) = conn.poll_event() {
+        let session = conn.session_mut();
+        let echoed = match event {
+            Event::Message(Message::Text(text)) => session.send_text(&text),
+            Event::Message(Message::Binary { frame_type, data }) => session.send_frame(frame_type, &data),
+            Event::Failed(e) => {
+                crate::report("connection", &e, &e.code());
+                Ok(())
             }
-            Ok(Some(StreamEvent::Opened | StreamEvent::Ping(_) | StreamEvent::Pong(_))) => Ok(()),
-            Ok(Some(StreamEvent::Closed(_))) => {
-                // Send the close reply, if any, before letting go.
-                let _ = conn.flush();
-                return false;
-            }
-            Ok(None) => return true,
-            Err(e) => {
-                if !crate::is_plain_http(&e) {
-                    eprintln!("serve: {e}");
-                }
-                let _ = conn.flush();
-                return false;
-            }
+            _ => Ok(()),
         };
         if let Err(e) = echoed {
-            eprintln!("serve: {e}");
+            crate::report("connection", &e, &e.code());
             return false;
         }
     }
+    if let Err(e) = conn.write_ready() {
+        crate::report("connection", &e, &e.code());
+        return false;
+    }
+    !conn.is_finished()
 }

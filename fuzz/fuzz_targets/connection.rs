@@ -1,12 +1,18 @@
-//! The connection state machine (every version and role) driven by arbitrary
-//! bytes and commands. Each step is one command byte, then its argument
-//! bytes. Invariants: no panic, nothing is sent after closing begins, errors
-//! are sticky, queued output stays bounded.
+//! The session after the handshake (every version and role) driven by
+//! arbitrary bytes, commands and a fake clock. Each step is one command
+//! byte, then its argument bytes. Invariants: no panic; nothing is sent
+//! after closing begins; nothing follows the last event (`Closed` or
+//! `Failed`); queued output stays bounded; after `handle_timeout(now)` no
+//! timer is due at `now` (a driver that waits for `poll_timeout` never
+//! spins).
 #![no_main]
 
+use std::time::{Duration, Instant};
+
 use libfuzzer_sys::fuzz_target;
-use websocket_engine::framing::Utf8Policy;
-use websocket_engine::{Connection, Error, Limits, Role, SeededEntropy, State, Version};
+use websocket_engine::{
+    ClientConfig, Error, Event, Limits, Role, SeededEntropy, ServerConfig, Session, State, Timeouts, Version,
+};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&setup, mut data)) = data.split_first() else {
@@ -22,50 +28,92 @@ fuzz_target!(|data: &[u8]| {
     limits.max_message_bytes = 1024;
     limits.max_frame_bytes = 1024;
     limits.max_pending_output = 4096;
-    let mut conn =
-        Connection::new(version, role, Utf8Policy::Replace, &limits, &mut SeededEntropy::new(1)).unwrap();
+    limits.output_high_water = 2048;
+    let mut timeouts = Timeouts::default();
+    if setup & 8 != 0 {
+        timeouts.idle = Some(Duration::from_secs(45));
+    }
+    let mut now = Instant::now();
+    let mut session = match role {
+        Role::Client => {
+            let mut config = ClientConfig::new(version);
+            config.limits = limits.clone();
+            config.timeouts = timeouts;
+            Session::open_client(&config, &mut SeededEntropy::new(1), now).unwrap()
+        }
+        Role::Server => {
+            let mut config = ServerConfig::default();
+            config.limits = limits.clone();
+            config.timeouts = timeouts;
+            Session::open_server(version, &config, now)
+        }
+    };
+    let mut ended = false;
     while let Some((&command, rest)) = data.split_first() {
         let len = usize::from(rest.first().copied().unwrap_or(0) % 64).min(rest.len().saturating_sub(1));
         let arg = rest.get(1..1 + len).unwrap_or_default();
         data = rest.get(1 + len..).unwrap_or_default();
-        let closing = conn.state() != State::Open;
-        let before = conn.pending_output().len();
-        match command % 10 {
+        let closing = session.state() != State::Open;
+        let before = session.poll_output(now).len();
+        let sent = match command % 14 {
             0 | 1 => {
-                let first = conn.handle_input(arg).err();
-                if let Some(e) = first {
-                    assert_eq!(conn.handle_input(b"").err(), Some(e), "sticky");
-                }
+                session.handle_input(now, arg);
+                None
             }
-            2 => {
-                let sent = conn.send_text(&String::from_utf8_lossy(arg));
-                assert!(!(closing && sent.is_ok()), "sent after closing began");
-            }
-            3 => {
-                let sent = conn.send_frame(arg.first().copied().unwrap_or(0x80), arg);
-                assert!(!(closing && sent.is_ok()), "sent after closing began");
-                if let Err(Error::PeerNotReading { .. }) = sent {
-                    assert_eq!(conn.pending_output().len(), before);
-                }
-            }
+            2 => Some(session.send_text(&String::from_utf8_lossy(arg))),
+            3 => Some(session.send_frame(arg.first().copied().unwrap_or(0x80), arg)),
             4 => {
-                let _ = conn.close();
+                let _ = session.close(now);
+                None
             }
             5 => {
-                let _ = conn.handle_eof();
+                session.handle_eof();
+                None
             }
-            6 => while conn.poll_event().is_some() {},
-            7 => {
-                let sent = conn.ping(arg);
-                assert!(!(closing && sent.is_ok()), "sent after closing began");
+            6 => {
+                while let Some(event) = session.poll_event() {
+                    assert!(!ended, "an event after the last: {event:?}");
+                    ended = matches!(event, Event::Closed(_) | Event::Failed(_));
+                }
+                None
             }
+            7 => Some(session.ping(arg)),
             8 => {
-                let code = u16::from_be_bytes([arg.first().copied().unwrap_or(3), arg.get(1).copied().unwrap_or(232)]);
-                let _ = conn.close_with(code, &String::from_utf8_lossy(arg.get(2..).unwrap_or_default()));
+                let code = u16::from_be_bytes([
+                    arg.first().copied().unwrap_or(3),
+                    arg.get(1).copied().unwrap_or(232),
+                ]);
+                let reason = String::from_utf8_lossy(arg.get(2..).unwrap_or_default());
+                let _ = session.close_with(now, code, &reason);
+                None
             }
-            _ => conn.advance_output(usize::from(arg.first().copied().unwrap_or(0))),
+            9 => {
+                session.advance_output(usize::from(arg.first().copied().unwrap_or(0)));
+                None
+            }
+            10 => {
+                // Time passes: up to a minute, in seconds.
+                now += Duration::from_secs(u64::from(arg.first().copied().unwrap_or(1) % 61));
+                session.handle_timeout(now);
+                assert!(
+                    session.poll_timeout().is_none_or(|t| t > now),
+                    "a timer due after handle_timeout"
+                );
+                None
+            }
+            11 => Some(session.send_text_part(&String::from_utf8_lossy(arg), arg.len() % 2 == 0)),
+            12 => Some(session.send_binary_part(arg, arg.len() % 2 == 0)),
+            _ => {
+                let _ = session.poll_output(now);
+                None
+            }
+        };
+        match sent {
+            Some(Ok(())) => assert!(!closing, "sent after closing began"),
+            Some(Err(Error::PeerNotReading { .. })) => assert_eq!(session.poll_output(now).len(), before),
+            _ => {}
         }
         // A close (hixie76 2 bytes, RFC 6455 at most 131) may pass the limit.
-        assert!(conn.pending_output().len() <= limits.max_pending_output + 131);
+        assert!(session.poll_output(now).len() <= limits.max_pending_output + 131);
     }
 });

@@ -21,7 +21,11 @@ fn decode(
     limits.max_frame_bytes = 4096;
     let mut decoder = match version {
         Version::Rfc6455 => {
-            let role = if policy == Utf8Policy::Strict { Role::Server } else { Role::Client };
+            let role = if policy == Utf8Policy::Strict {
+                Role::Server
+            } else {
+                Role::Client
+            };
             Decoder::Rfc6455(rfc6455::Decoder::new(role, &limits))
         }
         _ => Decoder::Hixie(hixie::Decoder::new(version, policy, &limits)),

@@ -1,41 +1,64 @@
 //! Server request parsing: arbitrary bytes, in chunks whose size the first
-//! byte picks. Whatever is accepted must make a response, and the bytes after
-//! the handshake must go to the connection without a panic.
+//! byte picks, through a server session and, beside it, the bare
+//! handshake. They must agree: the session opens exactly when the handshake
+//! completes and the policy accepts, answering 101; it fails with the
+//! handshake's error otherwise, answering 4xx; and it never panics on the
+//! bytes after the handshake.
 #![no_main]
 
+use std::time::Instant;
+
 use libfuzzer_sys::fuzz_target;
-use websocket_engine::{rejection_response, Error, ServerConfig, ServerHandshake, ServerPolicy, Status};
+use websocket_engine::{Error, Event, ServerConfig, ServerHandshake, ServerPolicy, Session, Status};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&chunk, data)) = data.split_first() else {
         return;
     };
+    let policy = ServerPolicy {
+        origins: vec![],
+        protocols: vec!["chat".into()],
+    };
+    let now = Instant::now();
+    let mut session = Session::server(ServerConfig::default(), policy.clone(), now);
     let mut hs = ServerHandshake::new(ServerConfig::default());
-    for (i, piece) in data.chunks(usize::from(chunk).max(1)).enumerate() {
-        match hs.handle_input(piece) {
-            Ok(Status::Partial) => {}
-            Ok(Status::Complete { consumed }) => {
-                let request = hs.request().expect("complete").clone();
-                let policy = ServerPolicy {
-                    origins: vec![],
-                    protocols: vec!["chat".into()],
-                };
-                if let Ok(protocol) = policy.check(&request) {
-                    let (response, mut conn) = hs.accept(protocol.as_deref()).expect("a checked request");
-                    assert!(response.starts_with(b"HTTP/1.1 101 "));
-                    let rest = &data[i * usize::from(chunk).max(1) + consumed..];
-                    let _ = conn.handle_input(rest);
-                    while conn.poll_event().is_some() {}
+    let mut outcome: Option<Result<(), Error>> = None;
+    for piece in data.chunks(usize::from(chunk).max(1)) {
+        session.handle_input(now, piece);
+        if outcome.is_none() {
+            outcome = match hs.handle_input(piece) {
+                Ok(Status::Partial) => None,
+                Ok(Status::Complete { .. }) => {
+                    let request = hs.request().expect("complete").clone();
+                    Some(policy.check(&request).map(|_| ()).map_err(Error::from))
                 }
-                return;
-            }
-            Err(Error::Handshake(e)) => {
-                assert!(rejection_response(&e).starts_with(b"HTTP/1.1 4"));
-                // Sticky.
-                assert!(hs.handle_input(b"x").is_err());
-                return;
-            }
-            Err(other) => panic!("unexpected error kind {other:?}"),
+                Err(e) => {
+                    assert!(hs.handle_input(b"x").is_err(), "sticky");
+                    Some(Err(e))
+                }
+            };
         }
     }
+    let events: Vec<Event> = std::iter::from_fn(|| session.poll_event()).collect();
+    let answer = session.poll_output(now).to_vec();
+    match outcome {
+        None => assert!(events.is_empty() && answer.is_empty(), "{events:?}"),
+        Some(Ok(())) => {
+            assert_eq!(events.first(), Some(&Event::Opened));
+            assert!(answer.starts_with(b"HTTP/1.1 101 "));
+        }
+        Some(Err(e)) => {
+            assert_eq!(events, [Event::Failed(e)]);
+            assert!(answer.starts_with(b"HTTP/1.1 4"));
+        }
+    }
+    // Whatever came after, an end of input ends it.
+    session.handle_eof();
+    let last = std::iter::from_fn(|| session.poll_event())
+        .last()
+        .or(events.last().cloned());
+    assert!(
+        matches!(last, Some(Event::Closed(_) | Event::Failed(_))),
+        "{last:?}"
+    );
 });

@@ -12,7 +12,7 @@ wasmtime::component::bindgen!({
 
 pub use exports::websocket::protocol::types::{
     BinaryMessage, ClientOptions, CloseInfo, Culprit, Error, ErrorInfo, Limits, Message, Role, ServerOptions,
-    Utf8Policy, Version,
+    Timeouts, Utf8Policy, Version,
 };
 
 /// The details of an error, whatever layer reported it.

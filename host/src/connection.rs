@@ -3,10 +3,13 @@
 
 use core::fmt;
 use std::future::Future;
+use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 use wasmtime::component::{Resource, ResourceAny};
 use wasmtime::Store;
+use wasmtime_wasi::clocks::WasiClocksView;
+use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
 use wasmtime_wasi::p2::bindings::io::poll::HostPollable;
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable};
 
@@ -138,12 +141,18 @@ impl ComponentConnection {
         Ok(call!(self, call_state))
     }
 
-    /// Blocks (asynchronously) until the next message; `None` once closed.
+    /// Waits (asynchronously) for the next event; `None` once the
+    /// connection is over. A failure is the error.
+    pub async fn next_event(&mut self) -> Result<Option<Event>, HostError> {
+        call!(self, call_next_event).map_err(HostError::Guest)
+    }
+
+    /// Waits (asynchronously) for the next message; `None` once closed.
     pub async fn read_message(&mut self) -> Result<Option<Message>, HostError> {
         call!(self, call_read_message).map_err(HostError::Guest)
     }
 
-    /// The next event without blocking, if any.
+    /// The next event after one round of I/O that does not wait, if any.
     pub async fn poll_event(&mut self) -> Result<Option<Event>, HostError> {
         call!(self, call_poll_event).map_err(HostError::Guest)
     }
@@ -153,9 +162,19 @@ impl ComponentConnection {
         call!(self, call_send_text, text).map_err(HostError::Guest)
     }
 
-    /// Sends a length-prefixed frame.
-    pub async fn send_binary(&mut self, frame_type: u8, data: &[u8]) -> Result<(), HostError> {
+    /// Sends a binary message (in hixie a length-prefixed frame of type 0x80).
+    pub async fn send_binary(&mut self, data: &[u8]) -> Result<(), HostError> {
+        self.send_frame(0x80, data).await
+    }
+
+    /// Sends a length-prefixed frame of type `frame_type` (RFC 6455: 0x80).
+    pub async fn send_frame(&mut self, frame_type: u8, data: &[u8]) -> Result<(), HostError> {
         call!(self, call_send_binary, frame_type, data).map_err(HostError::Guest)
+    }
+
+    /// RFC 6455: sends a ping.
+    pub async fn ping(&mut self, data: &[u8]) -> Result<(), HostError> {
+        call!(self, call_send_ping, data).map_err(HostError::Guest)
     }
 
     /// Begins closing.
@@ -163,18 +182,33 @@ impl ComponentConnection {
         call!(self, call_close).map_err(HostError::Guest)
     }
 
+    /// RFC 6455: begins closing with a status code and reason.
+    pub async fn close_with(&mut self, code: u16, reason: &str) -> Result<(), HostError> {
+        call!(self, call_close_with, code, reason).map_err(HostError::Guest)
+    }
+
     /// Waits until everything queued has been written.
     pub async fn flush(&mut self) -> Result<(), HostError> {
         call!(self, call_flush).map_err(HostError::Guest)
     }
 
-    /// Waits until the connection can make progress or `other` completes,
-    /// whichever is first; returns `other`'s output if it won.
+    /// Waits until the connection can make progress (I/O, or its next
+    /// timer) or `other` completes, whichever is first; returns `other`'s
+    /// output if it won.
     pub async fn ready_or<F: Future>(&mut self, other: F) -> Result<Option<F::Output>, HostError> {
+        let deadline: Option<u64> = call!(self, call_deadline);
         let pollable: Resource<DynPollable> = call!(self, call_subscribe);
+        let now = monotonic_clock::Host::now(&mut self.store.data_mut().clocks())?;
+        let timer = async move {
+            match deadline {
+                Some(d) => tokio::time::sleep(Duration::from_nanos(d.saturating_sub(now))).await,
+                None => std::future::pending().await,
+            }
+        };
         let table = &mut self.store.data_mut().table;
         let won = tokio::select! {
             ready = HostPollable::block(table, Resource::new_borrow(pollable.rep())) => { ready?; None }
+            () = timer => None,
             out = other => Some(out),
         };
         // The pollable must go before the stream it watches.
@@ -215,7 +249,7 @@ async fn echo(rt: &Runtime, tcp: TcpStream, options: &ServerOptions) -> Result<(
         while let Some(message) = conn.read_message().await? {
             match message {
                 Message::Text(text) => conn.send_text(&text).await?,
-                Message::Binary(b) => conn.send_binary(b.frame_type, &b.data).await?,
+                Message::Binary(b) => conn.send_frame(b.frame_type, &b.data).await?,
             }
         }
         Ok(())

@@ -265,8 +265,8 @@ async fn open(
             hs.handle_eof().map_err(|e| e.to_string())?;
             return Err("the server closed the connection during the handshake".into());
         }
+        // Complete means verified: the response is a valid acceptance.
         if let Status::Complete { consumed } = hs.handle_input(&buf[..n]).map_err(|e| e.to_string())? {
-            hs.into_connection().map_err(|e| e.to_string())?;
             return Ok((stream, buf[consumed..n].to_vec()));
         }
     }
@@ -581,7 +581,7 @@ fn first_difference(a: &[u8], b: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use websocket_engine::{Event, Message, ServerConfig, ServerHandshake};
+    use websocket_engine::{Event, Message, ServerConfig, ServerPolicy, Session};
 
     #[derive(Clone, Copy)]
     enum Mode {
@@ -606,33 +606,24 @@ mod tests {
     }
 
     async fn serve(mut s: TcpStream, mode: Mode) {
-        let mut hs = ServerHandshake::new(ServerConfig::default());
+        let now = Instant::now();
+        let mut session = Session::server(ServerConfig::default(), ServerPolicy::default(), now);
         let mut buf = vec![0u8; 64 * 1024];
-        let mut conn = loop {
-            let n = s.read(&mut buf).await.unwrap();
-            assert!(n > 0);
-            if let Status::Complete { consumed } = hs.handle_input(&buf[..n]).unwrap() {
-                let (response, mut conn) = hs.accept(None).unwrap();
-                s.write_all(&response).await.unwrap();
-                conn.handle_input(&buf[consumed..n]).unwrap();
-                break conn;
-            }
-        };
         let mut count = 0;
         loop {
             let mut raw = Vec::new();
-            while let Some(event) = conn.poll_event() {
+            while let Some(event) = session.poll_event() {
                 match event {
                     Event::Message(Message::Text(mut text)) => {
                         count += 1;
                         match mode {
-                            Mode::Echo => conn.send_text(&text).unwrap(),
+                            Mode::Echo => session.send_text(&text).unwrap(),
                             Mode::Corrupt(n) => {
                                 if count == n {
                                     let last = text.pop().unwrap();
                                     text.push(if last == 'x' { 'y' } else { 'x' });
                                 }
-                                conn.send_text(&text).unwrap();
+                                session.send_text(&text).unwrap();
                             }
                             Mode::Fragment => {
                                 use rfc6455::OpCode;
@@ -643,22 +634,22 @@ mod tests {
                             }
                         }
                     }
-                    Event::Closed(_) => {
-                        let _ = s.write_all(conn.pending_output()).await;
+                    Event::Closed(_) | Event::Failed(_) => {
+                        let _ = s.write_all(session.poll_output(now)).await;
                         return;
                     }
                     _ => {}
                 }
             }
-            let pending = conn.pending_output().len();
-            s.write_all(conn.pending_output()).await.unwrap();
-            conn.advance_output(pending);
+            let out = session.poll_output(now);
+            let pending = out.len();
+            s.write_all(out).await.unwrap();
+            session.advance_output(pending);
             s.write_all(&raw).await.unwrap();
-            let n = s.read(&mut buf).await.unwrap_or(0);
-            if n == 0 {
-                return;
+            match s.read(&mut buf).await.unwrap_or(0) {
+                0 => session.handle_eof(),
+                n => session.handle_input(now, &buf[..n]),
             }
-            let _ = conn.handle_input(&buf[..n]);
         }
     }
 

@@ -1,6 +1,7 @@
 //! The `connection` interface.
 
 use std::cell::RefCell;
+use std::time::Instant;
 
 use wasi::io::poll::Pollable;
 use wasi::io::streams::{InputStream, OutputStream};
@@ -12,10 +13,19 @@ use super::exports::websocket::protocol::connection::{
 use super::exports::websocket::protocol::types::{
     ClientOptions, Error as WitError, Message, RequestInfo, ResponseInfo, Role, ServerOptions, Version,
 };
-use crate::wasi_adapter::{self, StreamConnection, StreamEvent, StreamState};
-use crate::{Error, SystemEntropy, WsUrl};
+use crate::wasi_adapter::{self, StreamConnection};
+use crate::{Error, Event as CoreEvent, SystemEntropy, WsUrl};
 
 pub struct ConnectionResource(RefCell<StreamConnection>);
+
+impl ConnectionResource {
+    /// Queues with `send` on the session, then writes what the stream takes
+    /// now.
+    fn queue(&self, send: impl FnOnce(&mut crate::Session) -> Result<(), Error>) -> Result<(), WitError> {
+        let mut conn = self.0.borrow_mut();
+        wit_result(send(conn.session_mut()).and_then(|()| conn.drive()))
+    }
+}
 
 fn resource(conn: StreamConnection) -> Connection {
     Connection::new(ConnectionResource(RefCell::new(conn)))
@@ -39,28 +49,28 @@ impl GuestConnection for ConnectionResource {
     }
 
     fn state(&self) -> State {
-        match self.0.borrow().state() {
-            StreamState::Handshaking => State::Handshaking,
-            StreamState::Open => State::Open,
-            StreamState::Closing => State::Closing,
-            StreamState::Closed => State::Closed,
+        match self.0.borrow().session().state() {
+            crate::State::Handshaking => State::Handshaking,
+            crate::State::Open => State::Open,
+            crate::State::Closing => State::Closing,
+            crate::State::Closed => State::Closed,
         }
     }
 
     fn role(&self) -> Role {
-        self.0.borrow().role().into()
+        self.0.borrow().session().role().into()
     }
 
     fn version(&self) -> Option<Version> {
-        self.0.borrow().version().map(Into::into)
+        self.0.borrow().session().version().map(Into::into)
     }
 
     fn request(&self) -> Option<RequestInfo> {
-        self.0.borrow().request().map(Into::into)
+        self.0.borrow().session().request().map(Into::into)
     }
 
     fn response(&self) -> Option<ResponseInfo> {
-        self.0.borrow().response().map(Into::into)
+        self.0.borrow().session().response().map(Into::into)
     }
 
     fn subscribe(&self) -> Pollable {
@@ -72,14 +82,36 @@ impl GuestConnection for ConnectionResource {
     }
 
     fn poll_event(&self) -> Result<Option<Event>, WitError> {
-        let event = wit_result(self.0.borrow_mut().poll_event())?;
-        Ok(event.map(|e| match e {
-            StreamEvent::Opened => Event::Opened,
-            StreamEvent::Message(m) => Event::Message(m.into()),
-            StreamEvent::Ping(p) => Event::Ping(p),
-            StreamEvent::Pong(p) => Event::Pong(p),
-            StreamEvent::Closed(c) => Event::Closed(c.into()),
-        }))
+        let mut conn = self.0.borrow_mut();
+        let event = match conn.poll_event() {
+            Some(event) => event,
+            None => {
+                wit_result(conn.drive())?;
+                match conn.poll_event() {
+                    Some(event) => event,
+                    // After the last event, a failure is reported again.
+                    None => {
+                        return conn
+                            .session()
+                            .error()
+                            .cloned()
+                            .map_or(Ok(None), |e| Err(e.into()))
+                    }
+                }
+            }
+        };
+        wit_event(event).map(Some)
+    }
+
+    fn next_event(&self) -> Result<Option<Event>, WitError> {
+        match wit_result(self.0.borrow_mut().next_event())? {
+            Some(event) => wit_event(event).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn finished(&self) -> bool {
+        self.0.borrow().is_finished()
     }
 
     fn read_message(&self) -> Result<Option<Message>, WitError> {
@@ -87,23 +119,23 @@ impl GuestConnection for ConnectionResource {
     }
 
     fn send_text(&self, text: String) -> Result<(), WitError> {
-        wit_result(self.0.borrow_mut().send_text(&text))
+        self.queue(|s| s.send_text(&text))
     }
 
     fn send_binary(&self, frame_type: u8, data: Vec<u8>) -> Result<(), WitError> {
-        wit_result(self.0.borrow_mut().send_frame(frame_type, &data))
+        self.queue(|s| s.send_frame(frame_type, &data))
     }
 
     fn send_ping(&self, data: Vec<u8>) -> Result<(), WitError> {
-        wit_result(self.0.borrow_mut().ping(&data))
+        self.queue(|s| s.ping(&data))
     }
 
     fn close(&self) -> Result<(), WitError> {
-        wit_result(self.0.borrow_mut().close())
+        self.queue(|s| s.close(Instant::now()))
     }
 
     fn close_with(&self, code: u16, reason: String) -> Result<(), WitError> {
-        wit_result(self.0.borrow_mut().close_with(code, &reason))
+        self.queue(|s| s.close_with(Instant::now(), code, &reason))
     }
 
     fn flush(&self) -> Result<(), WitError> {
@@ -111,12 +143,25 @@ impl GuestConnection for ConnectionResource {
     }
 }
 
+/// An event as WIT has it: a failure is the error.
+fn wit_event(event: CoreEvent) -> Result<Event, WitError> {
+    Ok(match event {
+        CoreEvent::Opened => Event::Opened,
+        CoreEvent::Message(m) => Event::Message(m.into()),
+        CoreEvent::Ping(p) => Event::Ping(p),
+        CoreEvent::Pong(p) => Event::Pong(p),
+        CoreEvent::Closed(c) => Event::Closed(c.into()),
+        CoreEvent::Failed(e) => return Err(e.into()),
+    })
+}
+
 pub struct ListenerResource(wasi_adapter::Listener);
 
 impl GuestListener for ListenerResource {
     fn bind(address: String, options: ServerOptions) -> Result<Listener, WitError> {
         let (config, policy) = server_options(options);
-        let listener = wit_result(wasi_adapter::Listener::bind(&address, config, policy))?;
+        let backlog = wasi_adapter::DEFAULT_BACKLOG;
+        let listener = wit_result(wasi_adapter::Listener::bind(&address, backlog, config, policy))?;
         Ok(Listener::new(ListenerResource(listener)))
     }
 

@@ -6,7 +6,7 @@ use super::exports::websocket::protocol::types as wit;
 use crate::framing::Utf8Policy;
 use crate::{
     ClientConfig, Culprit, Error, HandshakeResponse, Limits, Message, Request, Role, ServerConfig,
-    ServerPolicy, Version,
+    ServerPolicy, Timeouts, Version,
 };
 
 fn clamp(n: usize) -> u32 {
@@ -25,9 +25,7 @@ impl From<&Limits> for wit::Limits {
             max_message_bytes: clamp(l.max_message_bytes),
             max_frame_bytes: clamp(l.max_frame_bytes),
             max_pending_output: clamp(l.max_pending_output),
-            handshake_timeout_ms: millis(l.handshake_timeout),
-            close_timeout_ms: millis(l.close_timeout),
-            write_timeout_ms: millis(l.write_timeout),
+            output_high_water: clamp(l.output_high_water),
         }
     }
 }
@@ -40,15 +38,44 @@ impl From<wit::Limits> for Limits {
             max_message_bytes: l.max_message_bytes as usize,
             max_frame_bytes: l.max_frame_bytes as usize,
             max_pending_output: l.max_pending_output as usize,
-            handshake_timeout: Duration::from_millis(l.handshake_timeout_ms.into()),
-            close_timeout: Duration::from_millis(l.close_timeout_ms.into()),
-            write_timeout: Duration::from_millis(l.write_timeout_ms.into()),
+            output_high_water: l.output_high_water as usize,
+        }
+    }
+}
+
+impl From<&Timeouts> for wit::Timeouts {
+    fn from(t: &Timeouts) -> Self {
+        wit::Timeouts {
+            handshake_ms: millis(t.handshake),
+            close_ms: millis(t.close),
+            write_ms: millis(t.write),
+            ping_interval_ms: t.ping_interval.map(millis),
+            ping_timeout_ms: t.ping_timeout.map(millis),
+            idle_ms: t.idle.map(millis),
+        }
+    }
+}
+
+impl From<wit::Timeouts> for Timeouts {
+    fn from(t: wit::Timeouts) -> Self {
+        let ms = |n: u32| Duration::from_millis(n.into());
+        Timeouts {
+            handshake: ms(t.handshake_ms),
+            close: ms(t.close_ms),
+            write: ms(t.write_ms),
+            ping_interval: t.ping_interval_ms.map(ms),
+            ping_timeout: t.ping_timeout_ms.map(ms),
+            idle: t.idle_ms.map(ms),
         }
     }
 }
 
 pub(super) fn limits(l: Option<wit::Limits>) -> Limits {
     l.map(Limits::from).unwrap_or_default()
+}
+
+fn timeouts(t: Option<wit::Timeouts>) -> Timeouts {
+    t.map(Timeouts::from).unwrap_or_default()
 }
 
 impl From<wit::Version> for Version {
@@ -95,6 +122,7 @@ impl From<wit::ClientOptions> for ClientConfig {
         config.protocols = o.protocols;
         config.extra_headers = o.extra_headers;
         config.limits = limits(o.limits);
+        config.timeouts = timeouts(o.timeouts);
         config.utf8 = utf8(o.utf8, Role::Client);
         config
     }
@@ -103,6 +131,7 @@ impl From<wit::ClientOptions> for ClientConfig {
 pub(super) fn server_options(o: wit::ServerOptions) -> (ServerConfig, ServerPolicy) {
     let config = ServerConfig {
         limits: limits(o.limits),
+        timeouts: timeouts(o.timeouts),
         secure: o.secure,
         utf8: utf8(o.utf8, Role::Server),
         page: o.page,
@@ -195,5 +224,9 @@ pub(super) fn wit_result<T>(r: Result<T, Error>) -> Result<T, wit::Error> {
 impl wit::Guest for super::Component {
     fn default_limits() -> wit::Limits {
         (&Limits::default()).into()
+    }
+
+    fn default_timeouts() -> wit::Timeouts {
+        (&Timeouts::default()).into()
     }
 }

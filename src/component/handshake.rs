@@ -109,7 +109,7 @@ impl GuestServerHandshake for ServerResource {
         self.with(|hs, policy| {
             let request = hs.as_ref().and_then(|h| h.request()).ok_or_else(used)?;
             let protocol = policy.check(request)?;
-            let (response, _) = hs.take().ok_or_else(used)?.accept(protocol.as_deref())?;
+            let response = hs.take().ok_or_else(used)?.accept(protocol.as_deref())?;
             Ok(response)
         })
     }

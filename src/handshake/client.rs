@@ -5,11 +5,11 @@ use super::{
     accept, check_value, is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX,
     HIXIE76_STATUS, RFC6455_STATUS, RFC6455_VERSION,
 };
-use crate::connection::Connection;
 use crate::entropy::Entropy;
 use crate::error::{Error, HandshakeError, UsageError};
 use crate::framing::Utf8Policy;
 use crate::limits::Limits;
+use crate::timeouts::Timeouts;
 use crate::url::WsUrl;
 use crate::version::{Role, Version};
 
@@ -30,8 +30,10 @@ pub struct ClientConfig {
     /// More header fields (cookies, authorization, ...), sent after the
     /// handshake's own. They must not repeat the handshake's fields.
     pub extra_headers: Vec<(String, String)>,
-    /// Size limits and timeouts.
+    /// Size limits.
     pub limits: Limits,
+    /// Time limits and keepalive.
+    pub timeouts: Timeouts,
     /// What to do with hixie text that is not UTF-8. Default: replace, as
     /// the drafts tell clients to. RFC 6455 text is always validated
     /// strictly, as its section 8.1 requires.
@@ -47,6 +49,7 @@ impl ClientConfig {
             protocols: Vec::new(),
             extra_headers: Vec::new(),
             limits: Limits::default(),
+            timeouts: Timeouts::default(),
             utf8: Utf8Policy::default_for(Role::Client),
         }
     }
@@ -82,7 +85,9 @@ const RESERVED: [&str; 11] = [
 ///    [`ClientHandshake::request`] to the transport.
 /// 2. Feed the server's bytes to [`ClientHandshake::handle_input`] until it
 ///    returns [`Status::Complete`].
-/// 3. [`ClientHandshake::into_connection`] gives the open connection.
+/// 3. Carry on with a [`Session`](crate::Session) (`Session::open_client`)
+///    for the frames; or let [`Session::client`](crate::Session::client)
+///    do all three steps.
 #[derive(Debug)]
 pub struct ClientHandshake {
     version: Version,
@@ -98,8 +103,7 @@ pub struct ClientHandshake {
     mask_seed: Option<[u8; 32]>,
     head: HeadReader,
     stage: Stage,
-    limits: Limits,
-    utf8: Utf8Policy,
+    max_headers: usize,
     error: Option<Error>,
 }
 
@@ -208,8 +212,7 @@ impl ClientHandshake {
             mask_seed,
             head: HeadReader::new(config.limits.max_head_bytes, Role::Server),
             stage: Stage::Head,
-            limits: config.limits,
-            utf8: config.utf8,
+            max_headers: config.limits.max_headers,
             error: None,
         })
     }
@@ -252,22 +255,14 @@ impl ClientHandshake {
         }
     }
 
-    /// The open connection and what the server said, once the handshake is
-    /// complete.
-    pub fn into_connection(self) -> Result<(Connection, HandshakeResponse), Error> {
-        match self.stage {
-            Stage::Done(response) => {
-                let conn = Connection::open(
-                    self.version,
-                    Role::Client,
-                    self.utf8,
-                    &self.limits,
-                    self.mask_seed,
-                );
-                Ok((conn, response))
-            }
-            _ => Err(UsageError::HandshakeIncomplete.into()),
-        }
+    /// The protocol version requested.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// RFC 6455: the seed of the connection's masking keys.
+    pub(crate) fn mask_seed(&self) -> Option<[u8; 32]> {
+        self.mask_seed
     }
 
     fn advance(&mut self, input: &[u8]) -> Result<Status, Error> {
@@ -308,7 +303,7 @@ impl ClientHandshake {
 
     fn verify_head(&self) -> Result<HandshakeResponse, HandshakeError> {
         let bytes = self.head.bytes();
-        let head = head::parse(bytes, Role::Server, self.limits.max_headers).map_err(|e| {
+        let head = head::parse(bytes, Role::Server, self.max_headers).map_err(|e| {
             // A response that is not even HTTP is best reported by its start.
             self.status_error(bytes).unwrap_or(e)
         })?;

@@ -6,7 +6,8 @@
 //! size and report [`Status::Partial`] until the handshake is complete;
 //! then [`Status::Complete`] says how many bytes of the last input belonged
 //! to the handshake. The bytes after those already belong to the framing
-//! layer: hand them to the [`Connection`](crate::Connection).
+//! layer. A [`Session`](crate::Session) runs a handshake and the
+//! connection after it; these types are the handshake alone.
 
 mod accept;
 mod client;

@@ -5,18 +5,20 @@ use super::{
     accept, is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX, HIXIE76_STATUS,
     HIXIE76_UPGRADE, RFC6455_STATUS, RFC6455_VERSION,
 };
-use crate::connection::Connection;
 use crate::error::{Error, HandshakeError, UsageError};
 use crate::framing::Utf8Policy;
 use crate::limits::Limits;
+use crate::timeouts::Timeouts;
 use crate::version::{Role, Version};
 
 /// How a server reads requests.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
-    /// Size limits and timeouts.
+    /// Size limits.
     pub limits: Limits,
+    /// Time limits and keepalive.
+    pub timeouts: Timeouts,
     /// True when the server sits behind TLS: locations it echoes use `wss`.
     pub secure: bool,
     /// What to do with hixie text that is not UTF-8. Default: strict.
@@ -31,6 +33,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             limits: Limits::default(),
+            timeouts: Timeouts::default(),
             secure: false,
             utf8: Utf8Policy::default_for(Role::Server),
             page: None,
@@ -101,8 +104,11 @@ pub struct Request {
 ///    returns [`Status::Complete`] (for hixie76 that includes the 8 bytes
 ///    of key3, however late they come).
 /// 2. Look at [`ServerHandshake::request`] (or let a [`ServerPolicy`]
-///    decide), then [`ServerHandshake::accept`] it, or send
-///    [`rejection_response`] and close.
+///    decide), then [`ServerHandshake::accept`] it and carry on with a
+///    [`Session`](crate::Session) (`Session::open_server`) for the frames,
+///    or send [`rejection_response`] and close.
+///
+/// [`Session::server`](crate::Session::server) does all of it.
 #[derive(Debug)]
 pub struct ServerHandshake {
     config: ServerConfig,
@@ -181,9 +187,8 @@ impl ServerHandshake {
     }
 
     /// Accepts the request, confirming `protocol` (which must be one the
-    /// client offered, or `None`). Returns the response bytes to send and
-    /// the open connection.
-    pub fn accept(self, protocol: Option<&str>) -> Result<(Vec<u8>, Connection), Error> {
+    /// client offered, or `None`). Returns the response bytes to send.
+    pub fn accept(&self, protocol: Option<&str>) -> Result<Vec<u8>, Error> {
         if !self.is_complete() {
             return Err(UsageError::HandshakeIncomplete.into());
         }
@@ -196,7 +201,6 @@ impl ServerHandshake {
             .into());
         }
         let version = request.version;
-        let conn = Connection::open(version, Role::Server, self.config.utf8, &self.config.limits, None);
         if let Some(accept) = &request.accept {
             let mut out = Vec::with_capacity(160);
             out.extend_from_slice(RFC6455_STATUS.as_bytes());
@@ -206,7 +210,7 @@ impl ServerHandshake {
                 push_field(&mut out, "Sec-WebSocket-Protocol", p);
             }
             out.extend_from_slice(b"\r\n");
-            return Ok((out, conn));
+            return Ok(out);
         }
         let scheme = if self.config.secure { "wss" } else { "ws" };
         let location = format!("{scheme}://{}{}", request.host, request.resource);
@@ -233,7 +237,7 @@ impl ServerHandshake {
             let key3: [u8; 8] = self.key3[..].try_into().expect("complete");
             out.extend_from_slice(&key::answer(part1, part2, &key3));
         }
-        Ok((out, conn))
+        Ok(out)
     }
 
     fn advance(&mut self, input: &[u8]) -> Result<Status, HandshakeError> {

@@ -1,19 +1,21 @@
 //! The adapter over `wasi:io` streams and `wasi:sockets`, for code running
 //! as a WASI 0.2 component. It uses only the core's public API.
 //!
-//! A [`StreamConnection`] drives the handshake and the connection over an
-//! input and an output stream, either handed in by the host or opened with
-//! [`connect`] or a [`Listener`]. Drive it without blocking with
-//! [`StreamConnection::poll_event`] after polling its
-//! [`StreamConnection::subscribe`] pollable among others, or block with
-//! [`StreamConnection::read_message`] and [`StreamConnection::flush`].
-//! Writes never exceed the output stream's `check-write` budget.
+//! A [`StreamConnection`] pumps a [`Session`](crate::Session) over an input
+//! and an output stream, either handed in by the host or opened with
+//! [`connect`] or a [`Listener`]. Drive it without blocking: poll its
+//! [`StreamConnection::pollables`] among others (and its
+//! [`StreamConnection::deadline`]), call [`StreamConnection::drive`] and
+//! take [`StreamConnection::poll_event`]; or block with
+//! [`StreamConnection::next_event`], [`StreamConnection::read_message`] and
+//! [`StreamConnection::flush`], which the session's timers bound. Writes
+//! never exceed the output stream's `check-write` budget.
 
 mod net;
 mod stream;
 
-pub use net::{connect, Listener};
-pub use stream::{StreamConnection, StreamEvent, StreamState};
+pub use net::{connect, Listener, DEFAULT_BACKLOG};
+pub use stream::StreamConnection;
 
 use crate::Error;
 

@@ -20,7 +20,7 @@ use crate::{ClientConfig, Error, Phase, ServerConfig, ServerPolicy, SystemEntrop
 /// are bounded by the handshake time-out.
 pub fn connect(url: &str, config: ClientConfig) -> Result<StreamConnection, Error> {
     let url = crate::url::plain_tcp_url(url)?;
-    let limit = config.limits.handshake_timeout;
+    let limit = config.timeouts.handshake;
     let deadline = deadline_after(limit);
     let timeout = Error::Timeout {
         during: Phase::Handshake,
@@ -129,8 +129,14 @@ fn socket_address(address: IpAddress, port: u16) -> IpSocketAddress {
     }
 }
 
+/// The listen backlog [`Listener::bind`] asks for unless told otherwise
+/// (wasmtime's own default is 128).
+pub const DEFAULT_BACKLOG: u32 = 1024;
+
 /// A TCP listener whose connections run the server handshake.
 pub struct Listener {
+    /// Made once, so that a multiplexer waiting on it makes no new handle.
+    ready: Pollable,
     socket: TcpSocket,
     local: SocketAddr,
     config: ServerConfig,
@@ -138,8 +144,14 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Listens on `address` (`ip:port`; port 0 picks a free port).
-    pub fn bind(address: &str, config: ServerConfig, policy: ServerPolicy) -> Result<Listener, Error> {
+    /// Listens on `address` (`ip:port`; port 0 picks a free port) with a
+    /// queue of `backlog` connections not yet accepted.
+    pub fn bind(
+        address: &str,
+        backlog: u32,
+        config: ServerConfig,
+        policy: ServerPolicy,
+    ) -> Result<Listener, Error> {
         let addr: SocketAddr = address.parse().map_err(|_| UsageError::InvalidValue {
             what: "listen address (expected ip:port)",
             got: address.to_owned(),
@@ -155,6 +167,9 @@ impl Listener {
             .start_bind(&network, wasi_addr)
             .map_err(|e| io_error("bind", e))?;
         finish(&socket, TcpSocket::finish_bind).map_err(|e| io_error("bind", e))?;
+        socket
+            .set_listen_backlog_size(backlog.into())
+            .map_err(|e| io_error("listen backlog", e))?;
         socket.start_listen().map_err(|e| io_error("listen", e))?;
         finish(&socket, TcpSocket::finish_listen).map_err(|e| io_error("listen", e))?;
         let local = match socket.local_address().map_err(|e| io_error("local address", e))? {
@@ -168,6 +183,7 @@ impl Listener {
             }
         };
         Ok(Listener {
+            ready: socket.subscribe(),
             socket,
             local,
             config,
@@ -183,6 +199,11 @@ impl Listener {
     /// Ready when a connection is waiting.
     pub fn subscribe(&self) -> Pollable {
         self.socket.subscribe()
+    }
+
+    /// Ready when a connection is waiting, borrowed.
+    pub fn ready(&self) -> &Pollable {
+        &self.ready
     }
 
     /// The next waiting connection without blocking, or `None`.

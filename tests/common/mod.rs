@@ -35,8 +35,8 @@ pub fn client_handshake(version: Version, protocol: Option<&str>) -> ClientHands
 }
 
 /// Runs `request` through a default server that accepts `protocol`.
-/// Returns the response bytes and the server's connection.
-pub fn accept_request(request: &[u8], protocol: Option<&str>) -> (Vec<u8>, Connection) {
+/// Returns the response bytes.
+pub fn accept_request(request: &[u8], protocol: Option<&str>) -> Vec<u8> {
     let mut server = ServerHandshake::new(ServerConfig::default());
     assert_eq!(
         server.handle_input(request).unwrap(),
@@ -69,8 +69,28 @@ pub fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
 }
 
 /// Drains every event.
-pub fn events(conn: &mut Connection) -> Vec<Event> {
-    std::iter::from_fn(|| conn.poll_event()).collect()
+pub fn events(session: &mut Session) -> Vec<Event> {
+    std::iter::from_fn(|| session.poll_event()).collect()
+}
+
+/// Reads a blocking connection to its end: the messages, and how it closed.
+pub fn read_to_end<S: blocking::Stream>(ws: &mut blocking::WebSocket<S>) -> (Vec<Message>, Option<Closed>) {
+    let (mut messages, mut closed) = (Vec::new(), None);
+    while let Some(event) = ws.next_event().unwrap() {
+        match event {
+            Event::Message(m) => messages.push(m),
+            Event::Closed(c) => closed = Some(c),
+            _ => {}
+        }
+    }
+    (messages, closed)
+}
+
+/// Takes everything `session` has to send (at `now`).
+pub fn output(session: &mut Session, now: std::time::Instant) -> Vec<u8> {
+    let bytes = session.poll_output(now).to_vec();
+    session.advance_output(bytes.len());
+    bytes
 }
 
 use std::io::{BufRead, BufReader, Write};

@@ -4,7 +4,8 @@
 
 use websocket_engine::framing::Utf8Policy;
 use websocket_engine::{
-    Closed, Connection, Error, Event, FrameError, Limits, Message, Role, SeededEntropy, State, Version,
+    ClientConfig, Closed, Error, Event, FrameError, Limits, Message, Role, SeededEntropy, Session, State,
+    Version,
 };
 
 use crate::harness::*;
@@ -161,19 +162,17 @@ fn invalid_text_fails_fast_in_an_unmasked_frame_read_in_pieces() {
 
 #[test]
 fn rfc_6455_text_is_strict_even_under_the_replace_policy() {
-    let mut conn = Connection::new(
-        Version::Rfc6455,
-        Role::Client,
-        Utf8Policy::Replace,
-        &Limits::default(),
-        &mut SeededEntropy::new(1),
-    )
-    .unwrap();
-    let err = conn
-        .handle_input(&text(b"ok\xc0\x80").unmasked().bytes())
-        .unwrap_err();
-    assert_eq!(err, Error::Frame(FrameError::InvalidUtf8));
-    let sent = parse_by_hand(conn.pending_output());
+    let mut config = ClientConfig::new(Version::Rfc6455);
+    config.utf8 = Utf8Policy::Replace;
+    let now = std::time::Instant::now();
+    let mut conn = Session::open_client(&config, &mut SeededEntropy::new(1), now).unwrap();
+    conn.handle_input(now, &text(b"ok\xc0\x80").unmasked().bytes());
+    assert_eq!(conn.poll_event(), Some(Event::Opened));
+    assert_eq!(
+        conn.poll_event(),
+        Some(Event::Failed(Error::Frame(FrameError::InvalidUtf8)))
+    );
+    let sent = parse_by_hand(conn.poll_output(now));
     assert_eq!(
         (sent[0].opcode, &sent[0].payload[..]),
         (CLOSE, &1007u16.to_be_bytes()[..])
@@ -214,7 +213,7 @@ fn the_servers_close_is_echoed_masked() {
 #[test]
 fn the_client_closes_first_and_the_server_answers() {
     let mut sut = Sut::client();
-    sut.conn.close().unwrap();
+    sut.conn.close(sut.now).unwrap();
     let sent = parse_by_hand(&sut.take_wire());
     assert_eq!(sent.len(), 1);
     assert_eq!((sent[0].opcode, &sent[0].payload[..]), (CLOSE, &[0x03, 0xE8][..]));
@@ -222,7 +221,6 @@ fn the_client_closes_first_and_the_server_answers() {
     sut.feed(&close(1000, "").unmasked().bytes()).unwrap();
     assert_eq!(sut.take_wire(), [], "no second close");
     assert_eq!(sut.conn.state(), State::Closed);
-    assert_eq!(sut.conn.closed_cleanly(), Some(true));
     assert_eq!(
         sut.events,
         [Event::Closed(Closed {

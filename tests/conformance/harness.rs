@@ -8,10 +8,13 @@
 
 use std::fmt;
 
+use std::time::Instant;
 use websocket_engine::framing::rfc6455::Decoder;
 use websocket_engine::framing::{Decoded, Frame};
+
 use websocket_engine::{
-    Connection, Error, Event, FrameError, Limits, Message, Role, SeededEntropy, State, Version,
+    ClientConfig, Error, Event, FrameError, Limits, Message, Role, SeededEntropy, ServerConfig, Session,
+    State, Version,
 };
 
 pub const CONT: u8 = 0x0;
@@ -372,35 +375,44 @@ pub fn parse_by_hand(mut wire: &[u8]) -> Vec<Sent> {
     out
 }
 
-/// The engine under test: a [`Connection`] run as an echo loop. Every call
-/// to [`Sut::feed`] is one `handle_input`, after which every event is
-/// polled, each message is echoed with `send_text` or `send_binary`, and
-/// the pending output is taken.
+/// The engine under test: an open RFC 6455 [`Session`] run as an echo
+/// loop. Every call to [`Sut::feed`] is one `handle_input`, after which
+/// every event is polled, each message is echoed with `send_text` or
+/// `send_binary`, and the output is taken.
 pub struct Sut {
-    pub conn: Connection,
+    pub conn: Session,
     pub role: Role,
-    /// Every event polled, in order.
+    /// The instant every call is made at (no timer runs out in these cases).
+    pub now: Instant,
+    /// Every event polled after `Opened`, in order.
     pub events: Vec<Event>,
-    /// The first error `handle_input` or `handle_eof` returned.
+    /// The failure the session reported, once it did.
     pub error: Option<Error>,
-    /// Echoes the connection refused.
+    /// Echoes the session refused.
     pub refused: Vec<Error>,
     wire: Vec<u8>,
 }
 
 impl Sut {
     pub fn new(role: Role, limits: &Limits) -> Sut {
-        let conn = Connection::new(
-            Version::Rfc6455,
-            role,
-            websocket_engine::framing::Utf8Policy::Strict,
-            limits,
-            &mut SeededEntropy::new(0x6455),
-        )
-        .expect("a connection");
+        let now = Instant::now();
+        let mut conn = match role {
+            Role::Server => {
+                let mut config = ServerConfig::default();
+                config.limits = limits.clone();
+                Session::open_server(Version::Rfc6455, &config, now)
+            }
+            Role::Client => {
+                let mut config = ClientConfig::new(Version::Rfc6455);
+                config.limits = limits.clone();
+                Session::open_client(&config, &mut SeededEntropy::new(0x6455), now).expect("a session")
+            }
+        };
+        assert_eq!(conn.poll_event(), Some(Event::Opened));
         Sut {
             conn,
             role,
+            now,
             events: Vec::new(),
             error: None,
             refused: Vec::new(),
@@ -421,27 +433,30 @@ impl Sut {
         Sut::new(Role::Client, &Limits::default())
     }
 
-    /// One `handle_input` call, then the echo loop.
+    /// One `handle_input` call, then the echo loop; the session's failure,
+    /// if it has one.
     pub fn feed(&mut self, input: &[u8]) -> Result<(), Error> {
-        let result = self.conn.handle_input(input);
-        self.record(&result);
+        self.conn.handle_input(self.now, input);
         self.pump();
-        result
+        self.result()
     }
 
     /// `handle_eof`, then the echo loop.
     pub fn eof(&mut self) -> Result<(), Error> {
-        let result = self.conn.handle_eof();
-        self.record(&result);
+        self.conn.handle_eof();
         self.pump();
-        result
+        self.result()
     }
 
-    fn record(&mut self, result: &Result<(), Error>) {
-        if let Err(e) = result {
-            match &self.error {
-                None => self.error = Some(e.clone()),
-                Some(first) => assert_eq!(first, e, "errors are sticky"),
+    fn result(&mut self) -> Result<(), Error> {
+        match self.conn.error() {
+            None => Ok(()),
+            Some(e) => {
+                match &self.error {
+                    None => self.error = Some(e.clone()),
+                    Some(first) => assert_eq!(first, e, "one failure"),
+                }
+                Err(e.clone())
             }
         }
     }
@@ -460,6 +475,10 @@ impl Sut {
     /// Polls every event, echoing messages, and takes the output.
     pub fn pump(&mut self) {
         while let Some(event) = self.conn.poll_event() {
+            if let Event::Failed(_) = event {
+                // Kept in `error` (by `result`), as the case's outcome.
+                continue;
+            }
             if let Event::Message(m) = &event {
                 let sent = match m {
                     Message::Text(t) => self.conn.send_text(t),
@@ -474,7 +493,7 @@ impl Sut {
             }
             self.events.push(event);
         }
-        let out = self.conn.pending_output();
+        let out = self.conn.poll_output(self.now);
         let n = out.len();
         self.wire.extend_from_slice(out);
         self.conn.advance_output(n);

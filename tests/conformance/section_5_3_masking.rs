@@ -81,7 +81,7 @@ fn a_client_masks_every_frame_with_a_fresh_key() {
         sut.conn.send_text(&format!("message {i}")).unwrap();
     }
     sut.conn.send_binary(&[0u8; 300]).unwrap();
-    sut.conn.close_with(1001, "going").unwrap();
+    sut.conn.close_with(sut.now, 1001, "going").unwrap();
     let wire = sut.take_wire();
     let frames = parse_by_hand(&wire);
     assert_eq!(frames.len(), 11);

@@ -73,8 +73,8 @@ fn case_2_10_and_2_11_ten_pings_get_ten_pongs_in_order() {
 #[test]
 fn the_pong_goes_out_before_the_ping_is_polled() {
     let mut sut = Sut::server();
-    sut.conn.handle_input(&ping("now").bytes()).unwrap();
-    let wire = sut.conn.pending_output().to_vec();
+    sut.conn.handle_input(sut.now, &ping("now").bytes());
+    let wire = sut.conn.poll_output(sut.now).to_vec();
     assert_eq!(wire, [0x8A, 0x03, b'n', b'o', b'w']);
 }
 

@@ -183,7 +183,7 @@ fn sends_after_the_peers_close_are_refused() {
     assert_eq!(sut.conn.send_binary(b"late"), Err(refused.clone()));
     assert_eq!(sut.conn.ping(b"late"), Err(refused));
     assert_eq!(
-        sut.conn.close_with(1000, ""),
+        sut.conn.close_with(sut.now, 1000, ""),
         Ok(()),
         "closing again does nothing"
     );
@@ -194,7 +194,7 @@ fn sends_after_the_peers_close_are_refused() {
 #[test]
 fn this_side_closes_first_and_the_peer_answers() {
     let mut sut = Sut::server();
-    sut.conn.close_with(4000, "done").unwrap();
+    sut.conn.close_with(sut.now, 4000, "done").unwrap();
     assert_eq!(sut.conn.state(), State::Closing);
     assert_eq!(sut.replies(), [Reply::Close(Some(4000), "done".into())]);
     let refused = Error::Usage(UsageError::NotOpen {
@@ -214,7 +214,6 @@ fn this_side_closes_first_and_the_peer_answers() {
     sut.feed(&close(4000, "").bytes()).unwrap();
     assert_eq!(sut.replies(), [], "the close is not answered twice");
     assert_eq!(sut.conn.state(), State::Closed);
-    assert_eq!(sut.conn.closed_cleanly(), Some(true));
     assert_eq!(
         sut.events,
         [
@@ -230,7 +229,7 @@ fn a_ping_is_answered_until_the_peers_close_arrives() {
     // Section 5.5.2: a pong answers every ping "unless it already received
     // a Close frame"; sending a close does not end that duty.
     let mut sut = Sut::server();
-    sut.conn.close().unwrap();
+    sut.conn.close(sut.now).unwrap();
     assert_eq!(sut.replies(), [r_close(1000)]);
     sut.feed(&ping("still there?").bytes()).unwrap();
     assert_eq!(sut.replies(), [r_pong("still there?")]);
@@ -242,7 +241,7 @@ fn a_ping_is_answered_until_the_peers_close_arrives() {
 #[test]
 fn the_peer_answering_with_an_empty_close_is_clean_too() {
     let mut sut = Sut::server();
-    sut.conn.close().unwrap();
+    sut.conn.close(sut.now).unwrap();
     assert_eq!(sut.replies(), [r_close(1000)]);
     sut.feed(&close_empty().bytes()).unwrap();
     assert_eq!(sut.events, [closed(None, "")]);
@@ -253,21 +252,17 @@ fn the_peer_answering_with_an_empty_close_is_clean_too() {
 fn the_close_timeout_fails_the_connection() {
     let limit = Duration::from_secs(5);
     let mut sut = Sut::server();
-    assert_eq!(
-        sut.conn.handle_close_timeout(limit),
-        Ok(()),
-        "nothing to time out while open"
-    );
-    sut.conn.close().unwrap();
+    sut.conn.close(sut.now).unwrap();
     assert_eq!(sut.replies(), [r_close(1000)]);
+    assert_eq!(sut.conn.poll_timeout(), Some(sut.now + limit));
+    sut.conn.handle_timeout(sut.now + limit);
     let err = Error::Timeout {
         during: Phase::Closing,
         limit,
     };
-    assert_eq!(sut.conn.handle_close_timeout(limit), Err(err.clone()));
-    assert_eq!(sut.conn.state(), State::Closed);
     assert_eq!(sut.conn.error(), Some(&err));
-    assert_eq!(sut.conn.handle_input(&close(1000, "").bytes()), Err(err));
+    assert_eq!(sut.feed(&close(1000, "").bytes()), Err(err));
+    assert_eq!(sut.conn.state(), State::Closed);
     assert_eq!(sut.replies(), [], "no second close frame");
 }
 
@@ -285,7 +280,6 @@ fn the_end_of_stream_without_a_close_is_not_clean() {
             reason: String::new()
         }))
     );
-    assert_eq!(sut.conn.closed_cleanly(), Some(false));
 }
 
 #[test]
@@ -304,7 +298,7 @@ fn the_end_of_stream_inside_a_frame_is_truncation_with_no_close_frame() {
 #[test]
 fn a_framing_error_after_this_side_closed_sends_no_second_close() {
     let mut sut = Sut::server();
-    sut.conn.close_with(1001, "").unwrap();
+    sut.conn.close_with(sut.now, 1001, "").unwrap();
     assert_eq!(sut.replies(), [r_close(1001)]);
     assert_eq!(
         sut.feed(&text("x").rsv(1).bytes()),
@@ -328,13 +322,10 @@ fn messages_decoded_with_the_bad_frame_are_answered_before_the_close() {
         text("bad").rsv(2),
         text("never"),
     ]);
-    assert_eq!(sut.conn.handle_input(&input), Err(err.clone()));
+    sut.conn.handle_input(sut.now, &input);
     assert_eq!(sut.conn.error(), Some(&err), "the error is known at once");
-    assert_eq!(
-        sut.conn.handle_input(&text("x").bytes()),
-        Err(err.clone()),
-        "and sticky"
-    );
+    // Nothing more is read.
+    sut.conn.handle_input(sut.now, &text("x").bytes());
     sut.pump();
     assert_eq!(sut.refused, []);
     assert_eq!(sut.conn.state(), State::Closed);

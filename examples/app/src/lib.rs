@@ -74,6 +74,7 @@ impl exports::wasi::cli::run::Guest for App {
             protocols: Vec::new(),
             extra_headers: Vec::new(),
             limits: None,
+            timeouts: None,
             utf8: None,
         };
         let result = connect(url, &options).and_then(|conn| {

@@ -1,0 +1,75 @@
+//! What a session reports: its state, its events and the messages in them.
+
+use crate::error::Error;
+
+/// Where a session is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// The opening handshake is under way.
+    Handshaking,
+    /// Messages flow both ways.
+    Open,
+    /// This side has begun closing (hixie76: sent `FF 00`; RFC 6455: sent a
+    /// close frame; hixie75: stopped sending); messages from the peer are
+    /// still delivered.
+    Closing,
+    /// Closed: the closing handshake finished, the transport ended, or the
+    /// session failed. Set when [`Event::Closed`] or [`Event::Failed`] is
+    /// polled.
+    Closed,
+}
+
+/// A complete message from the peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A text message.
+    Text(String),
+    /// A binary message: a hixie length-prefixed frame with its type byte
+    /// (0x80..=0xFF), or an RFC 6455 binary message (type 0x80).
+    Binary { frame_type: u8, data: Vec<u8> },
+}
+
+/// What a session reports to its caller, in order. [`Event::Closed`] or
+/// [`Event::Failed`] is always the last.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The opening handshake completed; `Session::request` (server) or
+    /// `Session::response` (client) tells what was agreed.
+    Opened,
+    /// The peer sent a message.
+    Message(Message),
+    /// RFC 6455: the peer sent a ping, already answered with a pong.
+    Ping(Vec<u8>),
+    /// RFC 6455: the peer sent a pong (the answer to a ping, or a
+    /// heartbeat).
+    Pong(Vec<u8>),
+    /// The connection ended without an error: the closing handshake, or the
+    /// peer's end of stream.
+    Closed(Closed),
+    /// The session failed: the peer broke a rule, a server refused the
+    /// request, or a timer ran out. Nothing follows.
+    Failed(Error),
+}
+
+/// How a connection ended.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Closed {
+    /// True when it ended as its version prescribes: the hixie76 or RFC
+    /// 6455 closing handshake completed, or a hixie75 transport ended
+    /// between frames.
+    pub clean: bool,
+    /// RFC 6455: the status code of the peer's close frame; `None` when it
+    /// had none (1005) or the peer sent no close frame (1006).
+    pub code: Option<u16>,
+    /// RFC 6455: the reason in the peer's close frame (often empty).
+    pub reason: String,
+}
+
+impl Closed {
+    pub(crate) fn with_clean(clean: bool) -> Closed {
+        Closed {
+            clean,
+            ..Closed::default()
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! A WebSocket connection's whole life, sans-IO: [`Session`].
+//!
+//! A session goes from the first byte of the opening handshake to the last
+//! byte of the closing one, for either role and every version. It performs
+//! no I/O, reads no clock and draws no randomness after it is made: bytes
+//! and instants come in, events and bytes go out. A driver (a *pump*) moves
+//! them between a session and a transport with four kinds of call:
+//!
+//! | kind | calls |
+//! |---|---|
+//! | bytes in | [`Session::handle_input`], [`Session::handle_eof`] |
+//! | time in | [`Session::poll_timeout`], then [`Session::handle_timeout`] once that instant has passed |
+//! | bytes out | [`Session::poll_output`] (a borrowed slice), then [`Session::advance_output`] with what the transport took |
+//! | events out | [`Session::poll_event`] |
+//!
+//! The application's own calls ([`Session::send_text`], [`Session::ping`],
+//! [`Session::close`], ...) only queue output.
+//!
+//! # Call order
+//!
+//! A pump loops:
+//!
+//! 1. drain [`Session::poll_event`]; an [`Event::Failed`] or
+//!    [`Event::Closed`] is the last;
+//! 2. write [`Session::poll_output`] to the transport and report what it
+//!    took with [`Session::advance_output`] (any amount, 0 included), until
+//!    it is empty or the transport is full; when
+//!    [`Session::wants_write_shutdown`] turns true, shut down the sending
+//!    side;
+//! 3. stop once [`Session::is_finished`]: close the transport;
+//! 4. wait until the transport has room for the output, or input when
+//!    [`Session::wants_read`], or the instant of [`Session::poll_timeout`];
+//!    feed what came with [`Session::handle_input`] (or
+//!    [`Session::handle_eof`]), or call [`Session::handle_timeout`].
+//!
+//! `poll_timeout` is valid after the pump's last call to `poll_output`:
+//! the write-progress timer starts when output is offered and not taken.
+//! Waking early is harmless; `handle_timeout` does only what is due.
+//!
+//! # Invariants
+//!
+//! - Incomplete input is never an error: it is buffered (within the
+//!   [`Limits`]) until the rest arrives, whatever the chunking.
+//! - No input call returns an error. A failure (the peer broke a rule, a
+//!   server refused the request, a timer ran out) is queued as
+//!   [`Event::Failed`] after the events decoded before it, so nothing the
+//!   peer delivered is lost, and it takes effect when polled: the caller
+//!   can still answer those messages, and the answers go out before the
+//!   close frame that says why (RFC 6455: 1002, 1007, 1009, 1011 or 1001).
+//!   [`Session::error`] tells the failure once it is queued.
+//! - A change the peer causes (its close, its end of stream) takes effect
+//!   when its [`Event::Closed`] is polled; then this side's reply (hixie76
+//!   `FF 00`, an RFC 6455 close echoing the peer's code) is queued.
+//! - Once closing has begun nothing more is queued but the pongs RFC 6455
+//!   owes until the peer's close arrives (section 5.5.2); after the peer's
+//!   close or end of stream no input is read as data.
+//! - Output never holds more than [`Limits::max_pending_output`]: a send
+//!   past it fails with [`Error::PeerNotReading`] and queues nothing.
+//! - A server ends TCP first once the closing handshake is done; a client
+//!   waits up to [`Timeouts::close`] for it to, as RFC 6455 section 7.1.1
+//!   asks. [`Session::is_finished`] says when.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::Instant;
+//! use websocket_engine::*;
+//!
+//! let now = Instant::now();
+//! let url = WsUrl::parse("ws://example.com/chat").unwrap();
+//! let config = ClientConfig::new(Version::Rfc6455);
+//! let mut client = Session::client(&url, config, &mut SeededEntropy::new(1), now).unwrap();
+//! let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), now);
+//!
+//! // Moves everything one side has to send to the other.
+//! fn pass(from: &mut Session, to: &mut Session, now: Instant) {
+//!     let bytes = from.poll_output(now).to_vec();
+//!     from.advance_output(bytes.len());
+//!     to.handle_input(now, &bytes);
+//! }
+//! pass(&mut client, &mut server, now);
+//! pass(&mut server, &mut client, now);
+//! assert_eq!(client.poll_event(), Some(Event::Opened));
+//! assert_eq!(server.poll_event(), Some(Event::Opened));
+//!
+//! client.send_text("hello").unwrap();
+//! pass(&mut client, &mut server, now);
+//! assert_eq!(server.poll_event(), Some(Event::Message(Message::Text("hello".into()))));
+//! ```
+
+mod event;
+mod framing;
+mod handshake;
+mod output;
+mod send;
+mod timers;
+
+pub use event::{Closed, Event, Message, State};
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use self::framing::{Framing, MAX_OVERHEAD};
+use self::handshake::{Agreed, Handshake};
+use self::output::Output;
+use self::timers::Timers;
+use crate::entropy::Entropy;
+use crate::error::{Error, FrameError, Phase};
+use crate::framing::Utf8Policy;
+use crate::handshake::{
+    ClientConfig, ClientHandshake, HandshakeResponse, Request, ServerConfig, ServerHandshake, ServerPolicy,
+};
+use crate::limits::Limits;
+use crate::timeouts::Timeouts;
+use crate::url::WsUrl;
+use crate::version::{Role, Version};
+
+/// One WebSocket connection, from the opening handshake to the end, for
+/// either role and any version. See the [module docs](self) for the call
+/// order a driver follows.
+#[derive(Debug)]
+pub struct Session {
+    role: Role,
+    state: State,
+    /// The protocol version: a client's from the start, a server's once the
+    /// request has told it.
+    version: Option<Version>,
+    /// The opening handshake, while it is under way.
+    handshake: Option<Box<Handshake>>,
+    /// The frames of the version spoken, once open.
+    framing: Option<Framing>,
+    request: Option<Request>,
+    response: Option<HandshakeResponse>,
+    out: Output,
+    events: VecDeque<Event>,
+    limits: Limits,
+    utf8: Utf8Policy,
+    timers: Timers,
+    /// The event that ends the session (`Closed` or `Failed`) is queued: no
+    /// more input is read as data.
+    ending: bool,
+    /// The failure the session ended with, once queued.
+    failure: Option<Error>,
+    /// The transport's input has ended.
+    eof: bool,
+    /// A client waits for the server to end TCP after a clean close.
+    awaiting_eof: bool,
+}
+
+impl Session {
+    fn new(role: Role, limits: Limits, timeouts: Timeouts, utf8: Utf8Policy, now: Instant) -> Session {
+        Session {
+            role,
+            state: State::Handshaking,
+            version: None,
+            handshake: None,
+            framing: None,
+            request: None,
+            response: None,
+            out: Output::default(),
+            events: VecDeque::new(),
+            limits,
+            utf8,
+            timers: Timers::new(timeouts, now),
+            ending: false,
+            failure: None,
+            eof: false,
+            awaiting_eof: false,
+        }
+    }
+
+    /// A client for `url`: its handshake request is queued as output. Keys
+    /// (and an RFC 6455 client's masking-key seed) are drawn from `entropy`.
+    pub fn client(
+        url: &WsUrl,
+        config: ClientConfig,
+        entropy: &mut dyn Entropy,
+        now: Instant,
+    ) -> Result<Session, Error> {
+        let (limits, timeouts, utf8) = (config.limits.clone(), config.timeouts.clone(), config.utf8);
+        let handshake = ClientHandshake::new(url, config, entropy)?;
+        let mut session = Session::new(Role::Client, limits, timeouts, utf8, now);
+        session.version = Some(handshake.version());
+        let request = handshake.request();
+        session.out.room(request.len()).extend_from_slice(request);
+        session.timers.start_handshake(now);
+        session.handshake = Some(Box::new(Handshake::Client(handshake)));
+        Ok(session)
+    }
+
+    /// A server waiting for a client's request; `policy` decides on its
+    /// origin and subprotocol. A request that is broken or refused is
+    /// answered with an HTTP error response (or, for a plain `GET /`, the
+    /// configured page) before the session fails.
+    pub fn server(config: ServerConfig, policy: ServerPolicy, now: Instant) -> Session {
+        let (limits, timeouts, utf8) = (config.limits.clone(), config.timeouts.clone(), config.utf8);
+        let mut session = Session::new(Role::Server, limits, timeouts, utf8, now);
+        session.timers.start_handshake(now);
+        let handshake = ServerHandshake::new(config);
+        session.handshake = Some(Box::new(Handshake::Server { handshake, policy }));
+        session
+    }
+
+    /// An open client session whose handshake happened elsewhere (an RFC
+    /// 6455 client draws the seed of its masking keys from `entropy`).
+    pub fn open_client(
+        config: &ClientConfig,
+        entropy: &mut dyn Entropy,
+        now: Instant,
+    ) -> Result<Session, Error> {
+        let mut session = Session::new(
+            Role::Client,
+            config.limits.clone(),
+            config.timeouts.clone(),
+            config.utf8,
+            now,
+        );
+        let mut seed = None;
+        if config.version == Version::Rfc6455 {
+            let mut s = [0u8; 32];
+            entropy.fill(&mut s)?;
+            seed = Some(s);
+        }
+        session.open(config.version, seed, now);
+        Ok(session)
+    }
+
+    /// An open server session speaking `version`, whose handshake happened
+    /// elsewhere.
+    pub fn open_server(version: Version, config: &ServerConfig, now: Instant) -> Session {
+        let mut session = Session::new(
+            Role::Server,
+            config.limits.clone(),
+            config.timeouts.clone(),
+            config.utf8,
+            now,
+        );
+        session.open(version, None, now);
+        session
+    }
+
+    /// This side's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The protocol version, once known (a server learns it from the
+    /// request).
+    pub fn version(&self) -> Option<Version> {
+        self.version
+    }
+
+    /// Where the session is in its life.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Server side: the client's request, once accepted.
+    pub fn request(&self) -> Option<&Request> {
+        self.request.as_ref()
+    }
+
+    /// Client side: what the server's response said, once accepted.
+    pub fn response(&self) -> Option<&HandshakeResponse> {
+        self.response.as_ref()
+    }
+
+    /// The failure the session ended with, once its [`Event::Failed`] is
+    /// queued (it may still wait behind earlier events). A driver reports
+    /// it from calls that cannot poll events, such as a flush.
+    pub fn error(&self) -> Option<&Error> {
+        self.failure.as_ref()
+    }
+
+    /// Takes bytes read from the transport at `now`. The handshake, then
+    /// the frames, are decoded from them; complete messages become events.
+    pub fn handle_input(&mut self, now: Instant, mut input: &[u8]) {
+        if input.is_empty() {
+            return;
+        }
+        self.timers.input(now);
+        if self.ending {
+            // Read after the end (a client draining until the server ends
+            // TCP): nothing more is data.
+            return;
+        }
+        if let Some(mut handshake) = self.handshake.take() {
+            match handshake.advance(input) {
+                Ok(None) => {
+                    self.handshake = Some(handshake);
+                    return;
+                }
+                Ok(Some((consumed, agreed))) => {
+                    self.agreed(agreed, now);
+                    input = &input[consumed..];
+                }
+                Err(e) => {
+                    if let Some(refusal) = handshake.refusal(&e) {
+                        self.out.room(refusal.len()).extend_from_slice(&refusal);
+                    }
+                    return self.fail(e);
+                }
+            }
+        }
+        while !input.is_empty() && !self.ending {
+            let Some(framing) = &mut self.framing else { return };
+            match framing.decode(input) {
+                Ok(None) => return,
+                Ok(Some((event, consumed))) => {
+                    input = &input[consumed..];
+                    self.received(event, now);
+                }
+                Err(e) => return self.fail(e.into()),
+            }
+        }
+    }
+
+    /// Reports that the transport has no more input.
+    pub fn handle_eof(&mut self) {
+        self.eof = true;
+        self.awaiting_eof = false;
+        if self.ending {
+            return;
+        }
+        if let Some(handshake) = &mut self.handshake {
+            let e = handshake.eof();
+            return self.fail(e);
+        }
+        let Some(framing) = &self.framing else { return };
+        if !framing.is_between_frames() {
+            return self.fail(FrameError::Truncated.into());
+        }
+        self.ending = true;
+        // hixie75 has no closing handshake: its connections end this way.
+        let clean = self.version == Some(Version::Hixie75);
+        self.events.push_back(Event::Closed(Closed::with_clean(clean)));
+    }
+
+    /// The next event, oldest first. Polling [`Event::Closed`] or
+    /// [`Event::Failed`] closes the session: after the peer's close it
+    /// queues this side's reply (hixie76 `FF 00`; RFC 6455 a close frame
+    /// echoing the peer's code), if this side had not closed first; after
+    /// a failure in RFC 6455 it queues a close frame with the status code
+    /// saying why.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        let event = self.events.pop_front()?;
+        let open = self.state == State::Open;
+        let reply = match &event {
+            Event::Closed(closed) => {
+                self.awaiting_eof = closed.clean
+                    && self.role == Role::Client
+                    && self.version != Some(Version::Hixie75)
+                    && !self.eof;
+                // The peer's code was valid to receive, so it is valid to echo.
+                (open && closed.clean).then_some(closed.code)
+            }
+            Event::Failed(e) => close_code(e)
+                .filter(|_| open && self.version == Some(Version::Rfc6455))
+                .map(Some),
+            _ => return Some(event),
+        };
+        if let (Some(code), Some(framing)) = (reply, &mut self.framing) {
+            let _ = framing.close(self.out.room(MAX_OVERHEAD + 2), code, "");
+        }
+        self.state = State::Closed;
+        Some(event)
+    }
+
+    /// The bytes waiting to be written, offered to the transport at `now`
+    /// (which starts the write-progress timer if they are not all taken).
+    pub fn poll_output(&mut self, now: Instant) -> &[u8] {
+        self.timers.offer(now, self.out.is_empty());
+        self.out.pending()
+    }
+
+    /// True while output waits to be written (what `poll_output` would
+    /// give is not empty).
+    pub fn has_output(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// Reports that the transport took the first `n` bytes of
+    /// [`Session::poll_output`]. Any `n` is fine; the buffer compacts.
+    pub fn advance_output(&mut self, n: usize) {
+        self.out.advance(n);
+        self.timers.taken(n, self.out.is_empty());
+    }
+
+    /// True while the session asks for input: not once the peer's close,
+    /// its end of stream or a failure is queued (except for a client
+    /// waiting for the server to end TCP), and not while more than
+    /// [`Limits::output_high_water`] bytes wait to be sent (so a peer that
+    /// does not read cannot make this side queue replies without end).
+    pub fn wants_read(&self) -> bool {
+        if self.ending {
+            return self.awaiting_eof;
+        }
+        self.out.len() < self.limits.output_high_water
+    }
+
+    /// True once the output is drained and this side will send nothing
+    /// more, so the transport's sending side should be shut down: in
+    /// hixie75 as soon as closing begins (it has no closing handshake),
+    /// otherwise once the session is closed.
+    pub fn wants_write_shutdown(&self) -> bool {
+        self.out.is_empty()
+            && match self.state {
+                State::Closing => self.version == Some(Version::Hixie75),
+                State::Closed => true,
+                _ => false,
+            }
+    }
+
+    /// True once the session is over: its last event polled, its output
+    /// drained (or dropped after a write time-out), and, for a client after
+    /// a clean close, the server's end of stream seen or waited for long
+    /// enough. The transport can then be closed.
+    pub fn is_finished(&self) -> bool {
+        self.state == State::Closed && self.out.is_empty() && !self.awaiting_eof
+    }
+
+    /// Opens the session after a handshake that agreed on `version`.
+    fn open(&mut self, version: Version, mask_seed: Option<[u8; 32]>, now: Instant) {
+        self.version = Some(version);
+        self.framing = Some(Framing::new(
+            version,
+            self.role,
+            self.utf8,
+            &self.limits,
+            mask_seed,
+        ));
+        self.state = State::Open;
+        self.timers.opened(now);
+        self.events.push_back(Event::Opened);
+    }
+
+    fn agreed(&mut self, agreed: Agreed, now: Instant) {
+        match agreed {
+            Agreed::Client { response, mask_seed } => {
+                self.response = Some(response);
+                let version = self.version.expect("a client knows its version");
+                self.open(version, mask_seed, now);
+            }
+            Agreed::Server { request, response } => {
+                self.out.room(response.len()).extend_from_slice(&response);
+                let version = request.version;
+                self.request = Some(request);
+                self.open(version, None, now);
+            }
+        }
+    }
+
+    /// Queues what a decoded frame makes.
+    fn received(&mut self, event: Event, now: Instant) {
+        match &event {
+            // Section 5.5.2: every ping is answered "unless [this side]
+            // already received a Close frame", even after sending one.
+            Event::Ping(payload) => {
+                if let Err(e) = self.queue_control(crate::framing::rfc6455::OpCode::Pong, payload) {
+                    return self.fail(e);
+                }
+            }
+            Event::Closed(_) => {
+                self.ending = true;
+                // One deadline for the whole close if this side began it.
+                self.timers.close_from(now);
+            }
+            _ => {}
+        }
+        self.events.push_back(event);
+    }
+
+    /// Queues the failure after the events before it; stops reading.
+    fn fail(&mut self, e: Error) {
+        if self.ending {
+            return;
+        }
+        self.ending = true;
+        self.failure = Some(e.clone());
+        self.events.push_back(Event::Failed(e));
+    }
+}
+
+/// The RFC 6455 status code a failure is reported to the peer with, if any:
+/// the frame rule broken (section 7.4.1), 1011 for a keepalive ping that
+/// went unanswered, 1001 for an idle connection. A peer that left in the
+/// middle of a frame is told nothing.
+fn close_code(e: &Error) -> Option<u16> {
+    match e {
+        Error::Frame(FrameError::Truncated) => None,
+        Error::Frame(f) => Some(f.close_code()),
+        Error::Timeout {
+            during: Phase::Keepalive,
+            ..
+        } => Some(1011),
+        Error::Timeout {
+            during: Phase::Idle, ..
+        } => Some(1001),
+        _ => None,
+    }
+}
