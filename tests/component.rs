@@ -779,7 +779,7 @@ fn the_composed_application_runs_under_the_wasmtime_cli() {
     std::fs::write(&path, composed).unwrap();
     let (addr, server) = native_echo_server();
     let input: String = messages().iter().map(|m| format!("{m}\n")).collect();
-    let mut child = std::process::Command::new(wasmtime_cli())
+    let mut child = std::process::Command::new(common::wasmtime_cli())
         .args(["run", "-S", "inherit-network"])
         .arg(&path)
         .args([format!("ws://{addr}/app"), "hixie76".into()])
@@ -800,21 +800,11 @@ fn the_composed_application_runs_under_the_wasmtime_cli() {
     assert_eq!(server.join().unwrap(), messages().len());
 }
 
-/// The `wasmtime` command on PATH; `bash .ci/install` installs it.
-fn wasmtime_cli() -> std::path::PathBuf {
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("wasmtime"))
-        .find(|p| p.is_file())
-        .expect("the wasmtime CLI is missing from PATH: bash .ci/install installs wasmtime-cli 48.0.8")
-}
-
 #[test]
 fn the_command_component_runs_under_the_wasmtime_cli() {
     use std::io::BufRead;
     let serve = built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm").unwrap();
-    let mut child = std::process::Command::new(wasmtime_cli())
+    let mut child = std::process::Command::new(common::wasmtime_cli())
         .args(["run", "-S", "inherit-network"])
         .arg(&serve)
         .args(["--listen", "127.0.0.1:0"])
@@ -838,4 +828,91 @@ fn the_command_component_runs_under_the_wasmtime_cli() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// An input stream that gives `bytes` once, then nothing, ever.
+struct OnceThenSilent(Option<bytes::Bytes>);
+
+#[wasmtime_wasi::async_trait]
+impl wasmtime_wasi::p2::InputStream for OnceThenSilent {
+    fn read(&mut self, size: usize) -> wasmtime_wasi::p2::StreamResult<bytes::Bytes> {
+        let Some(bytes) = &mut self.0 else {
+            return Ok(bytes::Bytes::new());
+        };
+        let out = bytes.split_to(size.min(bytes.len()));
+        if bytes.is_empty() {
+            self.0 = None;
+        }
+        Ok(out)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl wasmtime_wasi::p2::Pollable for OnceThenSilent {
+    async fn ready(&mut self) {
+        if self.0.is_none() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// An output stream that never takes a byte: its permit is always 0.
+struct NeverTakes;
+
+#[wasmtime_wasi::async_trait]
+impl wasmtime_wasi::p2::OutputStream for NeverTakes {
+    fn write(&mut self, _: bytes::Bytes) -> wasmtime_wasi::p2::StreamResult<()> {
+        Err(wasmtime_wasi::p2::StreamError::trap(
+            "write past the check-write permit",
+        ))
+    }
+
+    fn flush(&mut self) -> wasmtime_wasi::p2::StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> wasmtime_wasi::p2::StreamResult<usize> {
+        Ok(0)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl wasmtime_wasi::p2::Pollable for NeverTakes {
+    async fn ready(&mut self) {
+        std::future::pending::<()>().await;
+    }
+}
+
+#[test]
+fn a_flush_into_a_stream_that_never_takes_output_ends_with_the_write_timeout() {
+    let tokio = tokio();
+    tokio.block_on(async {
+        let request = b"GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\nOrigin: http://h\r\n\r\n";
+        let input: wasmtime_wasi::p2::DynInputStream = Box::new(OnceThenSilent(Some(bytes::Bytes::from_static(request))));
+        let output: wasmtime_wasi::p2::DynOutputStream = Box::new(NeverTakes);
+        let mut options = server_options();
+        let timeouts = websocket_host::bindings::Timeouts {
+            handshake_ms: 10_000,
+            close_ms: 5_000,
+            write_ms: 300,
+            ping_interval_ms: None,
+            ping_timeout_ms: None,
+            idle_ms: None,
+        };
+        options.timeouts = Some(timeouts);
+        let mut conn = ComponentConnection::accept_streams(runtime(), (input, output), &options)
+            .await
+            .unwrap();
+        // The request is read and the response queued; it can never go.
+        use websocket_host::bindings::exports::websocket::protocol::connection::Event;
+        assert_eq!(conn.poll_event().await.unwrap(), Some(Event::Opened));
+        let started = std::time::Instant::now();
+        let flushed = tokio::time::timeout(std::time::Duration::from_secs(10), conn.flush())
+            .await
+            .expect("the flush must end on its own");
+        let e = flushed.unwrap_err();
+        assert_eq!(code(e.guest().unwrap()), "timeout", "{e}");
+        assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+        conn.finish().await.unwrap();
+    });
 }

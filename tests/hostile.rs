@@ -3,6 +3,8 @@
 //! connection, and that the same server still serves a well-behaved client.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -115,7 +117,7 @@ fn start(mode: Mode, limits: Limits, timeouts: Timeouts) -> Server {
             assert_eq!((limits, timeouts), (Limits::default(), Timeouts::default()));
             let serve =
                 built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm").unwrap();
-            let mut child = Command::new(wasmtime_cli())
+            let mut child = Command::new(common::wasmtime_cli())
                 .args(["run", "-S", "inherit-network"])
                 .arg(serve)
                 .args(["--listen", "127.0.0.1:0"])
@@ -152,16 +154,6 @@ fn start(mode: Mode, limits: Limits, timeouts: Timeouts) -> Server {
             }
         }
     }
-}
-
-/// The `wasmtime` command on PATH; `bash .ci/install` installs it.
-fn wasmtime_cli() -> std::path::PathBuf {
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("wasmtime"))
-        .find(|p| p.is_file())
-        .expect("the wasmtime CLI is missing from PATH: bash .ci/install installs wasmtime-cli 48.0.8")
 }
 
 fn native_echo(stream: TcpStream, config: &ServerConfig) -> Result<(), Error> {

@@ -1,9 +1,12 @@
-//! Load with nothing lost: 1000 concurrent connections, each exchanging 100
-//! messages of random size and content (text and binary; a third each
-//! hixie75, hixie76 and RFC 6455) with a `serve` process, every byte checked on return; the
-//! server's peak resident memory is read from /proc and must stay bounded.
-//! Runs against the component server and the native one; prints the figures
-//! (`cargo test --release --test load -- --nocapture` to see them).
+//! Load with nothing lost: many concurrent connections, each exchanging 100
+//! messages of random size and content (text and binary) with a `serve`
+//! process, every byte checked on return; the server's peak resident memory
+//! is read from /proc and must stay bounded. 1000 connections (a third each
+//! hixie75, hixie76 and RFC 6455) against the component server (an instance
+//! per connection) and the native one; 5000 (RFC 6455 and hixie76) against
+//! `serve` built for wasm32 under the wasmtime CLI, one instance
+//! multiplexing them all. Prints the figures (`cargo test --release --test
+//! load -- --nocapture` to see them).
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -14,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use websocket_engine::{blocking, ClientConfig, Entropy, Message, SeededEntropy, Version};
 
-const CONNECTIONS: usize = 1000;
 const MESSAGES: usize = 100;
 const MAX_SIZE: usize = 2048;
 
@@ -46,8 +48,7 @@ fn random_message(rng: &mut SeededEntropy) -> Message {
 /// One client: connects, waits for every other to be connected, then sends
 /// each message and checks its echo before the next. Returns messages and
 /// payload bytes exchanged.
-fn client(url: String, id: usize, everyone: Arc<Barrier>) -> (usize, usize) {
-    let version = Version::ALL[id % 3];
+fn client(url: String, version: Version, id: usize, everyone: Arc<Barrier>) -> (usize, usize) {
     let mut config = ClientConfig::new(version);
     config.timeouts.handshake = Duration::from_secs(120);
     let (mut ws, _) = blocking::connect(&url, config).unwrap_or_else(|e| panic!("client {id}: {e}"));
@@ -90,16 +91,18 @@ fn peak_rss_mib(pid: u32) -> f64 {
     kib / 1024.0
 }
 
-fn load(mode: &[&str], max_rss_mib: f64) {
-    let server = common::serve(mode);
-    let everyone = Arc::new(Barrier::new(CONNECTIONS));
+/// Runs `connections` clients, speaking `versions` in turn, against the
+/// server at `url` (process `pid`), all connected before any sends.
+fn load(what: &str, url: &str, pid: u32, connections: usize, versions: &[Version], max_rss_mib: f64) {
+    let everyone = Arc::new(Barrier::new(connections));
     let started = Instant::now();
-    let clients: Vec<_> = (0..CONNECTIONS)
+    let clients: Vec<_> = (0..connections)
         .map(|id| {
-            let (url, everyone) = (server.url.clone(), everyone.clone());
+            let (url, everyone) = (url.to_owned(), everyone.clone());
+            let version = versions[id % versions.len()];
             thread::Builder::new()
                 .stack_size(256 * 1024)
-                .spawn(move || client(url, id, everyone))
+                .spawn(move || client(url, version, id, everyone))
                 .unwrap()
         })
         .collect();
@@ -110,26 +113,67 @@ fn load(mode: &[&str], max_rss_mib: f64) {
         bytes += b;
     }
     let elapsed = started.elapsed();
-    let rss = peak_rss_mib(server.process.child.id());
+    let rss = peak_rss_mib(pid);
     println!(
-        "serve {mode:?}: {CONNECTIONS} connections, {messages} messages, {:.1} MiB each way, \
+        "{what}: {connections} connections, {messages} messages, {:.1} MiB each way, \
          {:.1} s, peak RSS {rss:.0} MiB",
         bytes as f64 / (1024.0 * 1024.0),
         elapsed.as_secs_f64()
     );
-    assert_eq!(messages, CONNECTIONS * MESSAGES);
+    assert_eq!(messages, connections * MESSAGES);
     assert!(
         rss < max_rss_mib,
-        "serve {mode:?}: peak RSS {rss:.0} MiB over {max_rss_mib} MiB"
+        "{what}: peak RSS {rss:.0} MiB over {max_rss_mib} MiB"
+    );
+}
+
+fn load_serve(mode: &[&str], max_rss_mib: f64) {
+    let server = common::serve(mode);
+    let pid = server.process.child.id();
+    load(
+        &format!("serve {mode:?}"),
+        &server.url,
+        pid,
+        1000,
+        &Version::ALL,
+        max_rss_mib,
     );
 }
 
 #[test]
 fn a_thousand_connections_with_the_component_server() {
-    load(&[], 1024.0);
+    load_serve(&[], 1024.0);
 }
 
 #[test]
 fn a_thousand_connections_with_the_native_server() {
-    load(&["--native"], 256.0);
+    load_serve(&["--native"], 256.0);
+}
+
+#[test]
+fn five_thousand_connections_with_one_command_component_under_the_wasmtime_cli() {
+    let serve =
+        websocket_host::built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm")
+            .unwrap();
+    let mut command = std::process::Command::new(common::wasmtime_cli());
+    command
+        .args(["run", "-S", "inherit-network"])
+        .arg(serve)
+        .args(["--listen", "127.0.0.1:0"]);
+    let server = common::start(command);
+    let url = server
+        .first_line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let versions = [Version::Rfc6455, Version::Hixie76];
+    load(
+        "serve.wasm under wasmtime run",
+        &url,
+        server.child.id(),
+        5000,
+        &versions,
+        1024.0,
+    );
 }

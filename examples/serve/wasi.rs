@@ -6,19 +6,29 @@
 //! listener, the pollables each connection wants now (borrowed: no handle
 //! is made per turn) and one timer for the earliest deadline; then every
 //! ready connection gets one round of I/O (at most one read), its events
-//! echoed, and what its output takes. A peer that floods is read no faster
-//! than the others; one that does not read stops being read once its
-//! replies pile up (the session's high-water mark) and is cut off by the
-//! write time-out.
+//! echoed, and what its output takes, yielding to the host every few
+//! connections so that its I/O budget lasts ([`yield_to_host`]). A peer
+//! that floods is read no faster than the others; one that does not read
+//! stops being read once its replies pile up (the session's high-water
+//! mark) and is cut off by the write time-out.
 
 use std::time::Instant;
 
 use wasi::clocks::monotonic_clock;
 use wasi::io::poll::{poll, Pollable};
-use websocket_engine::wasi_adapter::{Listener, StreamConnection};
+use websocket_engine::wasi_adapter::{yield_to_host, Listener, StreamConnection};
 use websocket_engine::{Event, Message};
 
 use crate::{die, Args};
+
+/// Connections served between yields to the host: each round costs about 5
+/// of the host's 128 I/O operations between waits.
+const CONNECTIONS_PER_YIELD: usize = 16;
+
+/// `poll` reports at most about 128 ready pollables (the host's budget), the
+/// same lowest-numbered ones first; when it reports this many, more may be
+/// ready, and the turn serves every connection so that none starves.
+const SWEEP_ABOVE: usize = 64;
 
 /// What a pollable in a turn's list belongs to.
 #[derive(Clone, Copy)]
@@ -59,7 +69,11 @@ pub fn run(args: Args) {
         }
         let mut ready = vec![false; conns.len()];
         let mut accept = false;
-        for index in poll(&pollables) {
+        let reported = poll(&pollables);
+        if reported.len() > SWEEP_ABOVE {
+            ready.fill(true);
+        }
+        for index in reported {
             match owners[index as usize] {
                 Owner::Listener => accept = true,
                 Owner::Connection(i) => ready[i] = true,
@@ -74,8 +88,12 @@ pub fn run(args: Args) {
         drop(pollables);
         // Highest first, so that swap_remove only moves a connection that
         // was served already.
-        for i in (0..ready.len()).rev() {
-            if ready[i] && !serve(&mut conns[i]) {
+        let ready = (0..ready.len()).rev().filter(|i| ready[*i]);
+        for (n, i) in ready.enumerate() {
+            if n % CONNECTIONS_PER_YIELD == 0 {
+                yield_to_host();
+            }
+            if !serve(&mut conns[i]) {
                 conns.swap_remove(i);
             }
         }

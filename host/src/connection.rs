@@ -79,15 +79,18 @@ pub struct ComponentConnection {
     conn: ResourceAny,
 }
 
-/// Hands a TCP stream's halves to the store as WASI streams.
-fn streams(
-    store: &mut Store<HostState>,
-    tcp: TcpStream,
-) -> wasmtime::Result<(Resource<DynInputStream>, Resource<DynOutputStream>)> {
+/// Hands a TCP stream's halves over as WASI streams.
+fn tcp_streams(tcp: TcpStream) -> std::io::Result<(DynInputStream, DynOutputStream)> {
     tcp.set_nodelay(true)?;
     let (read, write) = tcp.into_split();
-    let input: DynInputStream = Box::new(TcpInput::new(read));
-    let output: DynOutputStream = Box::new(TcpOutput::new(write));
+    Ok((Box::new(TcpInput::new(read)), Box::new(TcpOutput::new(write))))
+}
+
+/// Puts a pair of streams into the store's table for the component.
+fn push(
+    store: &mut Store<HostState>,
+    (input, output): (DynInputStream, DynOutputStream),
+) -> wasmtime::Result<(Resource<DynInputStream>, Resource<DynOutputStream>)> {
     let table = &mut store.data_mut().table;
     Ok((table.push(input)?, table.push(output)?))
 }
@@ -96,8 +99,19 @@ impl ComponentConnection {
     /// The server side of an accepted TCP connection; the handshake runs
     /// as the connection is driven.
     pub async fn accept(rt: &Runtime, tcp: TcpStream, options: &ServerOptions) -> Result<Self, HostError> {
+        Self::accept_streams(rt, tcp_streams(tcp)?, options).await
+    }
+
+    /// The server side over any pair of `wasi:io` streams (a TLS session's,
+    /// a test's): the component reads the request from `input` and writes
+    /// to `output`.
+    pub async fn accept_streams(
+        rt: &Runtime,
+        streams: (DynInputStream, DynOutputStream),
+        options: &ServerOptions,
+    ) -> Result<Self, HostError> {
         let (mut store, library) = rt.instantiate().await?;
-        let (input, output) = streams(&mut store, tcp)?;
+        let (input, output) = push(&mut store, streams)?;
         let conn = library
             .websocket_protocol_connection()
             .connection()
@@ -126,7 +140,7 @@ impl ComponentConnection {
         options: &ClientOptions,
     ) -> Result<Self, HostError> {
         let (mut store, library) = rt.instantiate().await?;
-        let (input, output) = streams(&mut store, tcp)?;
+        let (input, output) = push(&mut store, tcp_streams(tcp)?)?;
         let conn = library
             .websocket_protocol_connection()
             .connection()

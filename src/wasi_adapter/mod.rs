@@ -19,6 +19,20 @@ pub use stream::StreamConnection;
 
 use crate::Error;
 
+/// Waits for nothing, to let the host run: wasmtime runs a command's whole
+/// guest inside one tokio task, whose cooperative budget (128 I/O
+/// operations that succeed) resets only when the guest waits. A
+/// multiplexer that finds many connections ready spends it in
+/// `wasi:io/poll.poll` alone; from then on every `check-write` answers 0
+/// and every read comes back empty, the guest never waits, and nothing is
+/// served. Calling this after `poll`, and after every few connections
+/// served (16 is safe: one round costs about 5 operations), keeps a budget
+/// for the I/O. It costs one timer that is already due (wasmtime yields on
+/// those).
+pub fn yield_to_host() {
+    wasi::clocks::monotonic_clock::subscribe_duration(0).block();
+}
+
 /// A transport error from a WASI call, as the engine's [`Error::Io`].
 fn io_error(what: &str, detail: impl core::fmt::Debug) -> Error {
     std::io::Error::other(format!("{what}: {detail:?}")).into()

@@ -191,3 +191,13 @@ pub fn client(url: &str, args: &[&str], input: &str) -> Output {
     command.arg(url).args(args);
     run_with_input(command, input)
 }
+
+/// The `wasmtime` command on PATH; `bash .ci/install` installs it.
+pub fn wasmtime_cli() -> PathBuf {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("wasmtime"))
+        .find(|p| p.is_file())
+        .expect("the wasmtime CLI is missing from PATH: bash .ci/install installs wasmtime-cli 48.0.8")
+}
