@@ -1,4 +1,5 @@
-//! Building wasm artefacts of this workspace with cargo, once per process.
+//! Building wasm artefacts of this workspace with cargo, once per process,
+//! adding the `wasm32-wasip2` target first if the toolchain lacks it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,8 +28,40 @@ pub fn built_wasm(package: &str, args: &[&str], artefact: &str) -> Result<PathBu
         .clone()
 }
 
+/// The target the artefacts are built for.
+const TARGET: &str = "wasm32-wasip2";
+
+/// Adds [`TARGET`] to the toolchain when its standard library is missing,
+/// and says so on stderr. `rust-toolchain.toml` lists the target, but rustup
+/// adds listed targets only when it installs a toolchain, not to one that a
+/// machine already has, so on a fresh machine the first build would fail.
+fn ensure_target(root: &Path) -> Result<(), String> {
+    let libdir = Command::new("rustc")
+        .args(["--print", "target-libdir", "--target", TARGET])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run rustc: {e}"))?;
+    let libdir = PathBuf::from(String::from_utf8_lossy(&libdir.stdout).trim());
+    if libdir.is_dir() {
+        return Ok(());
+    }
+    eprintln!("websocket-host: the {TARGET} target is not installed; adding it: rustup target add {TARGET}");
+    let added = Command::new("rustup")
+        .args(["target", "add", TARGET])
+        .current_dir(root)
+        .status();
+    match added {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("rustup target add {TARGET} failed ({status})")),
+        Err(e) => Err(format!(
+            "the {TARGET} target is missing and rustup cannot be run to add it ({e}); install the target"
+        )),
+    }
+}
+
 fn build(package: &str, args: &[&str], artefact: &str) -> Result<PathBuf, String> {
     let root = workspace_root();
+    ensure_target(root)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
         .args([
