@@ -1,6 +1,8 @@
 //! The command-line contract of the `serve` and `client` examples, tried
 //! as a user would: separate processes over loopback.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use common::{client, serve};
@@ -130,5 +132,124 @@ fn failures_exit_non_zero_with_one_line() {
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(!stderr.trim().is_empty(), "{args:?}");
         assert!(stderr.lines().count() <= 2, "{stderr:?}");
+    }
+}
+
+/// Sends an RFC 6455 handshake to `url` and reads the response; the socket
+/// is then a client that never answers anything.
+fn silent_rfc6455_client(url: &str) -> std::net::TcpStream {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("ws://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(
+        b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8];
+        s.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101 "));
+    s
+}
+
+#[test]
+fn serve_pings_a_silent_client_and_cuts_it_off_as_its_flags_say() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let flags = ["--ping-interval", "1", "--ping-timeout", "1"];
+    let servers = [
+        ("component", serve(&flags)),
+        ("native", serve(&[&["--native"][..], &flags].concat())),
+        ("command", common::serve_command(&flags)),
+    ];
+    for (what, server) in &servers {
+        let mut s = silent_rfc6455_client(&server.url);
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let started = Instant::now();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        let waited = started.elapsed();
+        // An empty ping after 1 s of silence; 1 s later, close 1011 and the end.
+        assert_eq!(got, [0x89, 0x00, 0x88, 0x02, 0x03, 0xF3], "{what}");
+        assert!(
+            waited >= Duration::from_millis(1900) && waited < Duration::from_secs(6),
+            "{what}: {waited:?}"
+        );
+    }
+    // 0 turns keepalive off.
+    let server = serve(&["--native", "--ping-interval", "0"]);
+    let mut s = silent_rfc6455_client(&server.url);
+    s.set_read_timeout(Some(Duration::from_millis(2500))).unwrap();
+    let quiet = s.read(&mut [0u8; 16]).unwrap_err();
+    assert_eq!(quiet.kind(), std::io::ErrorKind::WouldBlock, "nothing is sent");
+}
+
+#[test]
+fn the_client_pings_a_silent_server_and_gives_up_as_its_flags_say() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    for mode in CLIENTS {
+        // A server that answers the handshake, then only reads.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("ws://{}/", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            while !head.ends_with(b"\r\n\r\n") {
+                let mut byte = [0u8];
+                s.read_exact(&mut byte).unwrap();
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8(head).unwrap();
+            let key = head
+                .lines()
+                .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+                .unwrap();
+            let accept = websocket_engine::rfc6455_accept(key);
+            write!(
+                s,
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                 Sec-WebSocket-Accept: {accept}\r\n\r\n"
+            )
+            .unwrap();
+            let mut got = Vec::new();
+            let _ = s.read_to_end(&mut got);
+            got
+        });
+        let mut args = vec![
+            "--version",
+            "rfc6455",
+            "--ping-interval",
+            "1",
+            "--ping-timeout",
+            "1",
+        ];
+        args.extend_from_slice(mode);
+        // Stdin stays open: the client has nothing to send and waits.
+        let mut child = Command::new(common::example("client"))
+            .arg(&url)
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let out = child.wait_with_output().unwrap();
+        drop(stdin);
+        assert_eq!(out.status.code(), Some(1), "{mode:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("keepalive ping within 1s"), "{mode:?}: {stderr}");
+        // The server saw a masked empty ping, then a masked close 1011.
+        let got = server.join().unwrap();
+        assert_eq!(got.len(), 2 + 4 + 2 + 4 + 2, "{mode:?}: {got:?}");
+        assert_eq!(got[..2], [0x89, 0x80], "{mode:?}");
+        assert_eq!(got[6..8], [0x88, 0x82], "{mode:?}");
+        let key = [got[8], got[9], got[10], got[11]];
+        assert_eq!([got[12] ^ key[0], got[13] ^ key[1]], [0x03, 0xF3], "{mode:?}");
     }
 }

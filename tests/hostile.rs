@@ -7,7 +7,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -16,7 +16,7 @@ use websocket_engine::{
     blocking, ClientConfig, Error, Limits, Message, ServerConfig, ServerPolicy, Timeouts, Version,
 };
 use websocket_host::bindings::{self, ServerOptions};
-use websocket_host::{built_wasm, library_component, serve_echo, HostError, Runtime};
+use websocket_host::{library_component, serve_echo, HostError, Runtime};
 
 #[derive(Debug, Clone, Copy)]
 enum Mode {
@@ -115,12 +115,7 @@ fn start(mode: Mode, limits: Limits, timeouts: Timeouts) -> Server {
         }
         Mode::Command => {
             assert_eq!((limits, timeouts), (Limits::default(), Timeouts::default()));
-            let serve =
-                built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm").unwrap();
-            let mut child = Command::new(common::wasmtime_cli())
-                .args(["run", "-S", "inherit-network"])
-                .arg(serve)
-                .args(["--listen", "127.0.0.1:0"])
+            let mut child = common::command_server(&[])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()

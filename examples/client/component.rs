@@ -44,9 +44,21 @@ async fn talk(
     rt: &Runtime,
     url: &str,
     options: &ClientOptions,
-    mut lines: UnboundedReceiver<String>,
+    lines: UnboundedReceiver<String>,
 ) -> Result<(), HostError> {
     let mut conn = ComponentConnection::connect(rt, url, options).await?;
+    let talked = converse(&mut conn, lines).await;
+    // What the end queued (the reply to the server's close, or the close
+    // frame saying why this side failed) goes out before the streams go.
+    let flushed = conn.flush().await;
+    conn.finish().await?;
+    talked.and(flushed)
+}
+
+async fn converse(
+    conn: &mut ComponentConnection,
+    mut lines: UnboundedReceiver<String>,
+) -> Result<(), HostError> {
     // Complete the handshake before sending anything.
     while conn.state().await? == State::Handshaking {
         if conn.poll_event().await?.is_none() {
@@ -58,7 +70,7 @@ async fn talk(
         while let Some(event) = conn.poll_event().await? {
             match event {
                 Event::Message(message) => print(message),
-                Event::Closed(_) => return conn.finish().await,
+                Event::Closed(_) => return Ok(()),
                 Event::Opened | Event::Ping(_) | Event::Pong(_) => {}
             }
         }
@@ -72,5 +84,5 @@ async fn talk(
     while let Some(message) = conn.read_message().await? {
         print(message);
     }
-    conn.finish().await
+    Ok(())
 }

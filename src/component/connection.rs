@@ -1,7 +1,6 @@
 //! The `connection` interface.
 
 use std::cell::RefCell;
-use std::time::Instant;
 
 use wasi::io::poll::Pollable;
 use wasi::io::streams::{InputStream, OutputStream};
@@ -17,15 +16,6 @@ use crate::wasi_adapter::{self, StreamConnection};
 use crate::{Error, Event as CoreEvent, SystemEntropy, WsUrl};
 
 pub struct ConnectionResource(RefCell<StreamConnection>);
-
-impl ConnectionResource {
-    /// Queues with `send` on the session, then writes what the stream takes
-    /// now.
-    fn queue(&self, send: impl FnOnce(&mut crate::Session) -> Result<(), Error>) -> Result<(), WitError> {
-        let mut conn = self.0.borrow_mut();
-        wit_result(send(conn.session_mut()).and_then(|()| conn.drive()))
-    }
-}
 
 fn resource(conn: StreamConnection) -> Connection {
     Connection::new(ConnectionResource(RefCell::new(conn)))
@@ -119,23 +109,23 @@ impl GuestConnection for ConnectionResource {
     }
 
     fn send_text(&self, text: String) -> Result<(), WitError> {
-        self.queue(|s| s.send_text(&text))
+        wit_result(self.0.borrow_mut().send_text(&text))
     }
 
     fn send_binary(&self, frame_type: u8, data: Vec<u8>) -> Result<(), WitError> {
-        self.queue(|s| s.send_frame(frame_type, &data))
+        wit_result(self.0.borrow_mut().send_frame(frame_type, &data))
     }
 
     fn send_ping(&self, data: Vec<u8>) -> Result<(), WitError> {
-        self.queue(|s| s.ping(&data))
+        wit_result(self.0.borrow_mut().ping(&data))
     }
 
     fn close(&self) -> Result<(), WitError> {
-        self.queue(|s| s.close(Instant::now()))
+        wit_result(self.0.borrow_mut().close())
     }
 
     fn close_with(&self, code: u16, reason: String) -> Result<(), WitError> {
-        self.queue(|s| s.close_with(Instant::now(), code, &reason))
+        wit_result(self.0.borrow_mut().close_with(code, &reason))
     }
 
     fn flush(&self) -> Result<(), WitError> {

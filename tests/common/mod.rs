@@ -160,7 +160,29 @@ pub struct Server {
 pub fn serve(args: &[&str]) -> Server {
     let mut command = Command::new(example("serve"));
     command.args(["--listen", "127.0.0.1:0"]).args(args);
-    let process = start(command);
+    started(start(command))
+}
+
+/// The command line of `serve` built for wasm32 under the wasmtime CLI
+/// (one instance multiplexing every connection), on a free port.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn command_server(args: &[&str]) -> Command {
+    let wasm = websocket_host::built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm")
+        .expect("serve.wasm");
+    let mut command = Command::new(wasmtime_cli());
+    command.args(["run", "-S", "inherit-network"]).arg(wasm);
+    command.args(["--listen", "127.0.0.1:0"]).args(args);
+    command
+}
+
+/// Starts [`command_server`].
+#[cfg(not(target_arch = "wasm32"))]
+pub fn serve_command(args: &[&str]) -> Server {
+    started(start(command_server(args)))
+}
+
+/// The server whose first line `process` printed.
+fn started(process: Running) -> Server {
     let addr = process
         .first_line
         .strip_prefix("listening on ws://")
