@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use crate::error::ignore_disconnect;
 use crate::{
     ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Request, ServerConfig, ServerPolicy,
-    Session, State, SystemEntropy, UsageError, WsUrl,
+    Session, State, Step, SystemEntropy, UsageError, WsUrl,
 };
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -201,13 +201,12 @@ impl<S: Stream> WebSocket<S> {
     /// The next message, or `None` once closed. Pings and pongs are skipped
     /// (pings are answered all the same).
     pub fn read_message(&mut self) -> Result<Option<Message>, Error> {
-        loop {
-            match self.next_event()? {
-                Some(Event::Message(m)) => return Ok(Some(m)),
-                Some(Event::Closed(_)) | None => return Ok(None),
-                Some(_) => {}
+        while let Some(event) = self.next_event()? {
+            if let Some(message) = event.into_message() {
+                return Ok(message);
             }
         }
+        Ok(None)
     }
 
     /// The next event, or `None` once the connection is over and its
@@ -216,18 +215,14 @@ impl<S: Stream> WebSocket<S> {
     /// 6455 close frame saying why, an HTTP refusal) has been sent.
     pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
         loop {
-            match self.session.poll_event() {
-                Some(Event::Failed(e)) => {
+            match self.session.step() {
+                Step::Event(event) => return Ok(Some(event)),
+                Step::End(end) => {
                     // Best effort: the peer may be gone already.
                     let _ = self.finish();
-                    return Err(e);
+                    return end;
                 }
-                Some(event @ Event::Closed(_)) => return self.finish().map(|()| Some(event)),
-                Some(event) => return Ok(Some(event)),
-                None if self.session.state() == State::Closed => {
-                    return self.session.error().cloned().map_or(Ok(None), Err)
-                }
-                None => self.drive()?,
+                Step::Drive => self.drive()?,
             }
         }
     }

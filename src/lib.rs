@@ -88,7 +88,7 @@ pub use handshake::{
     Request, ServerConfig, ServerHandshake, ServerPolicy, Status,
 };
 pub use limits::Limits;
-pub use session::{Closed, Event, Message, Session, State};
+pub use session::{Closed, Event, Message, Session, State, Step};
 pub use timeouts::Timeouts;
 pub use url::WsUrl;
 pub use version::{Role, UnknownVersion, Version};

@@ -41,7 +41,7 @@ use tokio::time::sleep_until;
 use crate::error::ignore_disconnect;
 use crate::{
     ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Phase, Request, ServerConfig,
-    ServerPolicy, Session, State, SystemEntropy, UsageError, WsUrl,
+    ServerPolicy, Session, State, Step, SystemEntropy, UsageError, WsUrl,
 };
 
 /// The read buffer: a 16 KiB message with its frame header fits in one read.
@@ -58,8 +58,9 @@ pub struct WebSocket<S> {
     /// the session's write timer covers the stream's own buffer too.
     in_flight: usize,
     write_shut: bool,
-    /// The session's last event, held while the transport is finished.
-    last: Option<Event>,
+    /// What `next_event` returns at the end, held while the transport is
+    /// finished.
+    end: Option<Result<Option<Event>, Error>>,
 }
 
 /// Connects over TCP to a `ws://` URL and performs the client handshake,
@@ -116,7 +117,7 @@ pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// What one wait brought.
-enum Step {
+enum Woke {
     Flushed(io::Result<()>),
     Shut(io::Result<()>),
     Read(io::Result<usize>),
@@ -132,7 +133,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             buf,
             in_flight: 0,
             write_shut: false,
-            last: None,
+            end: None,
         };
         match ws.next_event().await? {
             // The server's response goes out before it is handed over.
@@ -201,13 +202,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// The next message, or `None` once closed. Pings and pongs are skipped
     /// (pings are answered all the same).
     pub async fn read_message(&mut self) -> Result<Option<Message>, Error> {
-        loop {
-            match self.next_event().await? {
-                Some(Event::Message(m)) => return Ok(Some(m)),
-                Some(Event::Closed(_)) | None => return Ok(None),
-                Some(_) => {}
+        while let Some(event) = self.next_event().await? {
+            if let Some(message) = event.into_message() {
+                return Ok(message);
             }
         }
+        Ok(None)
     }
 
     /// The next event, or `None` once the connection is over and its
@@ -215,23 +215,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// (and again by later calls) once what it queued for the peer (an RFC
     /// 6455 close frame saying why, an HTTP refusal) has been sent.
     pub async fn next_event(&mut self) -> Result<Option<Event>, Error> {
-        while self.last.is_none() {
-            match self.session.poll_event() {
-                Some(event @ (Event::Closed(_) | Event::Failed(_))) => self.last = Some(event),
-                Some(event) => return Ok(Some(event)),
-                None if self.session.state() == State::Closed => {
-                    return self.session.error().cloned().map_or(Ok(None), Err)
-                }
-                None => self.drive().await?,
+        while self.end.is_none() {
+            match self.session.step() {
+                Step::Event(event) => return Ok(Some(event)),
+                Step::End(end) => self.end = Some(end),
+                Step::Drive => self.drive().await?,
             }
         }
-        // The end: send what it queued, then let the transport go.
+        // Send what the end queued, then let the transport go; the end is
+        // held meanwhile, so that a cancelled call loses nothing.
         while !self.session.is_finished() && self.drive().await.is_ok() {}
         let _ = self.stream.shutdown().await;
-        match self.last.take() {
-            Some(Event::Failed(e)) => Err(e),
-            last => Ok(last),
-        }
+        self.end.take().expect("held above")
     }
 
     /// Waits once for whichever comes first of room for the output, input
@@ -267,45 +262,45 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             if *in_flight < out.len() {
                 match stream.as_mut().poll_write(cx, &out[*in_flight..]) {
                     Poll::Ready(Ok(0)) => {
-                        return Poll::Ready(Step::Flushed(Err(io::ErrorKind::WriteZero.into())))
+                        return Poll::Ready(Woke::Flushed(Err(io::ErrorKind::WriteZero.into())))
                     }
                     Poll::Ready(Ok(n)) => *in_flight += n,
-                    Poll::Ready(Err(e)) => return Poll::Ready(Step::Flushed(Err(e))),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Woke::Flushed(Err(e))),
                     Poll::Pending => {}
                 }
             }
             if *in_flight > 0 {
                 if let Poll::Ready(r) = stream.as_mut().poll_flush(cx) {
-                    return Poll::Ready(Step::Flushed(r));
+                    return Poll::Ready(Woke::Flushed(r));
                 }
             } else if shut {
                 if let Poll::Ready(r) = stream.as_mut().poll_shutdown(cx) {
-                    return Poll::Ready(Step::Shut(r));
+                    return Poll::Ready(Woke::Shut(r));
                 }
             }
             if read {
                 let mut into = ReadBuf::new(buf);
                 if let Poll::Ready(r) = stream.poll_read(cx, &mut into) {
-                    return Poll::Ready(Step::Read(r.map(|()| into.filled().len())));
+                    return Poll::Ready(Woke::Read(r.map(|()| into.filled().len())));
                 }
             }
-            timer.as_mut().poll(cx).map(|()| Step::Timer)
+            timer.as_mut().poll(cx).map(|()| Woke::Timer)
         })
         .await;
         match step {
-            Step::Flushed(r) => {
+            Woke::Flushed(r) => {
                 r?;
                 session.advance_output(std::mem::take(in_flight));
             }
-            Step::Shut(r) => {
+            Woke::Shut(r) => {
                 *write_shut = true;
                 ignore_disconnect(r)?;
             }
-            Step::Read(n) => match n? {
+            Woke::Read(n) => match n? {
                 0 => session.handle_eof(),
                 n => session.handle_input(Instant::now(), &buf[..n]),
             },
-            Step::Timer => session.handle_timeout(Instant::now()),
+            Woke::Timer => session.handle_timeout(Instant::now()),
         }
         Ok(())
     }

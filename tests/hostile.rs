@@ -4,6 +4,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
+#[path = "../examples/common/wit.rs"]
+mod wit;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -91,7 +93,7 @@ fn start(mode: Mode, limits: Limits, timeouts: Timeouts) -> Server {
             let addr = listener.local_addr().unwrap();
             let options = ServerOptions {
                 limits: Some(wit_limits(&limits)),
-                timeouts: Some(wit_timeouts(&timeouts)),
+                timeouts: Some(wit::timeouts(&timeouts)),
                 origins: vec![],
                 protocols: vec![],
                 secure: false,
@@ -170,18 +172,6 @@ fn wit_limits(l: &Limits) -> bindings::Limits {
         max_frame_bytes: l.max_frame_bytes as u32,
         max_pending_output: l.max_pending_output as u32,
         output_high_water: l.output_high_water as u32,
-    }
-}
-
-fn wit_timeouts(t: &Timeouts) -> bindings::Timeouts {
-    let ms = |d: Duration| d.as_millis() as u32;
-    bindings::Timeouts {
-        handshake_ms: ms(t.handshake),
-        close_ms: ms(t.close),
-        write_ms: ms(t.write),
-        ping_interval_ms: t.ping_interval.map(ms),
-        ping_timeout_ms: t.ping_timeout.map(ms),
-        idle_ms: t.idle.map(ms),
     }
 }
 

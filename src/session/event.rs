@@ -73,3 +73,31 @@ impl Closed {
         }
     }
 }
+
+/// What a pump that hands events over one at a time does next
+/// ([`Session::step`](super::Session::step)).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Hand this event over.
+    Event(Event),
+    /// The session is over: drive it until
+    /// [`is_finished`](super::Session::is_finished) (so that what it queued
+    /// goes out), close the transport, and hand this over: the last event
+    /// (`Closed`), `None` after it, or the failure (each time it is asked).
+    End(Result<Option<Event>, Error>),
+    /// Nothing to hand over yet: do I/O (or wait for it), then ask again.
+    Drive,
+}
+
+impl Event {
+    /// What a `read_message` makes of an event: a message, the end
+    /// (`Some(None)`: the connection closed), or nothing to return
+    /// (`None`: a ping, a pong or the opening, which it skips).
+    pub fn into_message(self) -> Option<Option<Message>> {
+        match self {
+            Event::Message(m) => Some(Some(m)),
+            Event::Closed(_) => Some(None),
+            _ => None,
+        }
+    }
+}

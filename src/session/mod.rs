@@ -33,6 +33,10 @@
 //!    feed what came with [`Session::handle_input`] (or
 //!    [`Session::handle_eof`]), or call [`Session::handle_timeout`].
 //!
+//! A pump that hands events over one at a time (a blocking
+//! `next_event`) can let [`Session::step`] sort them: an event to hand
+//! over, the end (finish the transport first), or nothing yet (do I/O).
+//!
 //! `poll_timeout` is valid after the pump's last call to `poll_output`:
 //! the write-progress timer starts when output is offered and not taken.
 //! Waking early is harmless; `handle_timeout` does only what is due.
@@ -95,7 +99,7 @@ mod output;
 mod send;
 mod timers;
 
-pub use event::{Closed, Event, Message, State};
+pub use event::{Closed, Event, Message, State, Step};
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -364,6 +368,20 @@ impl Session {
         }
         self.state = State::Closed;
         Some(event)
+    }
+
+    /// The next event as a pump that hands events over one at a time
+    /// treats it: [`Step::Event`] to hand over, [`Step::End`] once the
+    /// session is over (with its last event, then `None`, or the failure
+    /// each time), or [`Step::Drive`] when nothing is decoded yet.
+    pub fn step(&mut self) -> Step {
+        match self.poll_event() {
+            Some(Event::Failed(e)) => Step::End(Err(e)),
+            Some(event @ Event::Closed(_)) => Step::End(Ok(Some(event))),
+            Some(event) => Step::Event(event),
+            None if self.state == State::Closed => Step::End(self.failure.clone().map_or(Ok(None), Err)),
+            None => Step::Drive,
+        }
     }
 
     /// The bytes waiting to be written, offered to the transport at `now`

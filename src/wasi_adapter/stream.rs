@@ -11,7 +11,7 @@ use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 
 use super::io_error;
 use crate::{
-    ClientConfig, Entropy, Error, Event, Message, ServerConfig, ServerPolicy, Session, State, WsUrl,
+    ClientConfig, Entropy, Error, Event, Message, ServerConfig, ServerPolicy, Session, State, Step, WsUrl,
 };
 
 /// Most bytes asked of the input stream at once.
@@ -193,18 +193,14 @@ impl StreamConnection {
     /// what it queued for the peer has been sent.
     pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
         loop {
-            match self.session.poll_event() {
-                Some(Event::Failed(e)) => {
+            match self.session.step() {
+                Step::Event(event) => return Ok(Some(event)),
+                Step::End(end) => {
                     // Best effort: the peer may be gone already.
                     let _ = self.finish();
-                    return Err(e);
+                    return end;
                 }
-                Some(event @ Event::Closed(_)) => return self.finish().map(|()| Some(event)),
-                Some(event) => return Ok(Some(event)),
-                None if self.session.state() == State::Closed => {
-                    return self.session.error().cloned().map_or(Ok(None), Err)
-                }
-                None => {
+                Step::Drive => {
                     self.wait();
                     self.drive()?;
                 }
@@ -214,13 +210,12 @@ impl StreamConnection {
 
     /// Blocks until the next message; `None` once the connection is over.
     pub fn read_message(&mut self) -> Result<Option<Message>, Error> {
-        loop {
-            match self.next_event()? {
-                Some(Event::Message(m)) => return Ok(Some(m)),
-                Some(Event::Closed(_)) | None => return Ok(None),
-                Some(_) => {}
+        while let Some(event) = self.next_event()? {
+            if let Some(message) = event.into_message() {
+                return Ok(message);
             }
         }
+        Ok(None)
     }
 
     /// Blocks until everything queued is written and flushed, or the
