@@ -67,7 +67,21 @@ pub struct WebSocket<S: Stream> {
     buf: Box<[u8]>,
     /// The caller's bound on one `next_event`, whose expiry is transient.
     read_timeout: Option<Duration>,
+    /// The read and write time-outs last set on the stream.
+    applied: [Option<Option<Duration>>; 2],
     write_shut: bool,
+}
+
+/// The time-out to set for `wait`: floored to 10 ms steps above 20 ms, so
+/// that the same value (and no system call) serves many reads while a
+/// deadline such as the keepalive's moves along; a call that wakes a little
+/// early only loops.
+fn coarse(wait: Option<Duration>) -> Option<Duration> {
+    const STEP: u128 = 10_000_000;
+    wait.map(|w| match w.as_nanos() {
+        n if n > 2 * STEP => Duration::from_nanos(u64::try_from(n / STEP * STEP).unwrap_or(u64::MAX)),
+        _ => w,
+    })
 }
 
 /// Connects over TCP to a `ws://` URL and performs the client handshake,
@@ -129,6 +143,7 @@ impl<S: Stream> WebSocket<S> {
             session,
             buf,
             read_timeout: None,
+            applied: [None; 2],
             write_shut: false,
         };
         match ws.next_event()? {
@@ -252,7 +267,10 @@ impl<S: Stream> WebSocket<S> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.stream.set_read_timeout(bound)?;
+        if self.applied[0] != Some(coarse(bound)) {
+            self.stream.set_read_timeout(coarse(bound))?;
+            self.applied[0] = Some(coarse(bound));
+        }
         match self.stream.read(&mut self.buf) {
             Ok(0) => self.session.handle_eof(),
             Ok(n) => self.session.handle_input(Instant::now(), &self.buf[..n]),
@@ -284,7 +302,10 @@ impl<S: Stream> WebSocket<S> {
             self.session.handle_timeout(now);
             return Ok(true);
         }
-        self.stream.set_write_timeout(wait)?;
+        if self.applied[1] != Some(coarse(wait)) {
+            self.stream.set_write_timeout(coarse(wait))?;
+            self.applied[1] = Some(coarse(wait));
+        }
         match self.stream.write(self.session.poll_output(now)) {
             Ok(n) => {
                 self.session.advance_output(n);

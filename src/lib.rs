@@ -5,59 +5,69 @@
 //! # Data flow
 //!
 //! ```text
-//!            bytes from the peer                     bytes to the peer
-//!                    │                                       ▲
-//!                    ▼                                       │
-//!  ┌──────────────────────────────────┐   request / response bytes
-//!  │ ClientHandshake / ServerHandshake├──────────────────────►│
-//!  │  handle_input → Status::Partial  │                       │
-//!  │            or Status::Complete   │                       │
-//!  └───────────────┬──────────────────┘                       │
-//!                  │ into_connection / accept                 │
-//!                  │ (+ leftover bytes)                       │
-//!                  ▼                                          │
-//!  ┌──────────────────────────────────┐  pending_output /     │
-//!  │ Connection                       │  advance_output       │
-//!  │  handle_input, handle_eof        ├──────────────────────►│
-//!  │  send_text, send_binary, close   │
-//!  │  poll_event → Event              │
-//!  └──────────────────────────────────┘
+//!   transport (socket, stream, test)          your code
+//!        │                  ▲                  │     ▲
+//!  bytes │                  │ bytes            │     │ events
+//!        ▼                  │                  ▼     │
+//!  ┌─────────────────────────────────────────────────────────────┐
+//!  │ Session                                                     │
+//!  │  handle_input(now, bytes)   poll_output(now) / advance_output│
+//!  │  handle_eof()               send_text, send_binary, ping,   │
+//!  │  poll_timeout() ──► when    close, close_with, *_part       │
+//!  │  handle_timeout(now)        poll_event → Event              │
+//!  │                                                             │
+//!  │  opening handshake ─► frames ─► closing handshake           │
+//!  │  (ServerHandshake/ClientHandshake, framing::{hixie,rfc6455})│
+//!  │  timers: handshake, close, write progress, keepalive, idle  │
+//!  └─────────────────────────────────────────────────────────────┘
+//!        ▲ pumps: blocking (Read + Write), tokio_io (AsyncRead + AsyncWrite),
+//!        │        wasi_adapter (wasi:io streams), the websocket-host crate
 //! ```
 //!
-//! The core performs no I/O, reads no clock and draws no randomness of its
-//! own: entropy is an argument ([`Entropy`]; an RFC 6455 client seeds its
-//! masking-key generator from it), time limits are enforced by adapters.
-//! [`blocking`] is the adapter over `std::io::Read + Write`.
+//! A [`Session`] is one connection from the first byte of the opening
+//! handshake to the last of the closing one, in either role and any
+//! version. It performs no I/O, reads no clock and draws no randomness of
+//! its own: bytes and instants come in, events and bytes go out, and a
+//! failure is its last event. Entropy is an argument ([`Entropy`]; an RFC
+//! 6455 client seeds its masking-key generator from it). The adapters are
+//! pumps over it: [`blocking`] over `std::io::Read + Write`, `tokio_io`
+//! over tokio streams (feature `tokio`), `wasi_adapter` over `wasi:io`
+//! streams inside a WASI 0.2 component. [`Limits`] bounds memory,
+//! [`Timeouts`] time.
 //!
 //! # Example
 //!
-//! A client and a server handshake, wired to each other in memory:
+//! A client and a server session, wired to each other in memory:
 //!
 //! ```
+//! use std::time::Instant;
 //! use websocket_engine::*;
 //!
+//! let now = Instant::now();
 //! let url = WsUrl::parse("ws://example.com/chat").unwrap();
-//! let mut client = ClientHandshake::new(
-//!     &url,
-//!     ClientConfig::new(Version::Rfc6455),
-//!     &mut SeededEntropy::new(1),
-//! )
-//! .unwrap();
-//! let mut server = ServerHandshake::new(ServerConfig::default());
-//! assert_eq!(
-//!     server.handle_input(client.request()).unwrap(),
-//!     Status::Complete { consumed: client.request().len() }
-//! );
-//! let (response, mut server_conn) = server.accept(None).unwrap();
-//! assert!(matches!(client.handle_input(&response).unwrap(), Status::Complete { .. }));
-//! let (mut client_conn, _) = client.into_connection().unwrap();
+//! let config = ClientConfig::new(Version::Rfc6455);
+//! let mut client = Session::client(&url, config, &mut SeededEntropy::new(1), now).unwrap();
+//! let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), now);
 //!
-//! client_conn.send_text("hello").unwrap();
-//! server_conn.handle_input(client_conn.pending_output()).unwrap();
+//! // What a pump does: the transport takes the output, the peer gets it.
+//! fn pass(from: &mut Session, to: &mut Session, now: Instant) {
+//!     let bytes = from.poll_output(now).to_vec();
+//!     from.advance_output(bytes.len());
+//!     to.handle_input(now, &bytes);
+//! }
+//! pass(&mut client, &mut server, now); // the request
+//! pass(&mut server, &mut client, now); // the response
+//! assert_eq!(server.poll_event(), Some(Event::Opened));
+//! assert_eq!(client.poll_event(), Some(Event::Opened));
+//!
+//! client.send_text("hello").unwrap();
+//! pass(&mut client, &mut server, now);
 //! assert_eq!(
-//!     server_conn.poll_event(),
+//!     server.poll_event(),
 //!     Some(Event::Message(Message::Text("hello".into())))
 //! );
+//! // No timer is due yet; the keepalive ping is 20 s away.
+//! assert_eq!(server.poll_timeout(), Some(now + std::time::Duration::from_secs(20)));
 //! ```
 
 #![deny(unsafe_code)]

@@ -1,96 +1,5 @@
-//! A WebSocket connection's whole life, sans-IO: [`Session`].
-//!
-//! A session goes from the first byte of the opening handshake to the last
-//! byte of the closing one, for either role and every version. It performs
-//! no I/O, reads no clock and draws no randomness after it is made: bytes
-//! and instants come in, events and bytes go out. A driver (a *pump*) moves
-//! them between a session and a transport with four kinds of call:
-//!
-//! | kind | calls |
-//! |---|---|
-//! | bytes in | [`Session::handle_input`], [`Session::handle_eof`] |
-//! | time in | [`Session::poll_timeout`], then [`Session::handle_timeout`] once that instant has passed |
-//! | bytes out | [`Session::poll_output`] (a borrowed slice), then [`Session::advance_output`] with what the transport took |
-//! | events out | [`Session::poll_event`] |
-//!
-//! The application's own calls ([`Session::send_text`], [`Session::ping`],
-//! [`Session::close`], ...) only queue output.
-//!
-//! # Call order
-//!
-//! A pump loops:
-//!
-//! 1. drain [`Session::poll_event`]; an [`Event::Failed`] or
-//!    [`Event::Closed`] is the last;
-//! 2. write [`Session::poll_output`] to the transport and report what it
-//!    took with [`Session::advance_output`] (any amount, 0 included), until
-//!    it is empty or the transport is full; when
-//!    [`Session::wants_write_shutdown`] turns true, shut down the sending
-//!    side;
-//! 3. stop once [`Session::is_finished`]: close the transport;
-//! 4. wait until the transport has room for the output, or input when
-//!    [`Session::wants_read`], or the instant of [`Session::poll_timeout`];
-//!    feed what came with [`Session::handle_input`] (or
-//!    [`Session::handle_eof`]), or call [`Session::handle_timeout`].
-//!
-//! A pump that hands events over one at a time (a blocking
-//! `next_event`) can let [`Session::step`] sort them: an event to hand
-//! over, the end (finish the transport first), or nothing yet (do I/O).
-//!
-//! `poll_timeout` is valid after the pump's last call to `poll_output`:
-//! the write-progress timer starts when output is offered and not taken.
-//! Waking early is harmless; `handle_timeout` does only what is due.
-//!
-//! # Invariants
-//!
-//! - Incomplete input is never an error: it is buffered (within the
-//!   [`Limits`]) until the rest arrives, whatever the chunking.
-//! - No input call returns an error. A failure (the peer broke a rule, a
-//!   server refused the request, a timer ran out) is queued as
-//!   [`Event::Failed`] after the events decoded before it, so nothing the
-//!   peer delivered is lost, and it takes effect when polled: the caller
-//!   can still answer those messages, and the answers go out before the
-//!   close frame that says why (RFC 6455: 1002, 1007, 1009, 1011 or 1001).
-//!   [`Session::error`] tells the failure once it is queued.
-//! - A change the peer causes (its close, its end of stream) takes effect
-//!   when its [`Event::Closed`] is polled; then this side's reply (hixie76
-//!   `FF 00`, an RFC 6455 close echoing the peer's code) is queued.
-//! - Once closing has begun nothing more is queued but the pongs RFC 6455
-//!   owes until the peer's close arrives (section 5.5.2); after the peer's
-//!   close or end of stream no input is read as data.
-//! - Output never holds more than [`Limits::max_pending_output`]: a send
-//!   past it fails with [`Error::PeerNotReading`] and queues nothing.
-//! - A server ends TCP first once the closing handshake is done; a client
-//!   waits up to [`Timeouts::close`] for it to, as RFC 6455 section 7.1.1
-//!   asks. [`Session::is_finished`] says when.
-//!
-//! # Example
-//!
-//! ```
-//! use std::time::Instant;
-//! use websocket_engine::*;
-//!
-//! let now = Instant::now();
-//! let url = WsUrl::parse("ws://example.com/chat").unwrap();
-//! let config = ClientConfig::new(Version::Rfc6455);
-//! let mut client = Session::client(&url, config, &mut SeededEntropy::new(1), now).unwrap();
-//! let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), now);
-//!
-//! // Moves everything one side has to send to the other.
-//! fn pass(from: &mut Session, to: &mut Session, now: Instant) {
-//!     let bytes = from.poll_output(now).to_vec();
-//!     from.advance_output(bytes.len());
-//!     to.handle_input(now, &bytes);
-//! }
-//! pass(&mut client, &mut server, now);
-//! pass(&mut server, &mut client, now);
-//! assert_eq!(client.poll_event(), Some(Event::Opened));
-//! assert_eq!(server.poll_event(), Some(Event::Opened));
-//!
-//! client.send_text("hello").unwrap();
-//! pass(&mut client, &mut server, now);
-//! assert_eq!(server.poll_event(), Some(Event::Message(Message::Text("hello".into()))));
-//! ```
+//! A WebSocket connection's whole life, sans-IO: [`Session`], whose docs
+//! give the call order and the invariants.
 
 mod event;
 mod framing;
@@ -119,9 +28,99 @@ use crate::timeouts::Timeouts;
 use crate::url::WsUrl;
 use crate::version::{Role, Version};
 
-/// One WebSocket connection, from the opening handshake to the end, for
-/// either role and any version. See the [module docs](self) for the call
-/// order a driver follows.
+/// One WebSocket connection, from the first byte of the opening handshake
+/// to the last byte of the closing one, in either role and any version.
+///
+/// A session performs no I/O, reads no clock and draws no randomness after
+/// it is made: bytes
+/// and instants come in, events and bytes go out. A driver (a *pump*) moves
+/// them between a session and a transport with four kinds of call:
+///
+/// | kind | calls |
+/// |---|---|
+/// | bytes in | [`Session::handle_input`], [`Session::handle_eof`] |
+/// | time in | [`Session::poll_timeout`], then [`Session::handle_timeout`] once that instant has passed |
+/// | bytes out | [`Session::poll_output`] (a borrowed slice), then [`Session::advance_output`] with what the transport took |
+/// | events out | [`Session::poll_event`] |
+///
+/// The application's own calls ([`Session::send_text`], [`Session::ping`],
+/// [`Session::close`], ...) only queue output.
+///
+/// # Call order
+///
+/// A pump loops:
+///
+/// 1. drain [`Session::poll_event`]; an [`Event::Failed`] or
+///    [`Event::Closed`] is the last;
+/// 2. write [`Session::poll_output`] to the transport and report what it
+///    took with [`Session::advance_output`] (any amount, 0 included), until
+///    it is empty or the transport is full; when
+///    [`Session::wants_write_shutdown`] turns true, shut down the sending
+///    side;
+/// 3. stop once [`Session::is_finished`]: close the transport;
+/// 4. wait until the transport has room for the output, or input when
+///    [`Session::wants_read`], or the instant of [`Session::poll_timeout`];
+///    feed what came with [`Session::handle_input`] (or
+///    [`Session::handle_eof`]), or call [`Session::handle_timeout`].
+///
+/// A pump that hands events over one at a time (a blocking
+/// `next_event`) can let [`Session::step`] sort them: an event to hand
+/// over, the end (finish the transport first), or nothing yet (do I/O).
+///
+/// `poll_timeout` is valid after the pump's last call to `poll_output`:
+/// the write-progress timer starts when output is offered and not taken.
+/// Waking early is harmless; `handle_timeout` does only what is due.
+///
+/// # Invariants
+///
+/// - Incomplete input is never an error: it is buffered (within the
+///   [`Limits`]) until the rest arrives, whatever the chunking.
+/// - No input call returns an error. A failure (the peer broke a rule, a
+///   server refused the request, a timer ran out) is queued as
+///   [`Event::Failed`] after the events decoded before it, so nothing the
+///   peer delivered is lost, and it takes effect when polled: the caller
+///   can still answer those messages, and the answers go out before the
+///   close frame that says why (RFC 6455: 1002, 1007, 1009, 1011 or 1001).
+///   [`Session::error`] tells the failure once it is queued.
+/// - A change the peer causes (its close, its end of stream) takes effect
+///   when its [`Event::Closed`] is polled; then this side's reply (hixie76
+///   `FF 00`, an RFC 6455 close echoing the peer's code) is queued.
+/// - Once closing has begun nothing more is queued but the pongs RFC 6455
+///   owes until the peer's close arrives (section 5.5.2); after the peer's
+///   close or end of stream no input is read as data.
+/// - Output never holds more than [`Limits::max_pending_output`]: a send
+///   past it fails with [`Error::PeerNotReading`] and queues nothing.
+/// - A server ends TCP first once the closing handshake is done; a client
+///   waits up to [`Timeouts::close`] for it to, as RFC 6455 section 7.1.1
+///   asks. [`Session::is_finished`] says when.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Instant;
+/// use websocket_engine::*;
+///
+/// let now = Instant::now();
+/// let url = WsUrl::parse("ws://example.com/chat").unwrap();
+/// let config = ClientConfig::new(Version::Rfc6455);
+/// let mut client = Session::client(&url, config, &mut SeededEntropy::new(1), now).unwrap();
+/// let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), now);
+///
+/// // Moves everything one side has to send to the other.
+/// fn pass(from: &mut Session, to: &mut Session, now: Instant) {
+///     let bytes = from.poll_output(now).to_vec();
+///     from.advance_output(bytes.len());
+///     to.handle_input(now, &bytes);
+/// }
+/// pass(&mut client, &mut server, now);
+/// pass(&mut server, &mut client, now);
+/// assert_eq!(client.poll_event(), Some(Event::Opened));
+/// assert_eq!(server.poll_event(), Some(Event::Opened));
+///
+/// client.send_text("hello").unwrap();
+/// pass(&mut client, &mut server, now);
+/// assert_eq!(server.poll_event(), Some(Event::Message(Message::Text("hello".into()))));
+/// ```
 #[derive(Debug)]
 pub struct Session {
     role: Role,
@@ -351,7 +350,9 @@ impl Session {
         let open = self.state == State::Open;
         let reply = match &event {
             Event::Closed(closed) => {
+                // Not after the write time-out, which closed the session.
                 self.awaiting_eof = closed.clean
+                    && self.state != State::Closed
                     && self.role == Role::Client
                     && self.version != Some(Version::Hixie75)
                     && !self.eof;
