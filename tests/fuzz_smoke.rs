@@ -20,35 +20,56 @@ const TARGETS: [&str; 6] = [
 /// Seconds each target runs.
 const SECONDS: u32 = 8;
 
+/// Runs `cargo fuzz` with `args` in `fuzz/` on the nightly toolchain.
+fn cargo_fuzz(fuzz: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("rustup")
+        .args(["run", "nightly", "cargo", "fuzz"])
+        .args(args)
+        .current_dir(fuzz)
+        .output()
+        .expect("rustup is needed to run the nightly toolchain for cargo-fuzz")
+}
+
 #[test]
 fn every_fuzz_target_runs_clean() {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    for target in TARGETS {
-        let corpus = fuzz.join("corpus").join(target);
-        std::fs::create_dir_all(&corpus).unwrap();
-        let seeds = fuzz.join("seeds").join(target);
-        let output = Command::new("rustup")
-            .args(["run", "nightly", "cargo", "fuzz", "run", target])
-            .arg(&corpus)
-            .arg(&seeds)
-            .args(["--", &format!("-max_total_time={SECONDS}"), "-rss_limit_mb=2048"])
-            .current_dir(&fuzz)
-            .output()
-            .expect("rustup is needed to run the nightly toolchain for cargo-fuzz");
-        let log = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            !log.contains("no such command: `fuzz`"),
-            "cargo-fuzz is missing: bash .ci/install installs it"
-        );
-        let tail: Vec<&str> = log.lines().rev().take(15).collect();
-        assert!(
-            output.status.success(),
-            "{target} failed:\n{}",
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        );
-        assert!(
-            log.contains("Done "),
-            "{target} did not run to its time limit:\n{log}"
-        );
+    // Build every target once, then run them two at a time (two cores).
+    let built = cargo_fuzz(&fuzz, &["build"]);
+    let log = String::from_utf8_lossy(&built.stderr);
+    assert!(
+        !log.contains("no such command: `fuzz`"),
+        "cargo-fuzz is missing: bash .ci/install installs it"
+    );
+    assert!(built.status.success(), "building the fuzz targets failed:\n{log}");
+    for pair in TARGETS.chunks(2) {
+        let runs: Vec<_> = pair
+            .iter()
+            .map(|target| {
+                let fuzz = fuzz.clone();
+                std::thread::spawn(move || {
+                    let corpus = fuzz.join("corpus").join(target);
+                    std::fs::create_dir_all(&corpus).unwrap();
+                    let seeds = fuzz.join("seeds").join(target);
+                    let time = format!("-max_total_time={SECONDS}");
+                    let (corpus, seeds) = (corpus.to_str().unwrap(), seeds.to_str().unwrap());
+                    let args = ["run", target, corpus, seeds, "--", &time, "-rss_limit_mb=2048"];
+                    (target, cargo_fuzz(&fuzz, &args))
+                })
+            })
+            .collect();
+        for run in runs {
+            let (target, output) = run.join().unwrap();
+            let log = String::from_utf8_lossy(&output.stderr);
+            let tail: Vec<&str> = log.lines().rev().take(15).collect();
+            assert!(
+                output.status.success(),
+                "{target} failed:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+            assert!(
+                log.contains("Done "),
+                "{target} did not run to its time limit:\n{log}"
+            );
+        }
     }
 }
