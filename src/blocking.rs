@@ -20,7 +20,6 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use crate::error::ignore_disconnect;
 use crate::{
     ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Request, ServerConfig, ServerPolicy,
     Session, State, Step, SystemEntropy, UsageError, WsUrl,
@@ -87,7 +86,7 @@ fn coarse(wait: Option<Duration>) -> Option<Duration> {
 /// Connects over TCP to a `ws://` URL and performs the client handshake,
 /// with keys from the system's generator, within the handshake time-out.
 pub fn connect(url: &str, config: ClientConfig) -> Result<(WebSocket<TcpStream>, HandshakeResponse), Error> {
-    let url = crate::url::plain_tcp_url(url)?;
+    let url = WsUrl::parse_plain(url)?;
     let mut last = io::Error::new(ErrorKind::NotFound, "the host name resolved to no address");
     for addr in url.socket_addr().to_socket_addrs()? {
         match TcpStream::connect_timeout(&addr, config.timeouts.handshake) {
@@ -233,8 +232,7 @@ impl<S: Stream> WebSocket<S> {
             match self.session.step() {
                 Step::Event(event) => return Ok(Some(event)),
                 Step::End(end) => {
-                    // Best effort: the peer may be gone already.
-                    let _ = self.finish();
+                    self.finish();
                     return end;
                 }
                 Step::Drive => self.drive()?,
@@ -242,10 +240,11 @@ impl<S: Stream> WebSocket<S> {
         }
     }
 
-    /// Drives the session to its end, then closes the stream.
-    fn finish(&mut self) -> Result<(), Error> {
+    /// Drives the session to its end, then closes the stream (its errors
+    /// are no news then: the peer may be gone already).
+    fn finish(&mut self) {
         while !self.session.is_finished() && self.drive().is_ok() {}
-        ignore_disconnect(self.stream.shutdown(Shutdown::Both))
+        let _ = self.stream.shutdown(Shutdown::Both);
     }
 
     /// One step: write, or else read, or else wait for a timer.
@@ -290,7 +289,8 @@ impl<S: Stream> WebSocket<S> {
         let pending = self.session.poll_output(now).len();
         if pending == 0 {
             if self.session.wants_write_shutdown() && !std::mem::replace(&mut self.write_shut, true) {
-                ignore_disconnect(self.stream.shutdown(Shutdown::Write))?;
+                // A peer already gone makes this fail; the next read says so.
+                let _ = self.stream.shutdown(Shutdown::Write);
             }
             return Ok(false);
         }

@@ -80,14 +80,6 @@ impl Error {
     }
 }
 
-/// `Ok` for a result whose only failure is that the peer is gone.
-pub(crate) fn ignore_disconnect(r: Result<(), impl Into<Error>>) -> Result<(), Error> {
-    match r.map_err(Into::into) {
-        Err(e) if e.is_disconnect() => Ok(()),
-        other => other,
-    }
-}
-
 impl PartialEq for Error {
     /// Transport errors compare by [`std::io::ErrorKind`]; the rest by value.
     fn eq(&self, other: &Self) -> bool {

@@ -38,7 +38,6 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::sleep_until;
 
-use crate::error::ignore_disconnect;
 use crate::{
     ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Phase, Request, ServerConfig,
     ServerPolicy, Session, State, Step, SystemEntropy, UsageError, WsUrl,
@@ -69,7 +68,7 @@ pub async fn connect(
     url: &str,
     config: ClientConfig,
 ) -> Result<(WebSocket<TcpStream>, HandshakeResponse), Error> {
-    let url = crate::url::plain_tcp_url(url)?;
+    let url = WsUrl::parse_plain(url)?;
     let limit = config.timeouts.handshake;
     let tcp = tokio::time::timeout(limit, TcpStream::connect(url.socket_addr()))
         .await
@@ -119,7 +118,8 @@ pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
 /// What one wait brought.
 enum Woke {
     Flushed(io::Result<()>),
-    Shut(io::Result<()>),
+    /// The sending side is shut down (or failed to be: the peer is gone).
+    Shut,
     Read(io::Result<usize>),
     Timer,
 }
@@ -273,10 +273,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 if let Poll::Ready(r) = stream.as_mut().poll_flush(cx) {
                     return Poll::Ready(Woke::Flushed(r));
                 }
-            } else if shut {
-                if let Poll::Ready(r) = stream.as_mut().poll_shutdown(cx) {
-                    return Poll::Ready(Woke::Shut(r));
-                }
+            } else if shut && stream.as_mut().poll_shutdown(cx).is_ready() {
+                return Poll::Ready(Woke::Shut);
             }
             if read {
                 let mut into = ReadBuf::new(buf);
@@ -292,10 +290,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 r?;
                 session.advance_output(std::mem::take(in_flight));
             }
-            Woke::Shut(r) => {
-                *write_shut = true;
-                ignore_disconnect(r)?;
-            }
+            // A peer already gone makes the shutdown fail; the next read says so.
+            Woke::Shut => *write_shut = true,
             Woke::Read(n) => match n? {
                 0 => session.handle_eof(),
                 n => session.handle_input(Instant::now(), &buf[..n]),

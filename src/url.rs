@@ -72,6 +72,21 @@ impl WsUrl {
         })
     }
 
+    /// Parses a URL that a transport without TLS can connect to: as
+    /// [`WsUrl::parse`], and `ws` only (`wss` is refused as the caller's
+    /// mistake, since the adapters here speak plain TCP).
+    pub fn parse_plain(input: &str) -> Result<WsUrl, Error> {
+        let url = WsUrl::parse(input)?;
+        if url.is_secure() {
+            return Err(UsageError::InvalidValue {
+                what: "URL (wss needs TLS, which this adapter does not provide)",
+                got: url.location(),
+            }
+            .into());
+        }
+        Ok(url)
+    }
+
     /// True for `wss` (TLS).
     pub fn is_secure(&self) -> bool {
         self.secure
@@ -135,19 +150,6 @@ impl WsUrl {
     pub fn socket_addr(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
-}
-
-/// Parses a URL that an adapter without TLS can connect to: `ws` only.
-pub(crate) fn plain_tcp_url(url: &str) -> Result<WsUrl, Error> {
-    let url = WsUrl::parse(url)?;
-    if url.is_secure() {
-        return Err(UsageError::InvalidValue {
-            what: "URL (wss needs TLS, which this adapter does not provide)",
-            got: url.location(),
-        }
-        .into());
-    }
-    Ok(url)
 }
 
 impl fmt::Display for WsUrl {

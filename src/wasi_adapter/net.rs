@@ -19,7 +19,7 @@ use crate::{ClientConfig, Error, Phase, ServerConfig, ServerPolicy, SystemEntrop
 /// which completes as the connection is driven. Name lookup and connecting
 /// are bounded by the handshake time-out.
 pub fn connect(url: &str, config: ClientConfig) -> Result<StreamConnection, Error> {
-    let url = crate::url::plain_tcp_url(url)?;
+    let url = WsUrl::parse_plain(url)?;
     let limit = config.timeouts.handshake;
     let deadline = deadline_after(limit);
     let timeout = Error::Timeout {
