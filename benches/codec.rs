@@ -312,7 +312,7 @@ mod bench {
                 Decoded::Frame { frame, consumed } => {
                     match frame {
                         Frame::Text(text) => sink(text.as_bytes()),
-                        Frame::Binary { payload, .. } => sink(payload),
+                        Frame::Binary(payload) => sink(&payload),
                         other => panic!("expected a data message, got {other:?}"),
                     }
                     wire = &wire[consumed..];

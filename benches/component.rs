@@ -63,7 +63,7 @@ mod bench {
     use websocket_host::bindings::exports::websocket::protocol::framing::{
         Decoded as WitDecoded, Frame as WitFrame,
     };
-    use websocket_host::bindings::{self, BinaryMessage, Library};
+    use websocket_host::bindings::{self, Library};
     use websocket_host::{library_component, HostState, Runtime};
 
     use crate::common::{Content, Expect, Workload, SIZES};
@@ -153,7 +153,7 @@ mod bench {
                 Frame::Text(text) => {
                     black_box(text.as_bytes());
                 }
-                Frame::Binary { payload, .. } => {
+                Frame::Binary(payload) => {
                     black_box(payload);
                 }
                 other => panic!("expected a data message, got {other:?}"),
@@ -166,10 +166,7 @@ mod bench {
             self.decode(input, |frame| {
                 frames.push(match frame {
                     Frame::Text(text) => WitFrame::Text(text.into_owned()),
-                    Frame::Binary { frame_type, payload } => WitFrame::Binary(BinaryMessage {
-                        frame_type,
-                        data: payload.to_vec(),
-                    }),
+                    Frame::Binary(payload) => WitFrame::Binary(payload.into_owned()),
                     other => panic!("expected a data message, got {other:?}"),
                 })
             });
@@ -183,7 +180,7 @@ mod bench {
         for frame in &decoded.frames {
             match frame {
                 WitFrame::Text(text) => expect.check(text.as_bytes()),
-                WitFrame::Binary(b) => expect.check(&b.data),
+                WitFrame::Binary(b) => expect.check(b),
                 other => panic!("{what}: expected a data message, got {other:?}"),
             }
         }

@@ -18,11 +18,12 @@
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::{
-    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Request, ServerConfig, ServerPolicy,
-    Session, State, Step, SystemEntropy, UsageError, WsUrl,
+    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Request, ServerConfig, Session, State,
+    Step, SystemEntropy, UsageError, WsUrl,
 };
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -116,15 +117,14 @@ pub fn client_handshake<S: Stream>(
     Ok((ws, response))
 }
 
-/// Performs the server handshake on an accepted stream, letting `policy`
-/// decide on the origin and subprotocol. A refused or broken request is
-/// answered with an HTTP error response before the error is returned.
+/// Performs the server handshake on an accepted stream; `config` decides
+/// on the request (pass an `Arc` to share it). A refused or broken request
+/// is answered with an HTTP response before the error is returned.
 pub fn accept<S: Stream>(
     stream: S,
-    config: &ServerConfig,
-    policy: &ServerPolicy,
+    config: impl Into<Arc<ServerConfig>>,
 ) -> Result<(WebSocket<S>, Request), Error> {
-    let session = Session::server(config.clone(), policy.clone(), Instant::now());
+    let session = Session::server(config, Instant::now());
     let ws = WebSocket::open(stream, session)?;
     let request = ws
         .session
@@ -178,11 +178,12 @@ impl<S: Stream> WebSocket<S> {
     }
     /// Sends a binary message (in hixie a length-prefixed frame of type 0x80).
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.send_frame(0x80, data)
+        self.session.send_binary(data)?;
+        self.flush()
     }
-    /// Sends a length-prefixed frame of type `frame_type` (RFC 6455: 0x80).
-    pub fn send_frame(&mut self, frame_type: u8, data: &[u8]) -> Result<(), Error> {
-        self.session.send_frame(frame_type, data)?;
+    /// Sends a message of any kind ([`Session::send`]).
+    pub fn send(&mut self, message: &Message) -> Result<(), Error> {
+        self.session.send(message)?;
         self.flush()
     }
     /// RFC 6455: sends a ping; its pong comes back from `next_event`.

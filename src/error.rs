@@ -244,6 +244,8 @@ pub enum HandshakeError {
     OriginRejected { origin: String },
     /// The server's policy does not accept the client's subprotocol.
     ProtocolRejected { protocol: String },
+    /// The server's request hook refused the request with this HTTP status.
+    Refused { status: u16 },
 
     /// The server's response does not begin with the exact status line (and,
     /// for hixie75, the exact `Upgrade` and `Connection` lines).
@@ -284,6 +286,7 @@ impl HandshakeError {
     /// for oversized heads, 400 otherwise.
     pub fn http_status(&self) -> u16 {
         match self {
+            HandshakeError::Refused { status } => *status,
             HandshakeError::OriginRejected { .. } | HandshakeError::ProtocolRejected { .. } => 403,
             HandshakeError::UnsupportedVersion { .. } | HandshakeError::NotWebSocket { .. } => 426,
             HandshakeError::HeadTooLarge { .. } | HandshakeError::TooManyHeaders { .. } => 431,
@@ -381,6 +384,7 @@ impl fmt::Display for HandshakeError {
             ProtocolRejected { protocol } => {
                 write!(f, "the server does not accept subprotocol {protocol:?}")
             }
+            Refused { status } => write!(f, "the server refused the request with status {status}"),
             StatusLine { expected, got } => {
                 write!(f, "the server's response begins {got:?}; expected {expected:?}")
             }
@@ -542,6 +546,8 @@ pub enum UsageError {
     CloseAsData,
     /// The handshake is not complete yet.
     HandshakeIncomplete,
+    /// `decide` was called while no request waits for a decision.
+    NoRequest,
     /// A message sent in parts is unfinished: only its next part (or a
     /// ping, pong or close) may be sent.
     MessageInProgress,
@@ -575,6 +581,7 @@ impl fmt::Display for UsageError {
                 f.write_str("an empty 0xFF frame is the hixie-76 close; call close() instead")
             }
             UsageError::HandshakeIncomplete => f.write_str("the handshake is not complete yet"),
+            UsageError::NoRequest => f.write_str("no request waits for a decision"),
             UsageError::MessageInProgress => {
                 f.write_str("a message sent in parts is unfinished; send its next part before anything else")
             }
@@ -694,7 +701,8 @@ impl HandshakeError {
             | InvalidKey { .. }
             | UnsupportedVersion { .. }
             | OriginRejected { .. }
-            | ProtocolRejected { .. } => Culprit::Client,
+            | ProtocolRejected { .. }
+            | Refused { .. } => Culprit::Client,
             StatusLine { .. }
             | Status { .. }
             | ProxyAuthenticationRequired

@@ -35,6 +35,64 @@
 //! streams inside a WASI 0.2 component. [`Limits`] bounds memory,
 //! [`Timeouts`] time.
 //!
+//! # Messages
+//!
+//! A [`Message`] is [`Text`](Message::Text) (a UTF-8-checked
+//! [`Utf8Bytes`]) or [`Binary`](Message::Binary) over [`Bytes`]; hixie
+//! length-prefixed frames of other types have their own variant, which RFC
+//! 6455 never makes. A received message owns the buffer the decoder
+//! gathered it in (no copy after the one from the transport's read), and
+//! cloning one shares it, so one message sent to a thousand connections is
+//! allocated once.
+//!
+//! # Configuration
+//!
+//! [`ServerConfig`] and [`ClientConfig`] are built with methods, and a
+//! server's is shared by every connection (`Session::server` and the
+//! adapters take an `Arc`):
+//!
+//! ```
+//! use std::sync::Arc;
+//! use websocket_engine::{Accept, ClientConfig, Decision, Refusal, ServerConfig, Version};
+//!
+//! let server = Arc::new(
+//!     ServerConfig::new()
+//!         .max_message_size(1 << 20)
+//!         .protocols(["chat"])
+//!         .on_request(|request| match request.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("cookie")) {
+//!             true => Decision::Accept(Accept::new().header("Server", "example")),
+//!             false => Decision::Refuse(Refusal::new(401)),
+//!         }),
+//! );
+//! let client = ClientConfig::new(Version::Rfc6455).protocols(["chat"]).header("Cookie", "id=1");
+//! # let _ = (server, client);
+//! ```
+//!
+//! Every setting, with its default:
+//!
+//! | setting | default |
+//! |---|---|
+//! | [`Limits::max_head_bytes`], [`max_headers`](Limits::max_headers) | 8 KiB, 64 header fields |
+//! | [`Limits::max_message_bytes`], [`max_frame_bytes`](Limits::max_frame_bytes) (`max_message_size`, `max_frame_size` on the configs) | 16 MiB, 16 MiB |
+//! | [`Limits::max_pending_output`] | 16 MiB and 16 bytes queued for sending |
+//! | [`Limits::output_high_water`] | 64 KiB: above it the session stops reading the peer |
+//! | [`Timeouts::handshake`] | 10 s to complete the opening handshake |
+//! | [`Timeouts::close`] | 5 s to complete the closing handshake |
+//! | [`Timeouts::write`] | 30 s for the transport to take any byte of waiting output |
+//! | [`Timeouts::ping_interval`], [`ping_timeout`](Timeouts::ping_timeout) | 20 s, 20 s (RFC 6455 keepalive) |
+//! | [`Timeouts::idle`] | off |
+//! | `utf8` (hixie text that is not UTF-8) | servers refuse it, clients replace it with U+FFFD |
+//! | [`ClientConfig::version`] | RFC 6455 for `ClientConfig::default()` |
+//! | [`ClientConfig::origin`] | none for RFC 6455; the URL's own for hixie, which requires one |
+//! | [`ClientConfig::protocols`], [`extra_headers`](ClientConfig::extra_headers) | none |
+//! | [`ServerConfig::origins`] | empty: any origin |
+//! | [`ServerConfig::protocols`] | none: no subprotocol is confirmed (hixie refuses one it does not support) |
+//! | [`ServerConfig::response_headers`] | none |
+//! | [`ServerConfig::on_request`] | none: `origins` and `protocols` decide |
+//! | [`ServerConfig::defer_decisions`] | false |
+//! | [`ServerConfig::page`] | none: a plain `GET /` gets 426 |
+//! | [`ServerConfig::secure`] | false: echoed hixie locations use `ws` |
+//!
 //! # Example
 //!
 //! A client and a server session, wired to each other in memory:
@@ -47,7 +105,7 @@
 //! let url = WsUrl::parse("ws://example.com/chat").unwrap();
 //! let config = ClientConfig::new(Version::Rfc6455);
 //! let mut client = Session::client(&url, config, &mut SeededEntropy::new(1), now).unwrap();
-//! let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), now);
+//! let mut server = Session::server(ServerConfig::new(), now);
 //!
 //! // What a pump does: the transport takes the output, the peer gets it.
 //! fn pass(from: &mut Session, to: &mut Session, now: Instant) {
@@ -64,7 +122,7 @@
 //! pass(&mut client, &mut server, now);
 //! assert_eq!(
 //!     server.poll_event(),
-//!     Some(Event::Message(Message::Text("hello".into())))
+//!     Some(Event::Message(Message::text("hello")))
 //! );
 //! // No timer is due yet; the keepalive ping is 20 s away.
 //! assert_eq!(server.poll_timeout(), Some(now + std::time::Duration::from_secs(20)));
@@ -82,7 +140,9 @@ mod error;
 pub mod framing;
 mod handshake;
 mod limits;
+mod message;
 mod session;
+mod setters;
 mod timeouts;
 #[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
 pub mod tokio_io;
@@ -91,14 +151,18 @@ mod version;
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 pub mod wasi_adapter;
 
+/// The shared byte buffer messages are made of, re-exported so that users
+/// need no `bytes` dependency of their own.
+pub use bytes::Bytes;
 pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
 pub use error::{Culprit, Error, FrameError, HandshakeError, Phase, UrlError, UsageError};
 pub use handshake::{
-    hixie76_answer, rejection_response, rfc6455_accept, ClientConfig, ClientHandshake, HandshakeResponse,
-    Request, ServerConfig, ServerHandshake, ServerPolicy, Status,
+    hixie76_answer, rfc6455_accept, Accept, ClientConfig, ClientHandshake, Decision, HandshakeResponse,
+    Refusal, Request, ServerConfig, ServerHandshake, Status,
 };
 pub use limits::Limits;
-pub use session::{Closed, Event, Message, Session, State, Step};
+pub use message::{Message, Utf8Bytes};
+pub use session::{Closed, Event, Session, State, Step};
 pub use timeouts::Timeouts;
 pub use url::WsUrl;
 pub use version::{Role, UnknownVersion, Version};

@@ -1,14 +1,16 @@
 //! Every size limit the engine enforces, in one place, with its default.
 //! Time limits are in [`Timeouts`](crate::Timeouts).
 
+use crate::setters::setters;
+
 /// Bounds on how much a peer may make this engine buffer.
 ///
-/// The sans-IO core checks each limit before it allocates. Change a field
-/// on a default value:
+/// The sans-IO core checks each limit before it allocates. Each field has
+/// a builder method of the same name:
 ///
 /// ```
-/// let mut limits = websocket_engine::Limits::default();
-/// limits.max_message_bytes = 64 * 1024;
+/// let limits = websocket_engine::Limits::new().max_message_bytes(64 * 1024).max_headers(32);
+/// assert_eq!(limits.max_frame_bytes, 16 * 1024 * 1024);
 /// ```
 ///
 /// | field | default |
@@ -50,6 +52,22 @@ pub struct Limits {
     /// queue replies to it without end. Default 64 KiB.
     pub output_high_water: usize,
 }
+
+impl Limits {
+    /// Every limit at its default.
+    pub fn new() -> Limits {
+        Limits::default()
+    }
+}
+
+setters!(Limits {
+    max_head_bytes: usize,
+    max_headers: usize,
+    max_message_bytes: usize,
+    max_frame_bytes: usize,
+    max_pending_output: usize,
+    output_high_water: usize,
+});
 
 impl Default for Limits {
     fn default() -> Self {

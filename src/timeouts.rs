@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::setters::setters;
+
 /// How long a session waits for the peer, and when it checks that the
 /// peer is still there. The session enforces all of them itself, on the
 /// instants its caller passes in ([`Session::handle_timeout`]); it never
@@ -20,11 +22,14 @@ use std::time::Duration;
 /// the peer counts as a sign of life, not only the pong: a peer busy
 /// sending a large message is alive even when its pong waits behind it.
 ///
+/// Each field has a builder method of the same name:
+///
 /// ```
 /// use std::time::Duration;
-/// let mut timeouts = websocket_engine::Timeouts::default();
-/// timeouts.ping_interval = Some(Duration::from_secs(5));
-/// timeouts.idle = Some(Duration::from_secs(60));
+/// let timeouts = websocket_engine::Timeouts::new()
+///     .ping_interval(Some(Duration::from_secs(5)))
+///     .idle(Some(Duration::from_secs(60)));
+/// assert_eq!(timeouts.handshake, Duration::from_secs(10));
 /// ```
 ///
 /// [`Session::handle_timeout`]: crate::Session::handle_timeout
@@ -54,6 +59,22 @@ pub struct Timeouts {
     /// default) never.
     pub idle: Option<Duration>,
 }
+
+impl Timeouts {
+    /// Every timer at its default.
+    pub fn new() -> Timeouts {
+        Timeouts::default()
+    }
+}
+
+setters!(Timeouts {
+    handshake: Duration,
+    close: Duration,
+    write: Duration,
+    ping_interval: Option<Duration>,
+    ping_timeout: Option<Duration>,
+    idle: Option<Duration>,
+});
 
 impl Default for Timeouts {
     fn default() -> Self {

@@ -13,16 +13,13 @@
 //! or skipped.
 //!
 //! ```no_run
-//! use websocket_engine::{tokio_io, Message, ServerConfig, ServerPolicy};
+//! use websocket_engine::{tokio_io, ServerConfig};
 //!
 //! # async fn serve(tcp: tokio::net::TcpStream) -> Result<(), websocket_engine::Error> {
-//! let (mut ws, _request) = tokio_io::accept(tcp, &ServerConfig::default(), &ServerPolicy::default()).await?;
+//! let (mut ws, _request) = tokio_io::accept(tcp, ServerConfig::new()).await?;
 //! while let Some(message) = ws.read_message().await? {
 //!     // Queue the echo; the next read writes every queued reply at once.
-//!     match message {
-//!         Message::Text(text) => ws.session_mut().send_text(&text)?,
-//!         Message::Binary { frame_type, data } => ws.session_mut().send_frame(frame_type, &data)?,
-//!     }
+//!     ws.session_mut().send(&message)?;
 //! }
 //! # Ok(())
 //! # }
@@ -31,6 +28,7 @@
 use std::future::{pending, poll_fn, Future};
 use std::io;
 use std::pin::{pin, Pin};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
@@ -39,8 +37,8 @@ use tokio::net::TcpStream;
 use tokio::time::sleep_until;
 
 use crate::{
-    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Phase, Request, ServerConfig,
-    ServerPolicy, Session, State, Step, SystemEntropy, UsageError, WsUrl,
+    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Phase, Request, ServerConfig, Session,
+    State, Step, SystemEntropy, UsageError, WsUrl,
 };
 
 /// The read buffer: a 16 KiB message with its frame header fits in one read.
@@ -96,16 +94,15 @@ pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
     Ok((ws, response))
 }
 
-/// Performs the server handshake on an accepted stream, letting `policy`
-/// decide on the origin and subprotocol. A refused or broken request is
-/// answered with an HTTP response (or the configured page) before the
+/// Performs the server handshake on an accepted stream; `config` decides
+/// on the request (pass an `Arc` to share it). A refused or broken request
+/// is answered with an HTTP response (or the configured page) before the
 /// error is returned.
 pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
-    config: &ServerConfig,
-    policy: &ServerPolicy,
+    config: impl Into<Arc<ServerConfig>>,
 ) -> Result<(WebSocket<S>, Request), Error> {
-    let session = Session::server(config.clone(), policy.clone(), Instant::now());
+    let session = Session::server(config, Instant::now());
     let ws = WebSocket::open(stream, session).await?;
     let request = ws
         .session
@@ -163,11 +160,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
     /// Sends a binary message (in hixie a length-prefixed frame of type 0x80).
     pub async fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.send_frame(0x80, data).await
+        self.session.send_binary(data)?;
+        self.flush().await
     }
-    /// Sends a length-prefixed frame of type `frame_type` (RFC 6455: 0x80).
-    pub async fn send_frame(&mut self, frame_type: u8, data: &[u8]) -> Result<(), Error> {
-        self.session.send_frame(frame_type, data)?;
+    /// Sends a message of any kind ([`Session::send`]).
+    pub async fn send(&mut self, message: &Message) -> Result<(), Error> {
+        self.session.send(message)?;
         self.flush().await
     }
     /// RFC 6455: sends a ping; its pong comes back from `next_event`.

@@ -471,7 +471,7 @@ impl DevTools {
             self.ws.set_read_timeout(Some(left));
             let text = match self.ws.read_message() {
                 Ok(Some(Message::Text(text))) => text,
-                Ok(Some(Message::Binary { .. })) => return Err("a binary message".into()),
+                Ok(Some(_)) => return Err("a binary message".into()),
                 Ok(None) => return Err("DevTools closed the connection".into()),
                 Err(e) if e.is_transient() => continue,
                 Err(e) => return Err(format!("reading: {e}")),

@@ -18,7 +18,7 @@ use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::WasiCtx;
 use websocket_engine::framing::rfc6455::{self, OpCode};
 use websocket_engine::framing::{hixie, Decoded, Frame};
-use websocket_engine::{blocking, ClientConfig, Message, ServerConfig, ServerPolicy};
+use websocket_engine::{blocking, Accept, ClientConfig, Message, ServerConfig};
 use websocket_host::bindings::exports::websocket::protocol::framing::{
     CloseBody, Decoded as WitDecoded, Frame as WitFrame, Opcode as WitOpcode,
 };
@@ -71,6 +71,8 @@ fn server_options() -> ServerOptions {
         secure: false,
         utf8: None,
         page: None,
+        response_headers: Vec::new(),
+        defer_decisions: false,
     }
 }
 
@@ -208,7 +210,7 @@ impl SansIo {
     fn server_accept(&mut self, server: ResourceAny) -> Result<Vec<u8>, WitError> {
         let hs = self.library.websocket_protocol_handshake().server_handshake();
         self.tokio
-            .block_on(hs.call_accept(&mut self.store, server))
+            .block_on(hs.call_decide(&mut self.store, server, None))
             .unwrap()
     }
 
@@ -275,7 +277,7 @@ fn sans_io_handshakes_match_the_native_engine() {
                 let n = native_server.handle_input(piece).unwrap();
                 assert_eq!(c.server_feed(server, piece).unwrap(), native_status(n));
             }
-            let native_response = native_server.accept(None).unwrap();
+            let native_response = native_server.accept(&Accept::new()).unwrap();
             let response = c.server_accept(server).unwrap();
             assert_eq!(response, native_response, "{version} seed {seed}");
 
@@ -311,7 +313,7 @@ fn the_spec_vectors_through_the_component() {
         let response = c.server_accept(server).unwrap();
         let mut native = websocket_engine::ServerHandshake::new(ServerConfig::default());
         native.handle_input(&request).unwrap();
-        assert_eq!(response, native.accept(None).unwrap());
+        assert_eq!(response, native.accept(&Accept::new()).unwrap());
         assert!(response.ends_with(answer));
     }
 }
@@ -394,10 +396,11 @@ fn native_frames(
                 Ok(Decoded::Frame { frame, consumed }) => {
                     frames.push(match frame {
                         Frame::Text(t) => WitFrame::Text(t.into_owned()),
-                        Frame::Binary { frame_type, payload } => {
-                            WitFrame::Binary(websocket_host::bindings::BinaryMessage {
+                        Frame::Binary(payload) => WitFrame::Binary(payload.into_owned()),
+                        Frame::HixieFrame { frame_type, payload } => {
+                            WitFrame::HixieFrame(websocket_host::bindings::HixieFrame {
                                 frame_type,
-                                data: payload.to_vec(),
+                                data: payload.into_owned(),
                             })
                         }
                         Frame::Close(body) => WitFrame::Close(body.map(|b| CloseBody {
@@ -519,14 +522,11 @@ fn component_server_with_native_clients() {
                 for m in messages() {
                     ws.send_text(&m).unwrap();
                 }
-                ws.send_frame(0x80, &[0, 0xFF, 1]).unwrap();
+                ws.send_binary(&[0, 0xFF, 1]).unwrap();
                 ws.close().unwrap();
                 let (got, closed) = common::read_to_end(&mut ws);
-                let mut expected: Vec<Message> = messages().into_iter().map(Message::Text).collect();
-                expected.push(Message::Binary {
-                    frame_type: 0x80,
-                    data: vec![0, 0xFF, 1],
-                });
+                let mut expected: Vec<Message> = messages().into_iter().map(Message::text).collect();
+                expected.push(Message::binary(vec![0, 0xFF, 1]));
                 assert!(
                     got == expected,
                     "{version}: {} of {} messages came back",
@@ -551,7 +551,7 @@ fn echo_through(url: &str, version: websocket_engine::Version) {
     }
     ws.close().unwrap();
     let got: Vec<Message> = std::iter::from_fn(|| ws.read_message().unwrap()).collect();
-    let expected: Vec<Message> = messages().into_iter().map(Message::Text).collect();
+    let expected: Vec<Message> = messages().into_iter().map(Message::text).collect();
     assert!(
         got == expected,
         "{version}: {} of {} messages came back",
@@ -566,8 +566,7 @@ fn native_echo_server() -> (String, thread::JoinHandle<usize>) {
     let addr = listener.local_addr().unwrap().to_string();
     let handle = thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        let (mut ws, _) =
-            blocking::accept(stream, &ServerConfig::default(), &ServerPolicy::default()).unwrap();
+        let (mut ws, _) = blocking::accept(stream, ServerConfig::new()).unwrap();
         let mut n = 0;
         while let Some(Message::Text(t)) = ws.read_message().unwrap() {
             ws.send_text(&t).unwrap();
@@ -915,4 +914,66 @@ fn a_flush_into_a_stream_that_never_takes_output_ends_with_the_write_timeout() {
         assert!(started.elapsed() >= std::time::Duration::from_millis(300));
         conn.finish().await.unwrap();
     });
+}
+
+#[test]
+fn the_component_server_defers_decisions_to_its_host() {
+    use websocket_host::bindings::exports::websocket::protocol::connection::Event;
+    use websocket_host::bindings::{AcceptOptions, Decision, Refusal};
+    let tokio = tokio();
+    let listener = tokio
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("ws://{}/chat", listener.local_addr().unwrap());
+    let server = tokio.spawn(async move {
+        let mut options = server_options();
+        options.defer_decisions = true;
+        for accept in [true, false] {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut conn = ComponentConnection::accept(runtime(), tcp, &options)
+                .await
+                .unwrap();
+            let Some(Event::Request(request)) = conn.next_event().await.unwrap() else {
+                panic!("the request comes first")
+            };
+            assert_eq!(request.protocols, ["x", "chat"]);
+            let decision = if accept {
+                Decision::Accept(AcceptOptions {
+                    protocol: Some("chat".into()),
+                    headers: vec![("Set-Cookie".into(), "seen=1".into())],
+                })
+            } else {
+                Decision::Refuse(Refusal {
+                    status: 401,
+                    headers: vec![],
+                    body: b"who are you?".to_vec(),
+                })
+            };
+            conn.decide(&decision).await.unwrap();
+            if accept {
+                assert_eq!(conn.next_event().await.unwrap(), Some(Event::Opened));
+                let message = conn.read_message().await.unwrap().unwrap();
+                conn.send(&message).await.unwrap();
+                assert_eq!(conn.read_message().await.unwrap(), None);
+            } else {
+                let e = conn.next_event().await.unwrap_err();
+                assert_eq!(code(e.guest().unwrap()), "refused", "{e}");
+            }
+            conn.finish().await.unwrap();
+        }
+    });
+    let config = ClientConfig::new(websocket_engine::Version::Rfc6455).protocols(["x", "chat"]);
+    let (mut ws, response) = blocking::connect(&url, config.clone()).unwrap();
+    assert_eq!(response.protocol.as_deref(), Some("chat"));
+    assert!(response.headers.contains(&("Set-Cookie".into(), "seen=1".into())));
+    ws.send_text("decided").unwrap();
+    assert_eq!(ws.read_message().unwrap(), Some(Message::text("decided")));
+    ws.close().unwrap();
+    assert_eq!(ws.read_message().unwrap(), None);
+    let refused = blocking::connect(&url, config).err().unwrap();
+    assert_eq!(
+        refused,
+        websocket_engine::Error::Handshake(websocket_engine::HandshakeError::Status { code: 401 })
+    );
+    tokio.block_on(server).unwrap();
 }

@@ -32,7 +32,8 @@ fn decode_all(
 fn describe(frame: &Frame<'_>) -> String {
     match frame {
         Frame::Text(t) => format!("text:{t}"),
-        Frame::Binary { frame_type, payload } => format!("bin:{frame_type:02x}:{payload:?}"),
+        Frame::Binary(payload) => format!("bin:80:{payload:?}"),
+        Frame::HixieFrame { frame_type, payload } => format!("bin:{frame_type:02x}:{payload:?}"),
         Frame::Ping(p) => format!("ping:{p:?}"),
         Frame::Pong(p) => format!("pong:{p:?}"),
         Frame::Close(_) => "close".into(),

@@ -14,9 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use websocket_engine::{
-    blocking, ClientConfig, Error, Limits, Message, ServerConfig, ServerPolicy, Timeouts, Version,
-};
+use websocket_engine::{blocking, ClientConfig, Error, Limits, Message, ServerConfig, Timeouts, Version};
 use websocket_host::bindings::{self, ServerOptions};
 use websocket_host::{library_component, serve_echo, HostError, Runtime};
 
@@ -99,6 +97,8 @@ fn start(mode: Mode, limits: Limits, timeouts: Timeouts) -> Server {
                 secure: false,
                 utf8: None,
                 page: None,
+                response_headers: Vec::new(),
+                defer_decisions: false,
             };
             let report = move |_, e: HostError| {
                 let code = match e.guest() {
@@ -154,12 +154,9 @@ fn start(mode: Mode, limits: Limits, timeouts: Timeouts) -> Server {
 }
 
 fn native_echo(stream: TcpStream, config: &ServerConfig) -> Result<(), Error> {
-    let (mut ws, _) = blocking::accept(stream, config, &ServerPolicy::default())?;
+    let (mut ws, _) = blocking::accept(stream, config.clone())?;
     while let Some(message) = ws.read_message()? {
-        match message {
-            Message::Text(t) => ws.send_text(&t)?,
-            Message::Binary { frame_type, data } => ws.send_frame(frame_type, &data)?,
-        }
+        ws.send(&message)?
     }
     Ok(())
 }
@@ -569,7 +566,7 @@ fn answered_within_a_second(
             let started = Instant::now();
             let text = format!("round {round}");
             ws.send_text(&text).unwrap();
-            assert_eq!(ws.read_message().unwrap(), Some(Message::Text(text)), "{mode:?}");
+            assert_eq!(ws.read_message().unwrap(), Some(Message::text(text)), "{mode:?}");
             slowest = slowest.max(started.elapsed());
         }
         thread::sleep(Duration::from_millis(100));

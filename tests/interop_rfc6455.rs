@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use common::example;
 use websocket_engine::blocking::{self, WebSocket};
-use websocket_engine::{ClientConfig, Closed, Event, Message, State, Version};
+use websocket_engine::{Bytes, ClientConfig, Closed, Event, Message, State, Version};
 
 /// The pinned peer versions (also in `.ci/install` and `package.json`).
 const PYTHON_WEBSOCKETS: &str = "17.4";
@@ -395,17 +395,14 @@ fn ws_client_gets_the_subprotocol_from_our_servers() {
 // Our library client against the peers' servers.
 
 fn sample_messages() -> Vec<Message> {
-    let binary = |data: Vec<u8>| Message::Binary {
-        frame_type: 0x80,
-        data,
-    };
+    let binary = |data: Vec<u8>| Message::binary(data);
     vec![
-        Message::Text("hello".into()),
-        Message::Text("wörld ünïcode ✓ 🎉".into()),
-        Message::Text(String::new()),
+        Message::text("hello"),
+        Message::text("wörld ünïcode ✓ 🎉"),
+        Message::text(""),
         binary((0..=255).collect()),
         binary(Vec::new()),
-        Message::Text("websocket ✓ ".repeat(16 * 1024)),
+        Message::text("websocket ✓ ".repeat(16 * 1024)),
         binary((0..200 * 1024).map(|i| (i % 251) as u8).collect()),
     ]
 }
@@ -424,11 +421,9 @@ fn connect(url: &str, protocols: &[&str]) -> (WebSocket<std::net::TcpStream>, Op
 fn brief(event: &Event) -> String {
     match event {
         Event::Message(Message::Text(t)) => format!("text of {} bytes {:.40?}", t.len(), t),
-        Event::Message(Message::Binary { frame_type, data }) => format!(
-            "binary (type {frame_type:#x}) of {} bytes {:?}",
-            data.len(),
-            &data[..data.len().min(16)]
-        ),
+        Event::Message(Message::Binary(data)) => {
+            format!("binary of {} bytes {:?}", data.len(), &data[..data.len().min(16)])
+        }
         other => format!("{other:?}"),
     }
 }
@@ -465,13 +460,10 @@ fn close_and_check(ws: &mut WebSocket<std::net::TcpStream>, server: &mut PeerSer
 /// What "!fragments" makes each peer server send (the pong our client
 /// answers its ping with is what triggers "got pong server-ping").
 fn fragments_events(peer: Peer) -> Vec<Event> {
-    let fragmented_text = Event::Message(Message::Text("fragmented ✓".into()));
-    let fragmented_binary = Event::Message(Message::Binary {
-        frame_type: 0x80,
-        data: vec![0, 1, 2],
-    });
-    let ping = Event::Ping(b"server-ping".to_vec());
-    let got_pong = Event::Message(Message::Text("got pong server-ping".into()));
+    let fragmented_text = Event::Message(Message::text("fragmented ✓"));
+    let fragmented_binary = Event::Message(Message::binary(vec![0, 1, 2]));
+    let ping = Event::Ping(Bytes::from_static(b"server-ping"));
+    let got_pong = Event::Message(Message::text("got pong server-ping"));
     match peer {
         // Fragments, then the ping.
         Peer::Python => vec![fragmented_text, fragmented_binary, ping, got_pong],
@@ -485,10 +477,7 @@ fn our_client_with_peer_server(peer: Peer) {
     let (mut ws, protocol) = connect(&server.url, &[]);
     assert_eq!(protocol, None);
     for message in sample_messages() {
-        match &message {
-            Message::Text(text) => ws.send_text(text).unwrap(),
-            Message::Binary { data, .. } => ws.send_binary(data).unwrap(),
-        }
+        ws.send(&message).unwrap();
         let event = next_event(&mut ws);
         assert!(
             event == Event::Message(message.clone()),
@@ -500,7 +489,7 @@ fn our_client_with_peer_server(peer: Peer) {
     ws.ping(b"client-ping").unwrap();
     assert_eq!(
         next_event(&mut ws),
-        Event::Pong(b"client-ping".to_vec()),
+        Event::Pong(Bytes::from_static(b"client-ping")),
         "{peer:?}"
     );
     ws.send_text("!fragments").unwrap();
@@ -531,7 +520,7 @@ fn our_client_negotiates_the_subprotocol_with_peer_servers() {
             let view = format!("protocol {}", confirmed.unwrap_or("-"));
             assert_eq!(
                 next_event(&mut ws),
-                Event::Message(Message::Text(view)),
+                Event::Message(Message::text(view)),
                 "{peer:?}'s own view, offered {offer:?}"
             );
             close_and_check(&mut ws, &mut server);

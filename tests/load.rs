@@ -32,16 +32,13 @@ fn random_message(rng: &mut SeededEntropy) -> Message {
     if random(rng, 3) == 0 {
         let mut data = vec![0u8; len];
         rng.fill(&mut data).unwrap();
-        Message::Binary {
-            frame_type: 0x80,
-            data,
-        }
+        Message::binary(data)
     } else {
         let mut text = String::with_capacity(len);
         while text.len() < len {
             text.push(CHARS[random(rng, CHARS.len())]);
         }
-        Message::Text(text)
+        Message::text(text)
     }
 }
 
@@ -60,16 +57,8 @@ fn client(url: String, version: Version, id: usize, everyone: Arc<Barrier>) -> (
     let mut bytes = 0;
     for n in 0..MESSAGES {
         let message = random_message(&mut rng);
-        match &message {
-            Message::Text(t) => {
-                bytes += t.len();
-                ws.send_text(t).unwrap();
-            }
-            Message::Binary { frame_type, data } => {
-                bytes += data.len();
-                ws.send_frame(*frame_type, data).unwrap();
-            }
-        }
+        bytes += message.len();
+        ws.send(&message).unwrap();
         let echo = ws
             .read_message()
             .unwrap_or_else(|e| panic!("client {id} message {n}: {e}"));

@@ -15,14 +15,11 @@ fn echo_server(config: ServerConfig) -> (String, thread::JoinHandle<Result<usize
     let addr = listener.local_addr().unwrap().to_string();
     let handle = thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        let (mut ws, _) = blocking::accept(stream, &config, &ServerPolicy::default())?;
+        let (mut ws, _) = blocking::accept(stream, config.clone())?;
         let mut count = 0;
         while let Some(m) = ws.read_message()? {
             count += 1;
-            match m {
-                Message::Text(t) => ws.send_text(&t)?,
-                Message::Binary { frame_type, data } => ws.send_frame(frame_type, &data)?,
-            }
+            ws.send(&m)?
         }
         Ok(count)
     });
@@ -44,7 +41,11 @@ fn echo_then_client_close_for_both_versions() {
         ws.send_text("hello").unwrap();
         ws.send_text(&big).unwrap();
         ws.send_binary(&[0, 255, 1]).unwrap();
-        ws.send_frame(0xFF, b"x").unwrap();
+        ws.send(&Message::HixieFrame {
+            frame_type: 0xFF,
+            data: Bytes::from_static(b"x"),
+        })
+        .unwrap();
         ws.close().unwrap();
         let mut got = Vec::new();
         while let Some(m) = ws.read_message().unwrap() {
@@ -53,15 +54,12 @@ fn echo_then_client_close_for_both_versions() {
         assert_eq!(
             got,
             [
-                Message::Text("hello".into()),
-                Message::Text(big),
-                Message::Binary {
-                    frame_type: 0x80,
-                    data: vec![0, 255, 1]
-                },
-                Message::Binary {
+                Message::text("hello"),
+                Message::text(big),
+                Message::binary(vec![0, 255, 1]),
+                Message::HixieFrame {
                     frame_type: 0xFF,
-                    data: b"x".to_vec()
+                    data: Bytes::from_static(b"x"),
                 },
             ],
             "{version}"
@@ -77,8 +75,7 @@ fn server_initiated_close_for_hixie76() {
     let addr = listener.local_addr().unwrap().to_string();
     let server = thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        let (mut ws, _) =
-            blocking::accept(stream, &ServerConfig::default(), &ServerPolicy::default()).unwrap();
+        let (mut ws, _) = blocking::accept(stream, ServerConfig::new()).unwrap();
         ws.send_text("bye").unwrap();
         ws.close().unwrap();
         let rest: Vec<_> = std::iter::from_fn(|| ws.read_message().unwrap()).collect();
@@ -99,7 +96,7 @@ fn a_slow_handshake_times_out() {
     config.timeouts.handshake = Duration::from_millis(300);
     let server = thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        blocking::accept(stream, &config, &ServerPolicy::default()).map(|_| ())
+        blocking::accept(stream, config.clone()).map(|_| ())
     });
     let mut slow = TcpStream::connect(addr).unwrap();
     let start = Instant::now();
@@ -130,11 +127,7 @@ fn a_refused_request_gets_an_http_error() {
     let addr = listener.local_addr().unwrap();
     let server = thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        let policy = ServerPolicy {
-            origins: vec!["http://good".into()],
-            protocols: vec![],
-        };
-        blocking::accept(stream, &ServerConfig::default(), &policy).map(|_| ())
+        blocking::accept(stream, ServerConfig::new().origins(["http://good"])).map(|_| ())
     });
     let mut client = TcpStream::connect(addr).unwrap();
     client

@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
-use websocket_engine::{blocking, tokio_io, ServerConfig, ServerPolicy};
+use websocket_engine::{blocking, tokio_io, ServerConfig};
 
 /// A hixie75 request, the simplest handshake there is.
 const REQUEST: &[u8] =
@@ -65,12 +65,7 @@ fn frames(written: &[u8]) -> &[u8] {
 
 #[test]
 fn blocking_writes_taken_in_part_are_sent_once() {
-    let (mut ws, _) = blocking::accept(
-        Choppy::default(),
-        &ServerConfig::default(),
-        &ServerPolicy::default(),
-    )
-    .expect("the handshake");
+    let (mut ws, _) = blocking::accept(Choppy::default(), ServerConfig::new()).expect("the handshake");
     // A write that stops half way is not an error while the session's write
     // time-out has not run out; either way nothing may be sent twice.
     let _ = ws.send_text("hello world");
@@ -102,9 +97,7 @@ fn tokio_reads_and_sends_cancelled_in_select_lose_and_repeat_nothing() {
                     }
                 }
             });
-            let (mut ws, _) = tokio_io::accept(server, &ServerConfig::default(), &ServerPolicy::default())
-                .await
-                .unwrap();
+            let (mut ws, _) = tokio_io::accept(server, ServerConfig::new()).await.unwrap();
             let first = "a".repeat(4000);
             let second = "b".repeat(4000);
             // A read cancelled while it writes what is queued.

@@ -16,16 +16,14 @@ const REQUEST: &str = "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade
     Origin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\n\
     Sec-WebSocket-Version: 13\r\n\r\n";
 
-fn policy(protocols: &[&str]) -> ServerPolicy {
-    ServerPolicy {
-        origins: vec![],
-        protocols: protocols.iter().map(|p| (*p).to_owned()).collect(),
-    }
+fn policy(protocols: &[&str]) -> ServerConfig {
+    ServerConfig::new().protocols(protocols.iter().copied())
 }
 
-/// Runs `request` through a server with `policy` and returns the response.
-fn respond(request: &[u8], policy: &ServerPolicy) -> (Request, Vec<u8>) {
-    let mut server = ServerHandshake::new(ServerConfig::default());
+/// Runs `request` through a server configured with `policy` and returns
+/// the response.
+fn respond(request: &[u8], policy: &ServerConfig) -> (Request, Vec<u8>) {
+    let mut server = ServerHandshake::new(policy.clone());
     assert_eq!(
         server.handle_input(request).unwrap(),
         Status::Complete {
@@ -33,8 +31,7 @@ fn respond(request: &[u8], policy: &ServerPolicy) -> (Request, Vec<u8>) {
         }
     );
     let request = server.request().unwrap().clone();
-    let protocol = policy.check(&request).unwrap();
-    let response = server.accept(protocol.as_deref()).unwrap();
+    let response = server.decide().unwrap();
     (request, response)
 }
 
@@ -79,7 +76,7 @@ fn the_server_picks_the_clients_first_supported_subprotocol_or_none() {
     let mut server = ServerHandshake::new(ServerConfig::default());
     server.handle_input(REQUEST.as_bytes()).unwrap();
     assert!(matches!(
-        server.accept(Some("other")).unwrap_err(),
+        server.accept(&Accept::new().protocol("other")).unwrap_err(),
         Error::Usage(UsageError::InvalidValue { .. })
     ));
 }
@@ -113,7 +110,9 @@ fn other_versions_get_426_naming_version_13() {
                 requested: version.into()
             }
         );
-        let response = String::from_utf8(rejection_response(&e)).unwrap();
+        let mut server = ServerHandshake::new(ServerConfig::new());
+        let e = server.handle_input(&request).unwrap_err();
+        let response = String::from_utf8(server.refusal(&e).unwrap()).unwrap();
         assert!(
             response.starts_with("HTTP/1.1 426 Upgrade Required\r\n"),
             "{response}"
@@ -238,7 +237,7 @@ fn one_server_tells_the_three_versions_and_plain_http_apart() {
         assert_eq!(request.version, version);
         // A session tells the version the same way.
         let now = std::time::Instant::now();
-        let mut session = Session::server(ServerConfig::default(), policy(&[]), now);
+        let mut session = Session::server(policy(&[]), now);
         session.handle_input(now, bytes);
         assert_eq!(session.poll_event(), Some(Event::Opened));
         assert_eq!((session.version(), session.role()), (Some(version), Role::Server));
@@ -261,17 +260,19 @@ fn a_configured_page_answers_plain_get_slash_only() {
         let Err(Error::Handshake(e)) = server.handle_input(request) else {
             panic!("expected a refusal")
         };
-        String::from_utf8(server.error_response(&e)).unwrap()
+        String::from_utf8(server.refusal(&Error::Handshake(e)).unwrap()).unwrap()
     };
     let page = answer(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n");
     assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
-    assert!(page.contains("Content-Type: text/html; charset=utf-8\r\nContent-Length: 9\r\n"));
+    assert!(
+        page.contains("\r\nContent-Type: text/html; charset=utf-8\r\n"),
+        "{page}"
+    );
+    assert!(page.contains("\r\nContent-Length: 9\r\n"), "{page}");
     assert!(page.ends_with("\r\n\r\n<p>hi</p>"), "{page}");
     let other = answer(b"GET /favicon.ico HTTP/1.1\r\nHost: h\r\n\r\n");
-    assert!(
-        other.starts_with("HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\n"),
-        "{other}"
-    );
+    assert!(other.starts_with("HTTP/1.1 426 Upgrade Required\r\n"), "{other}");
+    assert!(other.contains("\r\nUpgrade: websocket\r\n"), "{other}");
     // A broken WebSocket request is still refused, page or not.
     let broken = answer(&replace(
         REQUEST.as_bytes(),
@@ -481,7 +482,7 @@ fn client_and_server_connections_mask_by_role() {
         now,
     )
     .unwrap();
-    let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), now);
+    let mut server = Session::server(ServerConfig::new(), now);
     server.handle_input(now, &common::output(&mut client, now));
     client.handle_input(now, &common::output(&mut server, now));
     assert_eq!(common::events(&mut client), [Event::Opened]);

@@ -33,7 +33,7 @@ fn hixie75_response_is_exact() {
     assert_eq!(request.host, "example.com:8080");
     assert_eq!(request.origin.as_deref(), Some("http://example.com"));
     assert_eq!(request.protocols, ["chat"]);
-    let response = server.accept(Some("chat")).unwrap();
+    let response = server.accept(&Accept::new().protocol("chat")).unwrap();
     assert_eq!(
         String::from_utf8(response).unwrap(),
         "HTTP/1.1 101 Web Socket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
@@ -52,7 +52,7 @@ fn hixie76_response_is_exact_and_wss_when_secure() {
         Ok(Status::Complete { .. })
     ));
     assert_eq!(server.request().unwrap().version, Version::Hixie76);
-    let response = server.accept(Some("chat")).unwrap();
+    let response = server.accept(&Accept::new().protocol("chat")).unwrap();
     let mut expected =
         b"HTTP/1.1 101 WebSocket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
         Sec-WebSocket-Origin: http://example.com\r\nSec-WebSocket-Location: wss://example.com/demo\r\n\
@@ -76,7 +76,7 @@ fn key3_may_arrive_late_and_split_anywhere() {
             }
         }
         assert!(last.is_some());
-        let response = server.accept(None).unwrap();
+        let response = server.accept(&Accept::new()).unwrap();
         assert!(response.ends_with(b"8jKS'y:G*Co,Wxa-"));
     }
     // Without key3 the request is not complete, and cannot be accepted.
@@ -87,7 +87,7 @@ fn key3_may_arrive_late_and_split_anywhere() {
     );
     assert!(server.request().is_some() && !server.is_complete());
     assert_eq!(
-        server.accept(None).unwrap_err(),
+        server.accept(&Accept::new()).unwrap_err(),
         Error::Usage(UsageError::HandshakeIncomplete)
     );
 }
@@ -104,11 +104,7 @@ fn bytes_after_the_request_are_handed_on() {
         );
         // A session takes them with the request.
         let now = Instant::now();
-        let policy = ServerPolicy {
-            origins: vec![],
-            protocols: vec!["chat".into()],
-        };
-        let mut session = Session::server(ServerConfig::default(), policy, now);
+        let mut session = Session::server(ServerConfig::new().protocols(["chat"]), now);
         session.handle_input(now, &request);
         assert_eq!(
             common::events(&mut session),
@@ -116,7 +112,7 @@ fn bytes_after_the_request_are_handed_on() {
         );
         assert_eq!(
             common::output(&mut session, now),
-            server.accept(Some("chat")).unwrap()
+            server.accept(&Accept::new().protocol("chat")).unwrap()
         );
     }
 }
@@ -254,34 +250,44 @@ fn policy_decides_on_origin_and_protocol() {
     let mut server = ServerHandshake::new(ServerConfig::default());
     server.handle_input(&hixie76()).unwrap();
     let request = server.request().unwrap();
-    let policy = |origins: &[&str], protocols: &[&str]| ServerPolicy {
-        origins: origins.iter().map(|s| s.to_string()).collect(),
-        protocols: protocols.iter().map(|s| s.to_string()).collect(),
+    let policy = |origins: &[&str], protocols: &[&str]| {
+        ServerConfig::new()
+            .origins(origins.iter().copied())
+            .protocols(protocols.iter().copied())
+            .policy(request)
     };
-    assert_eq!(policy(&[], &["chat"]).check(request), Ok(Some("chat".into())));
+    let accept_chat = Decision::Accept(Accept::new().protocol("chat"));
+    assert_eq!(policy(&[], &["chat"]), accept_chat);
+    assert_eq!(policy(&["http://example.com"], &["x", "chat"]), accept_chat);
+    let Decision::Refuse(refusal) = policy(&["http://other"], &["chat"]) else {
+        panic!("accepted another origin")
+    };
+    assert_eq!(refusal.status, 403);
     assert_eq!(
-        policy(&["http://example.com"], &["x", "chat"]).check(request),
-        Ok(Some("chat".into()))
+        &refusal.body[..],
+        b"the server does not accept origin \"http://example.com\"\n"
     );
+    let Decision::Refuse(refusal) = policy(&[], &[]) else {
+        panic!("accepted an unsupported hixie subprotocol")
+    };
+    let response = String::from_utf8(refusal.to_bytes()).unwrap();
+    assert!(response.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{response}");
+    assert!(response.ends_with("\r\n\r\nthe server does not accept subprotocol \"chat\"\n"));
+    // The handshake itself keeps the policy's own error.
+    let mut strict = ServerHandshake::new(ServerConfig::new().origins(["http://other"]));
+    strict.handle_input(&hixie76()).unwrap();
+    let e = strict.decide().unwrap_err();
     assert_eq!(
-        policy(&["http://other"], &["chat"]).check(request),
-        Err(HandshakeError::OriginRejected {
+        e,
+        Error::Handshake(HandshakeError::OriginRejected {
             origin: "http://example.com".into()
         })
     );
-    let refusal = policy(&[], &[]).check(request).unwrap_err();
-    assert_eq!(
-        refusal,
-        HandshakeError::ProtocolRejected {
-            protocol: "chat".into()
-        }
-    );
-    let response = String::from_utf8(rejection_response(&refusal)).unwrap();
+    let response = String::from_utf8(strict.refusal(&e).unwrap()).unwrap();
     assert!(response.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{response}");
-    assert!(response.ends_with("\r\n\r\nthe server does not accept subprotocol \"chat\"\n"));
     // A protocol the client did not ask for cannot be confirmed.
     assert!(matches!(
-        server.accept(Some("other")),
+        server.accept(&Accept::new().protocol("other")),
         Err(Error::Usage(UsageError::InvalidValue { .. }))
     ));
 }

@@ -58,28 +58,35 @@ fn timeout(during: Phase, limit: Duration) -> Event {
     Event::Failed(Error::Timeout { during, limit })
 }
 
+fn hixie_frame(frame_type: u8, data: &'static [u8]) -> Message {
+    Message::HixieFrame {
+        frame_type,
+        data: Bytes::from_static(data),
+    }
+}
+
 #[test]
 fn sends_are_encoded_in_order() {
     let (mut c, now) = open(Version::Hixie76, Role::Client);
     c.send_text("a").unwrap();
     c.send_binary(b"b").unwrap();
-    c.send_frame(0x90, b"").unwrap();
+    c.send(&hixie_frame(0x90, b"")).unwrap();
     assert_eq!(c.poll_output(now), b"\x00a\xff\x80\x01b\x90\x00");
     c.advance_output(3);
     assert_eq!(c.poll_output(now), b"\x80\x01b\x90\x00");
     c.advance_output(5);
     assert_eq!(c.poll_output(now), b"");
     assert_eq!(
-        c.send_frame(0x10, b"x"),
+        c.send(&hixie_frame(0x10, b"x")),
         Err(Error::Usage(UsageError::FrameType { frame_type: 0x10 }))
     );
     assert_eq!(
-        c.send_frame(0xFF, b""),
+        c.send(&hixie_frame(0xFF, b"")),
         Err(Error::Usage(UsageError::CloseAsData))
     );
     // In hixie75 the same frame is plain data.
     let (mut c, now) = open(Version::Hixie75, Role::Client);
-    c.send_frame(0xFF, b"").unwrap();
+    c.send(&hixie_frame(0xFF, b"")).unwrap();
     assert_eq!(c.poll_output(now), b"\xff\x00");
 }
 
@@ -270,7 +277,7 @@ fn handshake(version: Version, timeouts: &Timeouts, now: Instant) -> (Session, S
     let url = WsUrl::parse("ws://example.com/").unwrap();
     let config = client_config(version, timeouts.clone());
     let mut client = Session::client(&url, config, &mut SeededEntropy::new(2), now).unwrap();
-    let mut server = Session::server(server_config(timeouts.clone()), ServerPolicy::default(), now);
+    let mut server = Session::server(server_config(timeouts.clone()), now);
     server.handle_input(now, &output(&mut client, now));
     client.handle_input(now, &output(&mut server, now));
     assert_eq!(events(&mut client), [Event::Opened]);
@@ -283,7 +290,7 @@ fn the_opening_handshake_times_out() {
     let t0 = Instant::now();
     let timeouts = Timeouts::default();
     let url = WsUrl::parse("ws://example.com/").unwrap();
-    let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), t0);
+    let mut server = Session::server(ServerConfig::new(), t0);
     let config = ClientConfig::new(Version::Rfc6455);
     let mut client = Session::client(&url, config, &mut SeededEntropy::new(2), t0).unwrap();
     output(&mut client, t0);
@@ -296,7 +303,7 @@ fn the_opening_handshake_times_out() {
         assert!(s.is_finished());
     }
     // Input does not extend it; completing it ends it.
-    let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), t0);
+    let mut server = Session::server(ServerConfig::new(), t0);
     server.handle_input(t0 + secs(9), b"GET / HTTP/1.1\r\n");
     assert_eq!(server.poll_timeout(), Some(t0 + secs(10)));
     let (mut client, _) = handshake(Version::Hixie76, &timeouts, t0);
@@ -355,9 +362,9 @@ fn keepalive_pings_a_silent_peer_and_fails_it_when_it_stays_silent() {
     assert_eq!(server.poll_timeout(), Some(t0 + secs(40)));
     // The client answers it by itself.
     client.handle_input(t0 + secs(20), &ping);
-    assert_eq!(events(&mut client), [Event::Ping(vec![])]);
+    assert_eq!(events(&mut client), [Event::Ping(Bytes::new())]);
     server.handle_input(t0 + secs(21), &output(&mut client, t0 + secs(20)));
-    assert_eq!(events(&mut server), [Event::Pong(vec![])]);
+    assert_eq!(events(&mut server), [Event::Pong(Bytes::new())]);
     assert_eq!(server.poll_timeout(), Some(t0 + secs(41)), "20 s after the pong");
     // Now the client goes silent.
     server.handle_timeout(t0 + secs(41));
@@ -474,7 +481,7 @@ fn a_message_larger_than_the_output_limit_goes_in_parts() {
         let mut config = client_config(version, Timeouts::default());
         config.limits = limits.clone();
         let mut client = Session::client(&url, config, &mut SeededEntropy::new(4), t0).unwrap();
-        let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), t0);
+        let mut server = Session::server(ServerConfig::new(), t0);
         server.handle_input(t0, &output(&mut client, t0));
         client.handle_input(t0, &output(&mut server, t0));
         events(&mut client);

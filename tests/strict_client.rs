@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::thread;
 
 use websocket_engine::{
-    blocking, ClientConfig, Error, HandshakeError, Role, ServerConfig, ServerHandshake, Version,
+    blocking, Accept, ClientConfig, Error, HandshakeError, Role, ServerConfig, ServerHandshake, Version,
 };
 
 /// A server that reads the request, answers with `edit` applied to the
@@ -26,7 +26,7 @@ fn fake_server(version: Version, edit: fn(Vec<u8>) -> Vec<u8>) -> String {
             }
         }
         assert_eq!(hs.request().unwrap().version, version);
-        let response = hs.accept(None).unwrap();
+        let response = hs.accept(&Accept::new()).unwrap();
         let _ = s.write_all(&edit(response));
         let _ = s.read(&mut buf);
     });

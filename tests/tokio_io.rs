@@ -32,16 +32,11 @@ async fn echo_server(
             let (config, tx) = (config.clone(), tx.clone());
             tokio::spawn(async move {
                 let served = async {
-                    let (mut ws, _) = tokio_io::accept(stream, &config, &ServerPolicy::default()).await?;
+                    let (mut ws, _) = tokio_io::accept(stream, config.clone()).await?;
                     let mut count = 0;
                     while let Some(m) = ws.read_message().await? {
                         count += 1;
-                        match m {
-                            Message::Text(t) => ws.session_mut().send_text(&t)?,
-                            Message::Binary { frame_type, data } => {
-                                ws.session_mut().send_frame(frame_type, &data)?
-                            }
-                        }
+                        ws.session_mut().send(&m)?;
                     }
                     Ok(count)
                 };
@@ -53,15 +48,19 @@ async fn echo_server(
 }
 
 fn messages(version: Version) -> Vec<Message> {
-    let binary_type = if version == Version::Rfc6455 { 0x80 } else { 0x91 };
+    let binary = if version == Version::Rfc6455 {
+        Message::binary(vec![0, 255, 1])
+    } else {
+        Message::HixieFrame {
+            frame_type: 0x91,
+            data: Bytes::from_static(&[0, 255, 1]),
+        }
+    };
     vec![
-        Message::Text("hello".into()),
-        Message::Text("é✓".repeat(40_000)),
-        Message::Text(String::new()),
-        Message::Binary {
-            frame_type: binary_type,
-            data: vec![0, 255, 1],
-        },
+        Message::text("hello"),
+        Message::text("é✓".repeat(40_000)),
+        Message::text(""),
+        binary,
     ]
 }
 
@@ -73,12 +72,7 @@ fn its_server_with_its_client_for_every_version() {
             let url = format!("ws://{addr}/echo");
             let (mut ws, _) = tokio_io::connect(&url, ClientConfig::new(version)).await.unwrap();
             for m in messages(version) {
-                match m {
-                    Message::Text(t) => ws.session_mut().send_text(&t).unwrap(),
-                    Message::Binary { frame_type, data } => {
-                        ws.session_mut().send_frame(frame_type, &data).unwrap()
-                    }
-                }
+                ws.session_mut().send(&m).unwrap();
             }
             ws.close().await.unwrap();
             let (mut got, mut clean) = (Vec::new(), None);
@@ -124,7 +118,7 @@ fn its_server_with_the_blocking_client_and_pings() {
             other => panic!("{other:?}"),
         }
     }
-    assert_eq!(pong.unwrap(), b"are you there");
+    assert_eq!(pong.unwrap(), &b"are you there"[..]);
     ws.close_with(4000, "bye").unwrap();
     assert_eq!(
         ws.next_event().unwrap(),
@@ -227,9 +221,7 @@ fn time_outs_bound_the_handshake_the_close_and_the_writes() {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             let (stream, _) = listener.accept().await.unwrap();
-            let (ws, _) = tokio_io::accept(stream, &ServerConfig::default(), &ServerPolicy::default())
-                .await
-                .unwrap();
+            let (ws, _) = tokio_io::accept(stream, ServerConfig::new()).await.unwrap();
             // Hold the connection open without reading.
             tokio::time::sleep(Duration::from_secs(10)).await;
             drop(ws);

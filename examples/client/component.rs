@@ -71,7 +71,7 @@ async fn converse(
             match event {
                 Event::Message(message) => print(message),
                 Event::Closed(_) => return Ok(()),
-                Event::Opened | Event::Ping(_) | Event::Pong(_) => {}
+                Event::Request(_) | Event::Opened | Event::Ping(_) | Event::Pong(_) => {}
             }
         }
         match conn.ready_or(lines.recv()).await? {

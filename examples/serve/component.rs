@@ -18,6 +18,8 @@ pub fn run(args: Args) {
         secure: false,
         utf8: None,
         page: Some(crate::PAGE.to_owned()),
+        response_headers: Vec::new(),
+        defer_decisions: false,
     };
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

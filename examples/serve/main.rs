@@ -26,7 +26,7 @@ mod wit;
 use std::process::exit;
 use std::time::Duration;
 
-use websocket_engine::{ServerConfig, ServerPolicy, Timeouts};
+use websocket_engine::{ServerConfig, Timeouts};
 
 const USAGE: &str = "usage: serve --listen ADDR [--origin ORIGIN]... [--protocol PROTOCOL]... [--backlog N] \
                      [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--native]";
@@ -45,15 +45,12 @@ pub struct Args {
 
 impl Args {
     /// How each connection is served.
-    pub fn config(&self) -> (ServerConfig, ServerPolicy) {
-        let mut config = ServerConfig::default();
-        config.page = Some(PAGE.to_owned());
-        config.timeouts = self.timeouts.clone();
-        let policy = ServerPolicy {
-            origins: self.origins.clone(),
-            protocols: self.protocols.clone(),
-        };
-        (config, policy)
+    pub fn config(&self) -> ServerConfig {
+        ServerConfig::new()
+            .page(PAGE)
+            .timeouts(self.timeouts.clone())
+            .origins(self.origins.iter().cloned())
+            .protocols(self.protocols.iter().cloned())
     }
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use tokio::net::TcpStream;
-use websocket_engine::{tokio_io, Error, Message, ServerConfig, ServerPolicy};
+use websocket_engine::{tokio_io, Error, ServerConfig};
 
 use crate::{die, Args};
 
@@ -29,7 +29,7 @@ async fn serve(args: Args) {
         };
         let config = config.clone();
         tokio::spawn(async move {
-            if let Err(e) = echo(stream, &config.0, &config.1).await {
+            if let Err(e) = echo(stream, config).await {
                 crate::report(peer, &e, &e.code());
             }
         });
@@ -38,14 +38,11 @@ async fn serve(args: Args) {
 
 /// Echoes every message; replies are queued and go out together before the
 /// next read.
-async fn echo(stream: TcpStream, config: &ServerConfig, policy: &ServerPolicy) -> Result<(), Error> {
+async fn echo(stream: TcpStream, config: Arc<ServerConfig>) -> Result<(), Error> {
     stream.set_nodelay(true)?;
-    let (mut ws, _request) = tokio_io::accept(stream, config, policy).await?;
+    let (mut ws, _request) = tokio_io::accept(stream, config).await?;
     while let Some(message) = ws.read_message().await? {
-        match message {
-            Message::Text(text) => ws.session_mut().send_text(&text)?,
-            Message::Binary { frame_type, data } => ws.session_mut().send_frame(frame_type, &data)?,
-        }
+        ws.session_mut().send(&message)?
     }
     Ok(())
 }

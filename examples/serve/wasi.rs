@@ -17,7 +17,7 @@ use std::time::Instant;
 use wasi::clocks::monotonic_clock;
 use wasi::io::poll::{poll, Pollable};
 use websocket_engine::wasi_adapter::{yield_to_host, Listener, StreamConnection};
-use websocket_engine::{Event, Message};
+use websocket_engine::Event;
 
 use crate::{die, Args};
 
@@ -39,8 +39,7 @@ enum Owner {
 }
 
 pub fn run(args: Args) {
-    let (config, policy) = args.config();
-    let listener = Listener::bind(&args.listen, args.backlog, config, policy)
+    let listener = Listener::bind(&args.listen, args.backlog, args.config())
         .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
     crate::announce(listener.local_address());
     let mut conns: Vec<StreamConnection> = Vec::new();
@@ -122,8 +121,7 @@ fn serve(conn: &mut StreamConnection) -> bool {
     while let Some(event) = conn.poll_event() {
         let session = conn.session_mut();
         let echoed = match event {
-            Event::Message(Message::Text(text)) => session.send_text(&text),
-            Event::Message(Message::Binary { frame_type, data }) => session.send_frame(frame_type, &data),
+            Event::Message(message) => session.send(&message),
             Event::Failed(e) => {
                 crate::report("connection", &e, &e.code());
                 Ok(())

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use websocket_engine::{
-    ClientConfig, Error, Event, Limits, Role, SeededEntropy, ServerConfig, Session, State, Timeouts, Version,
+    Bytes, ClientConfig, Error, Event, Limits, Message, Role, SeededEntropy, ServerConfig, Session, State,
+    Timeouts, Version,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -61,7 +62,13 @@ fuzz_target!(|data: &[u8]| {
                 None
             }
             2 => Some(session.send_text(&String::from_utf8_lossy(arg))),
-            3 => Some(session.send_frame(arg.first().copied().unwrap_or(0x80), arg)),
+            3 => Some(match arg.first().copied().unwrap_or(0x80) {
+                0x80 => session.send_binary(arg),
+                frame_type => session.send(&Message::HixieFrame {
+                    frame_type,
+                    data: Bytes::copy_from_slice(arg),
+                }),
+            }),
             4 => {
                 let _ = session.close(now);
                 None

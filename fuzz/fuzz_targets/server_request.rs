@@ -6,32 +6,27 @@
 //! bytes after the handshake.
 #![no_main]
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use libfuzzer_sys::fuzz_target;
-use websocket_engine::{Error, Event, ServerConfig, ServerHandshake, ServerPolicy, Session, Status};
+use websocket_engine::{Error, Event, ServerConfig, ServerHandshake, Session, Status};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&chunk, data)) = data.split_first() else {
         return;
     };
-    let policy = ServerPolicy {
-        origins: vec![],
-        protocols: vec!["chat".into()],
-    };
+    let config = Arc::new(ServerConfig::new().protocols(["chat"]));
     let now = Instant::now();
-    let mut session = Session::server(ServerConfig::default(), policy.clone(), now);
-    let mut hs = ServerHandshake::new(ServerConfig::default());
+    let mut session = Session::server(config.clone(), now);
+    let mut hs = ServerHandshake::new(config);
     let mut outcome: Option<Result<(), Error>> = None;
     for piece in data.chunks(usize::from(chunk).max(1)) {
         session.handle_input(now, piece);
         if outcome.is_none() {
             outcome = match hs.handle_input(piece) {
                 Ok(Status::Partial) => None,
-                Ok(Status::Complete { .. }) => {
-                    let request = hs.request().expect("complete").clone();
-                    Some(policy.check(&request).map(|_| ()).map_err(Error::from))
-                }
+                Ok(Status::Complete { .. }) => Some(hs.decide().map(|_| ())),
                 Err(e) => {
                     assert!(hs.handle_input(b"x").is_err(), "sticky");
                     Some(Err(e))

@@ -11,8 +11,8 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::websocket::protocol::types::{
-    BinaryMessage, ClientOptions, CloseInfo, Culprit, Error, ErrorInfo, Limits, Message, Role, ServerOptions,
-    Timeouts, Utf8Policy, Version,
+    AcceptOptions, ClientOptions, CloseInfo, Culprit, Decision, Error, ErrorInfo, HixieFrame, Limits,
+    Message, Refusal, Role, ServerOptions, Timeouts, Utf8Policy, Version,
 };
 
 /// The details of an error, whatever layer reported it.

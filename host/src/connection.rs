@@ -14,7 +14,7 @@ use wasmtime_wasi::p2::bindings::io::poll::HostPollable;
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable};
 
 use crate::bindings::exports::websocket::protocol::connection::{Event, State};
-use crate::bindings::{ClientOptions, Error, Library, Message, ServerOptions};
+use crate::bindings::{ClientOptions, Decision, Error, Library, Message, ServerOptions};
 use crate::runtime::{HostState, Runtime};
 use crate::tcp::{TcpInput, TcpOutput};
 
@@ -178,12 +178,12 @@ impl ComponentConnection {
 
     /// Sends a binary message (in hixie a length-prefixed frame of type 0x80).
     pub async fn send_binary(&mut self, data: &[u8]) -> Result<(), HostError> {
-        self.send_frame(0x80, data).await
+        call!(self, call_send_binary, data).map_err(HostError::Guest)
     }
 
-    /// Sends a length-prefixed frame of type `frame_type` (RFC 6455: 0x80).
-    pub async fn send_frame(&mut self, frame_type: u8, data: &[u8]) -> Result<(), HostError> {
-        call!(self, call_send_binary, frame_type, data).map_err(HostError::Guest)
+    /// Sends a message of any kind (a hixie frame only in hixie versions).
+    pub async fn send(&mut self, message: &Message) -> Result<(), HostError> {
+        call!(self, call_send, message).map_err(HostError::Guest)
     }
 
     /// RFC 6455: sends a ping.
@@ -194,6 +194,12 @@ impl ComponentConnection {
     /// Begins closing.
     pub async fn close(&mut self) -> Result<(), HostError> {
         call!(self, call_close).map_err(HostError::Guest)
+    }
+
+    /// Server side with `defer-decisions`: answers the request its
+    /// `request` event reported.
+    pub async fn decide(&mut self, decision: &Decision) -> Result<(), HostError> {
+        call!(self, call_decide, decision).map_err(HostError::Guest)
     }
 
     /// RFC 6455: begins closing with a status code and reason.
@@ -261,10 +267,7 @@ async fn echo(rt: &Runtime, tcp: TcpStream, options: &ServerOptions) -> Result<(
     let mut conn = ComponentConnection::accept(rt, tcp, options).await?;
     let result = async {
         while let Some(message) = conn.read_message().await? {
-            match message {
-                Message::Text(text) => conn.send_text(&text).await?,
-                Message::Binary(b) => conn.send_frame(b.frame_type, &b.data).await?,
-            }
+            conn.send(&message).await?;
         }
         Ok(())
     }

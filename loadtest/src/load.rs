@@ -581,7 +581,7 @@ fn first_difference(a: &[u8], b: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use websocket_engine::{Event, Message, ServerConfig, ServerPolicy, Session};
+    use websocket_engine::{Event, Message, ServerConfig, Session};
 
     #[derive(Clone, Copy)]
     enum Mode {
@@ -607,14 +607,15 @@ mod tests {
 
     async fn serve(mut s: TcpStream, mode: Mode) {
         let now = Instant::now();
-        let mut session = Session::server(ServerConfig::default(), ServerPolicy::default(), now);
+        let mut session = Session::server(ServerConfig::new(), now);
         let mut buf = vec![0u8; 64 * 1024];
         let mut count = 0;
         loop {
             let mut raw = Vec::new();
             while let Some(event) = session.poll_event() {
                 match event {
-                    Event::Message(Message::Text(mut text)) => {
+                    Event::Message(Message::Text(text)) => {
+                        let mut text = text.to_string();
                         count += 1;
                         match mode {
                             Mode::Echo => session.send_text(&text).unwrap(),

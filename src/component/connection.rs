@@ -5,15 +5,16 @@ use std::cell::RefCell;
 use wasi::io::poll::Pollable;
 use wasi::io::streams::{InputStream, OutputStream};
 
-use super::convert::{server_options, wit_result};
+use super::convert::wit_result;
 use super::exports::websocket::protocol::connection::{
     Connection, Event, Guest, GuestConnection, GuestListener, Listener, State,
 };
 use super::exports::websocket::protocol::types::{
-    ClientOptions, Error as WitError, Message, RequestInfo, ResponseInfo, Role, ServerOptions, Version,
+    ClientOptions, Decision, Error as WitError, Message, RequestInfo, ResponseInfo, Role, ServerOptions,
+    Version,
 };
 use crate::wasi_adapter::{self, StreamConnection};
-use crate::{Error, Event as CoreEvent, SystemEntropy, WsUrl};
+use crate::{Error, Event as CoreEvent, ServerConfig, SystemEntropy, WsUrl};
 
 pub struct ConnectionResource(RefCell<StreamConnection>);
 
@@ -23,8 +24,11 @@ fn resource(conn: StreamConnection) -> Connection {
 
 impl GuestConnection for ConnectionResource {
     fn accept(input: InputStream, output: OutputStream, options: ServerOptions) -> Connection {
-        let (config, policy) = server_options(options);
-        resource(StreamConnection::accept(input, output, config, policy))
+        resource(StreamConnection::accept(
+            input,
+            output,
+            ServerConfig::from(options),
+        ))
     }
 
     fn handshake(
@@ -36,6 +40,10 @@ impl GuestConnection for ConnectionResource {
         let url = wit_result(WsUrl::parse(&url).map_err(Error::from))?;
         let conn = StreamConnection::client(input, output, &url, options.into(), &mut SystemEntropy);
         wit_result(conn).map(resource)
+    }
+
+    fn decide(&self, decision: Decision) -> Result<(), WitError> {
+        wit_result(self.0.borrow_mut().decide(decision.into()))
     }
 
     fn state(&self) -> State {
@@ -112,8 +120,12 @@ impl GuestConnection for ConnectionResource {
         wit_result(self.0.borrow_mut().send_text(&text))
     }
 
-    fn send_binary(&self, frame_type: u8, data: Vec<u8>) -> Result<(), WitError> {
-        wit_result(self.0.borrow_mut().send_frame(frame_type, &data))
+    fn send_binary(&self, data: Vec<u8>) -> Result<(), WitError> {
+        wit_result(self.0.borrow_mut().send_binary(&data))
+    }
+
+    fn send(&self, message: Message) -> Result<(), WitError> {
+        wit_result(self.0.borrow_mut().send(&message.into()))
     }
 
     fn send_ping(&self, data: Vec<u8>) -> Result<(), WitError> {
@@ -136,10 +148,11 @@ impl GuestConnection for ConnectionResource {
 /// An event as WIT has it: a failure is the error.
 fn wit_event(event: CoreEvent) -> Result<Event, WitError> {
     Ok(match event {
+        CoreEvent::Request(r) => Event::Request((&r).into()),
         CoreEvent::Opened => Event::Opened,
         CoreEvent::Message(m) => Event::Message(m.into()),
-        CoreEvent::Ping(p) => Event::Ping(p),
-        CoreEvent::Pong(p) => Event::Pong(p),
+        CoreEvent::Ping(p) => Event::Ping(p.into()),
+        CoreEvent::Pong(p) => Event::Pong(p.into()),
         CoreEvent::Closed(c) => Event::Closed(c.into()),
         CoreEvent::Failed(e) => return Err(e.into()),
     })
@@ -149,9 +162,9 @@ pub struct ListenerResource(wasi_adapter::Listener);
 
 impl GuestListener for ListenerResource {
     fn bind(address: String, options: ServerOptions) -> Result<Listener, WitError> {
-        let (config, policy) = server_options(options);
         let backlog = wasi_adapter::DEFAULT_BACKLOG;
-        let listener = wit_result(wasi_adapter::Listener::bind(&address, backlog, config, policy))?;
+        let config = ServerConfig::from(options);
+        let listener = wit_result(wasi_adapter::Listener::bind(&address, backlog, config))?;
         Ok(Listener::new(ListenerResource(listener)))
     }
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 use super::exports::websocket::protocol::types as wit;
 use crate::framing::Utf8Policy;
 use crate::{
-    ClientConfig, Culprit, Error, HandshakeResponse, Limits, Message, Request, Role, ServerConfig,
-    ServerPolicy, Timeouts, Version,
+    Accept, ClientConfig, Culprit, Decision, Error, HandshakeResponse, Limits, Message, Refusal, Request,
+    Role, ServerConfig, Timeouts, Version,
 };
 
 fn clamp(n: usize) -> u32 {
@@ -128,28 +128,62 @@ impl From<wit::ClientOptions> for ClientConfig {
     }
 }
 
-pub(super) fn server_options(o: wit::ServerOptions) -> (ServerConfig, ServerPolicy) {
-    let config = ServerConfig {
-        limits: limits(o.limits),
-        timeouts: timeouts(o.timeouts),
-        secure: o.secure,
-        utf8: utf8(o.utf8, Role::Server),
-        page: o.page,
-    };
-    let policy = ServerPolicy {
-        origins: o.origins,
-        protocols: o.protocols,
-    };
-    (config, policy)
+impl From<wit::ServerOptions> for ServerConfig {
+    fn from(o: wit::ServerOptions) -> Self {
+        let mut config = ServerConfig::new()
+            .limits(limits(o.limits))
+            .timeouts(timeouts(o.timeouts))
+            .secure(o.secure)
+            .utf8(utf8(o.utf8, Role::Server))
+            .origins(o.origins)
+            .protocols(o.protocols)
+            .defer_decisions(o.defer_decisions);
+        config.page = o.page;
+        config.response_headers = o.response_headers;
+        config
+    }
+}
+
+impl From<wit::Decision> for Decision {
+    fn from(d: wit::Decision) -> Self {
+        match d {
+            wit::Decision::Accept(a) => {
+                let mut accept = Accept::new();
+                accept.protocol = a.protocol;
+                accept.headers = a.headers;
+                Decision::Accept(accept)
+            }
+            wit::Decision::Refuse(r) => {
+                let mut refusal = Refusal::new(r.status).body(r.body);
+                refusal.headers = r.headers;
+                Decision::Refuse(refusal)
+            }
+        }
+    }
 }
 
 impl From<Message> for wit::Message {
     fn from(m: Message) -> Self {
         match m {
-            Message::Text(t) => wit::Message::Text(t),
-            Message::Binary { frame_type, data } => {
-                wit::Message::Binary(wit::BinaryMessage { frame_type, data })
-            }
+            Message::Text(t) => wit::Message::Text(t.to_string()),
+            Message::Binary(data) => wit::Message::Binary(data.into()),
+            Message::HixieFrame { frame_type, data } => wit::Message::HixieFrame(wit::HixieFrame {
+                frame_type,
+                data: data.into(),
+            }),
+        }
+    }
+}
+
+impl From<wit::Message> for Message {
+    fn from(m: wit::Message) -> Self {
+        match m {
+            wit::Message::Text(t) => Message::Text(t.into()),
+            wit::Message::Binary(data) => Message::Binary(data.into()),
+            wit::Message::HixieFrame(f) => Message::HixieFrame {
+                frame_type: f.frame_type,
+                data: f.data.into(),
+            },
         }
     }
 }
@@ -172,6 +206,7 @@ impl From<&Request> for wit::RequestInfo {
             host: r.host.clone(),
             origin: r.origin.clone(),
             protocols: r.protocols.clone(),
+            extensions: r.extensions.clone(),
             headers: r.headers.clone(),
         }
     }

@@ -7,7 +7,7 @@ use super::exports::websocket::protocol::framing::{
     CloseBody, Decoded, Frame as WitFrame, Guest, GuestDecoder, Opcode,
 };
 use super::exports::websocket::protocol::types::{
-    BinaryMessage, Error as WitError, Limits, Role as WitRole, Utf8Policy, Version,
+    Error as WitError, HixieFrame, Limits, Role as WitRole, Utf8Policy, Version,
 };
 use crate::framing::rfc6455::{self, OpCode};
 use crate::framing::{hixie, Decoded as Step, Frame};
@@ -24,9 +24,10 @@ pub struct DecoderResource(RefCell<AnyDecoder>);
 fn to_wit(frame: Frame<'_>) -> WitFrame {
     match frame {
         Frame::Text(t) => WitFrame::Text(t.into_owned()),
-        Frame::Binary { frame_type, payload } => WitFrame::Binary(BinaryMessage {
+        Frame::Binary(payload) => WitFrame::Binary(payload.into_owned()),
+        Frame::HixieFrame { frame_type, payload } => WitFrame::HixieFrame(HixieFrame {
             frame_type,
-            data: payload.to_vec(),
+            data: payload.into_owned(),
         }),
         Frame::Ping(p) => WitFrame::Ping(p.to_vec()),
         Frame::Pong(p) => WitFrame::Pong(p.to_vec()),
@@ -84,8 +85,8 @@ impl GuestDecoder for DecoderResource {
 
     fn decode(&self, input: Vec<u8>) -> Decoded {
         match &mut *self.0.borrow_mut() {
-            AnyDecoder::Hixie(d) => decode_all(|rest| step(d.decode(rest)), &input),
-            AnyDecoder::Rfc6455(d) => decode_all(|rest| step(d.decode(rest)), &input),
+            AnyDecoder::Hixie(d) => decode_all(|rest| step(d.decode_owned(rest)), &input),
+            AnyDecoder::Rfc6455(d) => decode_all(|rest| step(d.decode_owned(rest)), &input),
         }
     }
 

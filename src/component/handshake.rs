@@ -1,17 +1,16 @@
 //! The `handshake` interface.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
-use super::convert::{server_options, wit_result};
+use super::convert::wit_result;
 use super::exports::websocket::protocol::handshake::{
     ClientHandshake, Guest, GuestClientHandshake, GuestServerHandshake, Status as WitStatus,
 };
 use super::exports::websocket::protocol::types::{
-    ClientOptions, Error as WitError, RequestInfo, ResponseInfo, ServerOptions,
+    ClientOptions, Decision as WitDecision, Error as WitError, RequestInfo, ResponseInfo, ServerOptions,
 };
 use crate::{
-    hixie76_answer, rejection_response, Entropy, Error, HandshakeError, SeededEntropy, ServerPolicy, Status,
-    SystemEntropy, UsageError, WsUrl,
+    hixie76_answer, Entropy, Error, SeededEntropy, ServerConfig, Status, SystemEntropy, UsageError, WsUrl,
 };
 
 fn status(s: Status) -> WitStatus {
@@ -62,65 +61,56 @@ impl GuestClientHandshake for ClientResource {
 }
 
 pub struct ServerResource {
-    handshake: RefCell<Option<crate::ServerHandshake>>,
-    policy: ServerPolicy,
-    failure: RefCell<Option<HandshakeError>>,
+    handshake: RefCell<crate::ServerHandshake>,
+    /// The last failure of `feed` or `decide`, for `rejection`.
+    failure: RefCell<Option<Error>>,
+    decided: Cell<bool>,
 }
 
 impl ServerResource {
-    /// Runs `f` on the handshake, remembering a handshake failure for
-    /// `rejection`.
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut Option<crate::ServerHandshake>, &ServerPolicy) -> Result<T, Error>,
-    ) -> Result<T, WitError> {
-        let r = f(&mut self.handshake.borrow_mut(), &self.policy);
-        if let Err(Error::Handshake(h)) = &r {
-            *self.failure.borrow_mut() = Some(h.clone());
+    /// Remembers a failure of `r` for `rejection`.
+    fn remember<T>(&self, r: Result<T, Error>) -> Result<T, WitError> {
+        if let Err(e) = &r {
+            *self.failure.borrow_mut() = Some(e.clone());
         }
         wit_result(r)
     }
 }
 
-fn used() -> Error {
-    UsageError::HandshakeIncomplete.into()
-}
-
 impl GuestServerHandshake for ServerResource {
     fn new(options: ServerOptions) -> Self {
-        let (config, policy) = server_options(options);
         ServerResource {
-            handshake: RefCell::new(Some(crate::ServerHandshake::new(config))),
-            policy,
+            handshake: RefCell::new(crate::ServerHandshake::new(ServerConfig::from(options))),
             failure: RefCell::new(None),
+            decided: Cell::new(false),
         }
     }
 
     fn feed(&self, input: Vec<u8>) -> Result<WitStatus, WitError> {
-        self.with(|hs, _| hs.as_mut().ok_or_else(used)?.handle_input(&input))
-            .map(status)
+        let r = self.handshake.borrow_mut().handle_input(&input);
+        self.remember(r).map(status)
     }
 
     fn request(&self) -> Option<RequestInfo> {
-        self.handshake.borrow().as_ref()?.request().map(Into::into)
+        self.handshake.borrow().request().map(Into::into)
     }
 
-    fn accept(&self) -> Result<Vec<u8>, WitError> {
-        self.with(|hs, policy| {
-            let request = hs.as_ref().and_then(|h| h.request()).ok_or_else(used)?;
-            let protocol = policy.check(request)?;
-            let response = hs.take().ok_or_else(used)?.accept(protocol.as_deref())?;
-            Ok(response)
-        })
+    fn decide(&self, decision: Option<WitDecision>) -> Result<Vec<u8>, WitError> {
+        if self.decided.replace(true) {
+            return wit_result(Err(UsageError::NoRequest.into()));
+        }
+        let mut handshake = self.handshake.borrow_mut();
+        let r = match decision {
+            None => handshake.decide(),
+            Some(decision) => handshake.respond(decision.into()),
+        };
+        drop(handshake);
+        self.remember(r)
     }
 
     fn rejection(&self) -> Option<Vec<u8>> {
         let failure = self.failure.borrow();
-        let failure = failure.as_ref()?;
-        Some(match self.handshake.borrow().as_ref() {
-            Some(handshake) => handshake.error_response(failure),
-            None => rejection_response(failure),
-        })
+        self.handshake.borrow().refusal(failure.as_ref()?)
     }
 }
 

@@ -24,7 +24,9 @@
 
 use memchr::memchr;
 
-use super::{Decoded, Frame, Utf8Policy};
+use std::borrow::Cow;
+
+use super::{payload as payload_of, Decoded, Frame, Utf8Policy};
 use crate::error::{FrameError, UsageError};
 use crate::limits::Limits;
 use crate::version::Version;
@@ -99,6 +101,17 @@ impl Decoder {
     /// Decodes the next frame from `input`. Errors are final: the stream
     /// cannot be resynchronised after one.
     pub fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, FrameError> {
+        self.decode_with(input, false)
+    }
+
+    /// As [`Decoder::decode`], for callers that keep each frame: a payload
+    /// gathered in the decoder's buffer (it spanned calls) comes back
+    /// owned, the buffer handed over rather than copied.
+    pub fn decode_owned<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, FrameError> {
+        self.decode_with(input, true)
+    }
+
+    fn decode_with<'a>(&'a mut self, input: &'a [u8], hand_over: bool) -> Result<Decoded<'a>, FrameError> {
         if self.stale {
             self.buf.clear();
             self.stale = false;
@@ -111,22 +124,27 @@ impl Decoder {
                 consumed,
             } => (frame_type, payload, consumed),
         };
-        let bytes = match payload {
-            Payload::Input(start, end) => &input[start..end],
+        let (bytes, owned): (&'a [u8], _) = match payload {
+            Payload::Input(start, end) => (&input[start..end], None),
+            Payload::Buffer if hand_over => (&[], Some(std::mem::take(&mut self.buf))),
             Payload::Buffer => {
                 self.stale = true;
-                &self.buf[..]
+                (&self.buf[..], None)
             }
         };
-        let frame = if frame_type & 0x80 == 0 {
-            Frame::Text(self.utf8.apply(bytes)?)
-        } else if frame_type == 0xFF && bytes.is_empty() && self.version == Version::Hixie76 {
-            Frame::Close(None)
-        } else {
-            Frame::Binary {
-                frame_type,
-                payload: bytes,
+        let frame = match frame_type {
+            t if t & 0x80 == 0 => Frame::Text(match owned {
+                Some(owned) => Cow::Owned(self.utf8.apply_owned(owned)?),
+                None => self.utf8.apply(bytes)?,
+            }),
+            0xFF if bytes.is_empty() && owned.is_none() && self.version == Version::Hixie76 => {
+                Frame::Close(None)
             }
+            0x80 => Frame::Binary(payload_of(bytes, owned)),
+            frame_type => Frame::HixieFrame {
+                frame_type,
+                payload: payload_of(bytes, owned),
+            },
         };
         Ok(Decoded::Frame { frame, consumed })
     }
@@ -228,6 +246,8 @@ impl Decoder {
                         });
                     }
                     let take = rest.len().min(remaining);
+                    // The whole frame's length is known: one allocation.
+                    self.buf.reserve_exact(remaining);
                     self.buf.extend_from_slice(&rest[..take]);
                     if take < remaining {
                         self.state = State::Payload {

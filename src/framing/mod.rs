@@ -36,25 +36,54 @@ impl Utf8Policy {
     pub(crate) fn apply(self, payload: &[u8]) -> Result<Cow<'_, str>, crate::FrameError> {
         match simdutf8::basic::from_utf8(payload) {
             Ok(text) => Ok(Cow::Borrowed(text)),
-            Err(_) => match self {
-                Utf8Policy::Strict => Err(crate::FrameError::InvalidUtf8),
-                Utf8Policy::Replace => Ok(Cow::Owned(String::from_utf8_lossy(payload).into_owned())),
-            },
+            Err(_) => self.lossy(payload).map(Cow::Owned),
+        }
+    }
+
+    /// As [`Utf8Policy::apply`], keeping an owned payload without a copy
+    /// when it is valid.
+    pub(crate) fn apply_owned(self, payload: Vec<u8>) -> Result<String, crate::FrameError> {
+        owned_text(payload).or_else(|payload| self.lossy(&payload))
+    }
+
+    fn lossy(self, payload: &[u8]) -> Result<String, crate::FrameError> {
+        match self {
+            Utf8Policy::Strict => Err(crate::FrameError::InvalidUtf8),
+            Utf8Policy::Replace => Ok(String::from_utf8_lossy(payload).into_owned()),
         }
     }
 }
 
+/// `bytes` as a string, validated in one SIMD pass and kept without a
+/// copy; the bytes back when they are not UTF-8.
+#[allow(unsafe_code)]
+pub(crate) fn owned_text(bytes: Vec<u8>) -> Result<String, Vec<u8>> {
+    if simdutf8::basic::from_utf8(&bytes).is_err() {
+        return Err(bytes);
+    }
+    // SAFETY: `simdutf8` has just validated every byte as UTF-8.
+    Ok(unsafe { String::from_utf8_unchecked(bytes) })
+}
+
+/// A payload borrowed from the decoder's input or buffer, or handed over
+/// (by the `decode_owned` methods) when the decoder had to gather it.
+fn payload<'a>(bytes: &'a [u8], owned: Option<Vec<u8>>) -> Cow<'a, [u8]> {
+    owned.map_or(Cow::Borrowed(bytes), Cow::Owned)
+}
+
 /// One decoded frame (for RFC 6455: a whole message, reassembled from its
 /// fragments, or a control frame), borrowed from the decoder's input or
-/// buffer.
+/// buffer, or owned when a `decode_owned` method handed its buffer over.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame<'a> {
     /// A text message (hixie type 0x00, RFC 6455 opcode 0x1).
     Text(Cow<'a, str>),
-    /// A hixie length-prefixed frame: its type byte (0x80..=0xFF) and
-    /// payload; the drafts give these no meaning. An RFC 6455 binary
-    /// message comes as type 0x80.
-    Binary { frame_type: u8, payload: &'a [u8] },
+    /// A binary message: RFC 6455 opcode 0x2, or a hixie length-prefixed
+    /// frame of type 0x80.
+    Binary(Cow<'a, [u8]>),
+    /// hixie only: a length-prefixed frame of another type (0x81..=0xFF
+    /// but not the hixie76 close), to which the drafts give no meaning.
+    HixieFrame { frame_type: u8, payload: Cow<'a, [u8]> },
     /// An RFC 6455 ping; the receiver answers with a pong of the same payload.
     Ping(&'a [u8]),
     /// An RFC 6455 pong.

@@ -29,7 +29,7 @@
 use std::borrow::Cow;
 
 use super::mask::extend_masked;
-use super::{is_valid_close_code, CloseBody, Decoded, Frame};
+use super::{is_valid_close_code, owned_text, payload as payload_of, CloseBody, Decoded, Frame};
 use crate::error::{FrameError, UsageError};
 use crate::limits::Limits;
 use crate::version::Role;
@@ -165,7 +165,7 @@ pub fn encode_close(
 ///
 /// Feed it input with [`Decoder::decode`] in chunks of any size; what it
 /// yields does not depend on how the input was split. Data messages come
-/// whole ([`Frame::Text`], or [`Frame::Binary`] with type 0x80), control
+/// whole ([`Frame::Text`] or [`Frame::Binary`]), control
 /// frames as they arrive, even between the fragments of a message. An
 /// unfragmented, unmasked message that lies whole in one call's input is
 /// borrowed from it without copying; anything else is gathered (and
@@ -252,10 +252,10 @@ impl Decoder {
         self.decode_with(input, false)
     }
 
-    /// As [`Decoder::decode`], for callers that keep each message: a text
-    /// message assembled in the decoder's buffer (masked or fragmented)
-    /// comes back as `Cow::Owned`, the buffer handed over rather than
-    /// copied. The next message starts a new buffer.
+    /// As [`Decoder::decode`], for callers that keep each message: a
+    /// message assembled in the decoder's buffer (masked, fragmented or
+    /// split across calls) comes back as `Cow::Owned`, the buffer handed
+    /// over rather than copied. The next message starts a new buffer.
     pub fn decode_owned<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, FrameError> {
         self.decode_with(input, true)
     }
@@ -272,35 +272,31 @@ impl Decoder {
         let Some((opcode, payload, consumed)) = self.advance(input)? else {
             return Ok(Decoded::Partial);
         };
-        if hand_over && opcode == OpCode::Text && matches!(payload, Payload::Message) {
-            let text = owned_text(std::mem::take(&mut self.buf))?;
-            self.checked = 0;
-            return Ok(Decoded::Frame {
-                frame: Frame::Text(Cow::Owned(text)),
-                consumed,
-            });
-        }
-        let bytes: &'a [u8] = match payload {
-            Payload::Input(start, end) => &input[start..end],
+        let (bytes, owned): (&'a [u8], _) = match payload {
+            Payload::Input(start, end) => (&input[start..end], None),
+            Payload::Message if hand_over => {
+                self.checked = 0;
+                (&[], Some(std::mem::take(&mut self.buf)))
+            }
             Payload::Message => {
                 self.stale = Stale::Message;
-                &self.buf
+                (&self.buf, None)
             }
             Payload::Control => {
                 self.stale = Stale::Control;
-                &self.control
+                (&self.control, None)
             }
         };
         let frame = match opcode {
             // One SIMD pass over the whole message; while it was incomplete,
             // its prefix was checked as it arrived, to fail fast.
-            OpCode::Text => Frame::Text(Cow::Borrowed(
-                simdutf8::basic::from_utf8(bytes).map_err(|_| FrameError::InvalidUtf8)?,
-            )),
-            OpCode::Binary | OpCode::Continuation => Frame::Binary {
-                frame_type: 0x80,
-                payload: bytes,
-            },
+            OpCode::Text => Frame::Text(match owned {
+                Some(owned) => Cow::Owned(owned_text(owned).map_err(|_| FrameError::InvalidUtf8)?),
+                None => {
+                    Cow::Borrowed(simdutf8::basic::from_utf8(bytes).map_err(|_| FrameError::InvalidUtf8)?)
+                }
+            }),
+            OpCode::Binary | OpCode::Continuation => Frame::Binary(payload_of(bytes, owned)),
             OpCode::Ping => Frame::Ping(bytes),
             OpCode::Pong => Frame::Pong(bytes),
             OpCode::Close => Frame::Close(close_body(bytes)?),
@@ -349,6 +345,15 @@ impl Decoder {
                 return Ok(Some((head.opcode, Payload::Input(pos, end), end)));
             }
             let take = avail.min(left_usize);
+            if head.done == 0 {
+                // The frame's length is known: a single-frame message
+                // takes one allocation of its exact size.
+                if self.buf.is_empty() {
+                    self.buf.reserve_exact(left_usize);
+                } else {
+                    self.buf.reserve(left_usize);
+                }
+            }
             append(&mut self.buf, &input[pos..pos + take], head.mask, head.done);
             pos += take;
             head.done += take as u64;
@@ -499,15 +504,6 @@ impl Decoder {
         }
         Ok(())
     }
-}
-
-/// The whole text message, validated in one SIMD pass and kept without
-/// a copy.
-#[allow(unsafe_code)]
-fn owned_text(bytes: Vec<u8>) -> Result<String, FrameError> {
-    simdutf8::basic::from_utf8(&bytes).map_err(|_| FrameError::InvalidUtf8)?;
-    // SAFETY: `simdutf8` has just validated every byte as UTF-8.
-    Ok(unsafe { String::from_utf8_unchecked(bytes) })
 }
 
 /// Appends payload bytes, unmasking them when `mask` is set; `offset` is

@@ -2,13 +2,14 @@
 
 use super::head::{self, Head, HeadReader};
 use super::{
-    accept, check_value, is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX,
-    HIXIE76_STATUS, RFC6455_STATUS, RFC6455_VERSION,
+    accept, check_headers, check_value, is_valid_protocol, key, push_field, FieldNames, Status,
+    HIXIE75_PREFIX, HIXIE76_STATUS, RFC6455_STATUS, RFC6455_VERSION,
 };
 use crate::entropy::Entropy;
 use crate::error::{Error, HandshakeError, UsageError};
 use crate::framing::Utf8Policy;
 use crate::limits::Limits;
+use crate::setters::{config_setters, setters};
 use crate::timeouts::Timeouts;
 use crate::url::WsUrl;
 use crate::version::{Role, Version};
@@ -40,7 +41,34 @@ pub struct ClientConfig {
     pub utf8: Utf8Policy,
 }
 
+impl Default for ClientConfig {
+    /// RFC 6455, every other setting at its default.
+    fn default() -> Self {
+        ClientConfig::new(Version::Rfc6455)
+    }
+}
+
+config_setters!(ClientConfig);
+
 impl ClientConfig {
+    /// Sends `origin` as the `Origin`.
+    pub fn origin(mut self, origin: impl Into<String>) -> ClientConfig {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// Offers these subprotocols, most preferred first.
+    pub fn protocols<S: Into<String>>(mut self, protocols: impl IntoIterator<Item = S>) -> ClientConfig {
+        self.protocols = protocols.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds a header field to the request.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> ClientConfig {
+        self.extra_headers.push((name.into(), value.into()));
+        self
+    }
+
     /// A configuration for `version` with every other setting at its default.
     pub fn new(version: Version) -> ClientConfig {
         ClientConfig {
@@ -146,14 +174,7 @@ impl ClientHandshake {
                 .into());
             }
         }
-        for (name, value) in &config.extra_headers {
-            let bad_name = name.is_empty()
-                || !name.bytes().all(head::is_token_byte)
-                || RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name));
-            if bad_name || check_value("header value", value).is_err() {
-                return Err(UsageError::InvalidHeader { name: name.clone() }.into());
-            }
-        }
+        check_headers(&config.extra_headers, &RESERVED)?;
 
         let mut request = Vec::with_capacity(256);
         request.extend_from_slice(b"GET ");

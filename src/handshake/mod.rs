@@ -11,14 +11,16 @@
 
 mod accept;
 mod client;
+mod decision;
 mod head;
 mod key;
 mod server;
 
 pub use accept::rfc6455_accept;
 pub use client::{ClientConfig, ClientHandshake, HandshakeResponse};
+pub use decision::{Accept, Decision, Refusal};
 pub use key::hixie76_answer;
-pub use server::{rejection_response, Request, ServerConfig, ServerHandshake, ServerPolicy};
+pub use server::{Request, ServerConfig, ServerHandshake};
 
 use crate::error::UsageError;
 
@@ -91,6 +93,28 @@ pub(crate) fn check_value(what: &'static str, value: &str) -> Result<(), UsageEr
         });
     }
     Ok(())
+}
+
+/// Checks header fields a caller wants written: an HTTP token as the name,
+/// none of the `reserved` names (which the handshake writes itself), no
+/// control characters in the value.
+pub(crate) fn check_headers(headers: &[(String, String)], reserved: &[&str]) -> Result<(), UsageError> {
+    for (name, value) in headers {
+        let bad_name = name.is_empty()
+            || !name.bytes().all(head::is_token_byte)
+            || reserved.iter().any(|r| r.eq_ignore_ascii_case(name));
+        if bad_name || value.chars().any(char::is_control) {
+            return Err(UsageError::InvalidHeader { name: name.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// Appends `name: value\r\n` for each field.
+pub(crate) fn push_fields(out: &mut Vec<u8>, fields: &[(String, String)]) {
+    for (name, value) in fields {
+        push_field(out, name, value);
+    }
 }
 
 /// Appends `name: value\r\n`.

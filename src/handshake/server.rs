@@ -1,18 +1,39 @@
 //! The server side of the opening handshake.
 
+use std::fmt;
+use std::sync::Arc;
+
+use super::decision::{Accept, Decision, Refusal, RequestHook};
 use super::head::{self, Head, HeadReader};
 use super::{
-    accept, is_valid_protocol, key, push_field, FieldNames, Status, HIXIE75_PREFIX, HIXIE76_STATUS,
-    HIXIE76_UPGRADE, RFC6455_STATUS, RFC6455_VERSION,
+    accept, check_headers, is_valid_protocol, key, push_field, push_fields, FieldNames, Status,
+    HIXIE75_PREFIX, HIXIE76_STATUS, HIXIE76_UPGRADE, RFC6455_STATUS, RFC6455_VERSION,
 };
 use crate::error::{Error, HandshakeError, UsageError};
 use crate::framing::Utf8Policy;
 use crate::limits::Limits;
+use crate::setters::{config_setters, setters};
 use crate::timeouts::Timeouts;
 use crate::version::{Role, Version};
 
-/// How a server reads requests.
-#[derive(Debug, Clone)]
+/// How a server reads and answers requests. Build one per server, share
+/// it (an [`Arc`], as [`Session::server`](crate::Session::server) and the
+/// adapters take it) and never clone it per connection.
+///
+/// ```
+/// use std::time::Duration;
+/// use websocket_engine::{ServerConfig, Timeouts};
+///
+/// let config = ServerConfig::new()
+///     .max_message_size(1 << 20)
+///     .protocols(["chat", "superchat"])
+///     .origins(["https://example.com"])
+///     .timeouts(Timeouts::new().ping_interval(Some(Duration::from_secs(30))));
+/// assert_eq!(config.limits.max_message_bytes, 1 << 20);
+/// ```
+///
+/// Every setting and its default is in the crate documentation's table.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
     /// Size limits.
@@ -27,6 +48,39 @@ pub struct ServerConfig {
     /// such as a browser opening the server's address; `None` (the
     /// default) refuses them with 426 like any other non-WebSocket request.
     pub page: Option<String>,
+    /// Accepted origins, compared exactly; empty (the default) accepts any.
+    pub origins: Vec<String>,
+    /// Supported subprotocols. A hixie client asking for another is
+    /// refused; for RFC 6455 the first one the client offers that is in
+    /// this list is confirmed, or none. Default: none.
+    pub protocols: Vec<String>,
+    /// Header fields added to every 101 response of the policy (not of a
+    /// hook, whose [`Accept`] says its own). Default: none.
+    pub response_headers: Vec<(String, String)>,
+    /// True: a [`Session`](crate::Session) reports each complete request
+    /// as [`Event::Request`](crate::Event::Request) and waits for
+    /// [`Session::decide`](crate::Session::decide) instead of deciding
+    /// itself. Default: false.
+    pub defer_decisions: bool,
+    /// Decides on each request instead of `origins` and `protocols`.
+    on_request: Option<RequestHook>,
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("limits", &self.limits)
+            .field("timeouts", &self.timeouts)
+            .field("secure", &self.secure)
+            .field("utf8", &self.utf8)
+            .field("page", &self.page.as_ref().map(|p| format!("{} bytes", p.len())))
+            .field("origins", &self.origins)
+            .field("protocols", &self.protocols)
+            .field("response_headers", &self.response_headers)
+            .field("defer_decisions", &self.defer_decisions)
+            .field("on_request", &self.on_request.as_ref().map(|_| "hook"))
+            .finish()
+    }
 }
 
 impl Default for ServerConfig {
@@ -37,25 +91,99 @@ impl Default for ServerConfig {
             secure: false,
             utf8: Utf8Policy::default_for(Role::Server),
             page: None,
+            origins: Vec::new(),
+            protocols: Vec::new(),
+            response_headers: Vec::new(),
+            defer_decisions: false,
+            on_request: None,
         }
     }
 }
 
-/// Which origins and subprotocols a server accepts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ServerPolicy {
-    /// Accepted origins, compared exactly; empty accepts any origin.
-    pub origins: Vec<String>,
-    /// Supported subprotocols. A hixie client asking for another is
-    /// refused; an RFC 6455 server picks the first the client offers that
-    /// is in this list, and otherwise confirms none.
-    pub protocols: Vec<String>,
-}
+config_setters!(ServerConfig);
 
-impl ServerPolicy {
-    /// Decides on a request: `Ok` with the subprotocol to confirm, if any,
-    /// or the reason to refuse it.
-    pub fn check(&self, request: &Request) -> Result<Option<String>, HandshakeError> {
+impl ServerConfig {
+    /// Every setting at its default.
+    pub fn new() -> ServerConfig {
+        ServerConfig::default()
+    }
+
+    /// Says whether the server sits behind TLS.
+    pub fn secure(mut self, secure: bool) -> ServerConfig {
+        self.secure = secure;
+        self
+    }
+
+    /// Answers plain HTTP `GET /` with this HTML page.
+    pub fn page(mut self, page: impl Into<String>) -> ServerConfig {
+        self.page = Some(page.into());
+        self
+    }
+
+    /// Accepts only these origins.
+    pub fn origins<S: Into<String>>(mut self, origins: impl IntoIterator<Item = S>) -> ServerConfig {
+        self.origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Supports these subprotocols, most preferred first.
+    pub fn protocols<S: Into<String>>(mut self, protocols: impl IntoIterator<Item = S>) -> ServerConfig {
+        self.protocols = protocols.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds a header field to every 101 response of the policy.
+    pub fn response_header(mut self, name: impl Into<String>, value: impl Into<String>) -> ServerConfig {
+        self.response_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Defers each decision to the caller of a
+    /// [`Session`](crate::Session): see the field.
+    pub fn defer_decisions(mut self, defer: bool) -> ServerConfig {
+        self.defer_decisions = defer;
+        self
+    }
+
+    /// Decides on each complete request with `hook`, which sees its path,
+    /// headers, origin and offered subprotocols and extensions, and
+    /// accepts (with a subprotocol and response headers) or refuses (with
+    /// a status, headers and a body). It replaces `origins` and
+    /// `protocols`; [`ServerConfig::policy`] applies them for a hook that
+    /// wants to.
+    pub fn on_request(mut self, hook: impl Fn(&Request) -> Decision + Send + Sync + 'static) -> ServerConfig {
+        self.on_request = Some(Arc::new(hook));
+        self
+    }
+
+    /// What this server does with `request`: the hook's decision, or
+    /// [`ServerConfig::policy`]'s.
+    pub fn decide(&self, request: &Request) -> Decision {
+        match &self.on_request {
+            Some(hook) => hook(request),
+            None => self.policy(request),
+        }
+    }
+
+    /// The decision of `origins` and `protocols`: accept, confirming the
+    /// first supported subprotocol the client offered (RFC 6455) or its
+    /// only one (hixie, which refuses an unsupported one), or refuse with
+    /// 403 an origin not in a non-empty `origins`.
+    pub fn policy(&self, request: &Request) -> Decision {
+        match self.check_policy(request) {
+            Ok(protocol) => Decision::Accept(self.policy_accept(protocol)),
+            Err(e) => Decision::Refuse(Refusal::for_error(&e)),
+        }
+    }
+
+    fn policy_accept(&self, protocol: Option<String>) -> Accept {
+        Accept {
+            protocol,
+            headers: self.response_headers.clone(),
+        }
+    }
+
+    fn check_policy(&self, request: &Request) -> Result<Option<String>, HandshakeError> {
         if !self.origins.is_empty() {
             let origin = request.origin.as_deref().unwrap_or_default();
             if !self.origins.iter().any(|o| o == origin) {
@@ -75,6 +203,21 @@ impl ServerPolicy {
     }
 }
 
+/// The fields a 101 response writes itself, which extra headers must not
+/// repeat.
+const RESERVED: [&str; 10] = [
+    "Upgrade",
+    "Connection",
+    "Sec-WebSocket-Accept",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Extensions",
+    "Sec-WebSocket-Origin",
+    "Sec-WebSocket-Location",
+    "WebSocket-Origin",
+    "WebSocket-Location",
+    "WebSocket-Protocol",
+];
+
 /// A client's request, as read and checked by [`ServerHandshake`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -90,6 +233,10 @@ pub struct Request {
     /// The subprotocols offered, most preferred first (at most one for the
     /// hixie versions).
     pub protocols: Vec<String>,
+    /// RFC 6455: the extensions offered (`Sec-WebSocket-Extensions`), one
+    /// string per offer with its parameters, e.g.
+    /// `permessage-deflate; client_max_window_bits`. None is confirmed.
+    pub extensions: Vec<String>,
     /// Every header field, in order (e.g. `Cookie`).
     pub headers: Vec<(String, String)>,
     /// hixie76: the numbers read from Key1 and Key2.
@@ -103,74 +250,115 @@ pub struct Request {
 /// 1. Feed the client's bytes to [`ServerHandshake::handle_input`] until it
 ///    returns [`Status::Complete`] (for hixie76 that includes the 8 bytes
 ///    of key3, however late they come).
-/// 2. Look at [`ServerHandshake::request`] (or let a [`ServerPolicy`]
-///    decide), then [`ServerHandshake::accept`] it and carry on with a
-///    [`Session`](crate::Session) (`Session::open_server`) for the frames,
-///    or send [`rejection_response`] and close.
+/// 2. Look at [`ServerHandshake::request`], then answer it:
+///    [`ServerHandshake::decide`] as the configuration says, or
+///    [`ServerHandshake::accept`] and [`Refusal::to_bytes`] as you decide.
+///    After a 101, carry on with a [`Session`](crate::Session)
+///    (`Session::open_server`) for the frames.
+/// 3. When a call fails, send [`ServerHandshake::refusal`] and close.
 ///
 /// [`Session::server`](crate::Session::server) does all of it.
 #[derive(Debug)]
 pub struct ServerHandshake {
-    config: ServerConfig,
+    config: Arc<ServerConfig>,
     head: HeadReader,
     request: Option<Request>,
     key3: Vec<u8>,
     error: Option<Error>,
+    /// The refusal a request hook chose.
+    refused: Option<Refusal>,
 }
 
 impl ServerHandshake {
     /// A handshake waiting for the client's first byte.
-    pub fn new(config: ServerConfig) -> ServerHandshake {
+    pub fn new(config: impl Into<Arc<ServerConfig>>) -> ServerHandshake {
+        let config = config.into();
         ServerHandshake {
             head: HeadReader::new(config.limits.max_head_bytes, Role::Client),
             config,
             request: None,
             key3: Vec::new(),
             error: None,
+            refused: None,
         }
     }
 
     /// Takes bytes from the client. Errors are sticky; answer them with
-    /// [`rejection_response`].
+    /// [`ServerHandshake::refusal`].
     pub fn handle_input(&mut self, input: &[u8]) -> Result<Status, Error> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        match self.advance(input) {
-            Ok(status) => Ok(status),
-            Err(e) => {
-                let e = Error::from(e);
-                self.error = Some(e.clone());
-                Err(e)
-            }
-        }
+        let status = self.advance(input);
+        status.map_err(|e| self.fail(e))
     }
 
-    /// The HTTP response to send for a request that failed with `error`,
-    /// before closing: the configured page for a plain `GET /`, otherwise
-    /// [`rejection_response`].
-    pub fn error_response(&self, error: &HandshakeError) -> Vec<u8> {
-        match (error, &self.config.page) {
-            (HandshakeError::NotWebSocket { resource }, Some(page))
-                if resource == "/" || resource.starts_with("/?") =>
-            {
-                page_response(page)
+    /// Answers the complete request as the configuration says (its
+    /// [`ServerConfig::on_request`] hook, or its origins and subprotocols):
+    /// the 101 response's bytes, or the error to answer with
+    /// [`ServerHandshake::refusal`].
+    pub fn decide(&mut self) -> Result<Vec<u8>, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let request = self.request.as_ref().ok_or(UsageError::HandshakeIncomplete)?;
+        let decision = match &self.config.on_request {
+            // The policy's own errors, which say what was refused.
+            None => match self.config.check_policy(request) {
+                Ok(protocol) => Decision::Accept(self.config.policy_accept(protocol)),
+                Err(e) => return Err(self.fail(e)),
+            },
+            Some(hook) => hook(request),
+        };
+        self.respond(decision)
+    }
+
+    /// Answers the complete request with `decision`: the 101 response's
+    /// bytes, or for a refusal [`HandshakeError::Refused`], after which
+    /// [`ServerHandshake::refusal`] gives the refusal's bytes.
+    pub fn respond(&mut self, decision: Decision) -> Result<Vec<u8>, Error> {
+        match decision {
+            Decision::Accept(accept) => self.accept(&accept),
+            Decision::Refuse(refusal) => {
+                refusal.check()?;
+                let status = refusal.status;
+                self.refused = Some(refusal);
+                Err(self.fail(HandshakeError::Refused { status }))
             }
-            _ => rejection_response(error),
         }
     }
 
     /// The HTTP response to send before closing when the handshake failed
-    /// with `error` (from [`ServerHandshake::handle_input`] or a
-    /// [`ServerPolicy`]): [`ServerHandshake::error_response`] for a refused
-    /// request, nothing when the client left or the error is not the
-    /// handshake's.
+    /// with `error`: the hook's refusal, the configured page for a plain
+    /// `GET /`, or the error's status with the error as the body; nothing
+    /// when the client left or the error is not the handshake's.
     pub fn refusal(&self, error: &Error) -> Option<Vec<u8>> {
-        match error {
-            Error::Handshake(HandshakeError::UnexpectedEof { .. }) => None,
-            Error::Handshake(h) => Some(self.error_response(h)),
-            _ => None,
-        }
+        let Error::Handshake(error) = error else {
+            return None;
+        };
+        let refusal = match (error, &self.config.page) {
+            (HandshakeError::UnexpectedEof { .. }, _) => return None,
+            (HandshakeError::Refused { .. }, _) => self.refused.clone()?,
+            (HandshakeError::NotWebSocket { resource }, Some(page))
+                if resource == "/" || resource.starts_with("/?") =>
+            {
+                Refusal::page(page)
+            }
+            (error, _) => Refusal::for_error(error),
+        };
+        Some(refusal.to_bytes())
+    }
+
+    /// True when the configuration defers decisions to the caller
+    /// ([`ServerConfig::defer_decisions`]).
+    pub fn defers_decisions(&self) -> bool {
+        self.config.defer_decisions
+    }
+
+    fn fail(&mut self, e: HandshakeError) -> Error {
+        let e = Error::from(e);
+        self.error = Some(e.clone());
+        e
     }
 
     /// The request, once its head has been read and checked.
@@ -186,13 +374,15 @@ impl ServerHandshake {
         }
     }
 
-    /// Accepts the request, confirming `protocol` (which must be one the
-    /// client offered, or `None`). Returns the response bytes to send.
-    pub fn accept(&self, protocol: Option<&str>) -> Result<Vec<u8>, Error> {
+    /// Accepts the request, confirming `answer.protocol` (which must be
+    /// one the client offered, or `None`) and adding `answer.headers`.
+    /// Returns the response bytes to send.
+    pub fn accept(&self, answer: &Accept) -> Result<Vec<u8>, Error> {
         if !self.is_complete() {
             return Err(UsageError::HandshakeIncomplete.into());
         }
         let request = self.request.as_ref().expect("complete");
+        let protocol = answer.protocol.as_deref();
         if protocol.is_some_and(|p| !request.protocols.iter().any(|o| o == p)) {
             return Err(UsageError::InvalidValue {
                 what: "subprotocol the client did not ask for",
@@ -200,6 +390,7 @@ impl ServerHandshake {
             }
             .into());
         }
+        check_headers(&answer.headers, &RESERVED)?;
         let version = request.version;
         if let Some(accept) = &request.accept {
             let mut out = Vec::with_capacity(160);
@@ -209,6 +400,7 @@ impl ServerHandshake {
             if let Some(p) = protocol {
                 push_field(&mut out, "Sec-WebSocket-Protocol", p);
             }
+            push_fields(&mut out, &answer.headers);
             out.extend_from_slice(b"\r\n");
             return Ok(out);
         }
@@ -232,6 +424,7 @@ impl ServerHandshake {
         if let Some(p) = protocol {
             push_field(&mut out, names.protocol, p);
         }
+        push_fields(&mut out, &answer.headers);
         out.extend_from_slice(b"\r\n");
         if let Some((part1, part2)) = request.parts {
             let key3: [u8; 8] = self.key3[..].try_into().expect("complete");
@@ -337,6 +530,7 @@ fn read_request(bytes: &[u8], max_headers: usize) -> Result<Request, HandshakeEr
         host: host.to_owned(),
         origin: Some(origin.to_owned()),
         protocols: protocol.map(str::to_owned).into_iter().collect(),
+        extensions: Vec::new(),
         headers: head.owned_fields(),
         parts,
         accept: None,
@@ -396,50 +590,13 @@ fn read_rfc6455(head: &Head<'_>, resource: &str) -> Result<Request, HandshakeErr
         host: host.to_owned(),
         origin: head.get("Origin")?.map(str::to_owned),
         protocols: protocols.into_iter().map(str::to_owned).collect(),
+        extensions: head
+            .list("Sec-WebSocket-Extensions")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         headers: head.owned_fields(),
         parts: None,
         accept: Some(accept::rfc6455_accept(key)),
     })
-}
-
-/// An HTTP error response refusing a handshake, with the reason as a
-/// plain-text body. The connection should be closed after sending it.
-pub fn rejection_response(error: &HandshakeError) -> Vec<u8> {
-    let status = error.http_status();
-    let reason = match status {
-        403 => "Forbidden",
-        405 => "Method Not Allowed",
-        426 => "Upgrade Required",
-        431 => "Request Header Fields Too Large",
-        _ => "Bad Request",
-    };
-    let body = format!("{error}\n");
-    let mut out = format!("HTTP/1.1 {status} {reason}\r\n").into_bytes();
-    match error {
-        // RFC 6455 section 4.4: name the versions this server speaks.
-        HandshakeError::UnsupportedVersion { .. } => {
-            push_field(&mut out, "Sec-WebSocket-Version", RFC6455_VERSION)
-        }
-        // RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to.
-        HandshakeError::NotWebSocket { .. } => push_field(&mut out, "Upgrade", "websocket"),
-        _ => {}
-    }
-    push_field(&mut out, "Content-Type", "text/plain; charset=utf-8");
-    push_field(&mut out, "Content-Length", &body.len().to_string());
-    push_field(&mut out, "Connection", "close");
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(body.as_bytes());
-    out
-}
-
-/// A 200 response carrying an HTML page.
-fn page_response(page: &str) -> Vec<u8> {
-    let mut out = b"HTTP/1.1 200 OK\r\n".to_vec();
-    push_field(&mut out, "Content-Type", "text/html; charset=utf-8");
-    push_field(&mut out, "Content-Length", &page.len().to_string());
-    push_field(&mut out, "Cache-Control", "no-store");
-    push_field(&mut out, "Connection", "close");
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(page.as_bytes());
-    out
 }

@@ -1,6 +1,10 @@
 //! What a session reports: its state, its events and the messages in them.
 
+use bytes::Bytes;
+
 use crate::error::Error;
+use crate::handshake::Request;
+use crate::message::Message;
 
 /// Where a session is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,30 +23,24 @@ pub enum State {
     Closed,
 }
 
-/// A complete message from the peer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Message {
-    /// A text message.
-    Text(String),
-    /// A binary message: a hixie length-prefixed frame with its type byte
-    /// (0x80..=0xFF), or an RFC 6455 binary message (type 0x80).
-    Binary { frame_type: u8, data: Vec<u8> },
-}
-
 /// What a session reports to its caller, in order. [`Event::Closed`] or
 /// [`Event::Failed`] is always the last.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// A server that defers its decisions
+    /// ([`ServerConfig::defer_decisions`](crate::ServerConfig)) read this
+    /// request; answer it with [`Session::decide`](super::Session::decide).
+    Request(Request),
     /// The opening handshake completed; `Session::request` (server) or
     /// `Session::response` (client) tells what was agreed.
     Opened,
     /// The peer sent a message.
     Message(Message),
     /// RFC 6455: the peer sent a ping, already answered with a pong.
-    Ping(Vec<u8>),
+    Ping(Bytes),
     /// RFC 6455: the peer sent a pong (the answer to a ping, or a
     /// heartbeat).
-    Pong(Vec<u8>),
+    Pong(Bytes),
     /// The connection ended without an error: the closing handshake, or the
     /// peer's end of stream.
     Closed(Closed),

@@ -1,14 +1,18 @@
 //! The frames of an open session's version: decoding them into events and
 //! encoding what the caller sends, whole or in parts.
 
+use std::borrow::Cow;
+
+use bytes::Bytes;
 use chacha20::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
-use super::event::{Closed, Event, Message};
+use super::event::{Closed, Event};
 use crate::error::{Error, FrameError, UsageError};
 use crate::framing::rfc6455::{self, OpCode};
 use crate::framing::{hixie, CloseBody, Decoded, Frame, Utf8Policy};
 use crate::limits::Limits;
+use crate::message::Message;
 use crate::version::{Role, Version};
 
 /// The frame decoder of the session's version.
@@ -74,8 +78,8 @@ impl Framing {
     /// input ends inside a frame (it is buffered).
     pub(crate) fn decode(&mut self, input: &[u8]) -> Result<Option<(Event, usize)>, FrameError> {
         let decoded = match &mut self.decoder {
-            Decoder::Hixie(d) => d.decode(input)?,
             // Each message becomes an event that owns it: take the buffer.
+            Decoder::Hixie(d) => d.decode_owned(input)?,
             Decoder::Rfc6455(d) => d.decode_owned(input)?,
         };
         Ok(match decoded {
@@ -109,10 +113,9 @@ impl Framing {
     }
 
     /// Encodes a whole binary message: a length-prefixed frame of
-    /// `frame_type`, which RFC 6455 has only as 0x80.
+    /// `frame_type` (RFC 6455: only 0x80, checked by the caller).
     pub(crate) fn binary(&mut self, out: &mut Vec<u8>, frame_type: u8, data: &[u8]) -> Result<(), Error> {
         match self.version {
-            Version::Rfc6455 if frame_type != 0x80 => Err(UsageError::FrameType { frame_type }.into()),
             Version::Rfc6455 => self.frame(out, true, OpCode::Binary, data),
             Version::Hixie76 if frame_type == 0xFF && data.is_empty() => Err(UsageError::CloseAsData.into()),
             _ => Ok(hixie::encode_binary(frame_type, data, out)?),
@@ -206,16 +209,18 @@ impl Framing {
     }
 }
 
-/// The event a decoded frame makes.
+/// The event a decoded frame makes. A payload the decoder handed over is
+/// kept as it is; one borrowed from the input is copied once.
 fn to_event(frame: Frame<'_>) -> Event {
     match frame {
-        Frame::Text(text) => Event::Message(Message::Text(text.into_owned())),
-        Frame::Binary { frame_type, payload } => Event::Message(Message::Binary {
+        Frame::Text(text) => Event::Message(Message::Text(text.into_owned().into())),
+        Frame::Binary(payload) => Event::Message(Message::Binary(shared(payload))),
+        Frame::HixieFrame { frame_type, payload } => Event::Message(Message::HixieFrame {
             frame_type,
-            data: payload.to_vec(),
+            data: shared(payload),
         }),
-        Frame::Ping(payload) => Event::Ping(payload.to_vec()),
-        Frame::Pong(payload) => Event::Pong(payload.to_vec()),
+        Frame::Ping(payload) => Event::Ping(Bytes::copy_from_slice(payload)),
+        Frame::Pong(payload) => Event::Pong(Bytes::copy_from_slice(payload)),
         Frame::Close(body) => Event::Closed(Closed {
             clean: true,
             code: body.map(|b| b.code),
@@ -223,5 +228,12 @@ fn to_event(frame: Frame<'_>) -> Event {
                 .map(|b: CloseBody<'_>| b.reason.to_owned())
                 .unwrap_or_default(),
         }),
+    }
+}
+
+fn shared(payload: Cow<'_, [u8]>) -> Bytes {
+    match payload {
+        Cow::Owned(owned) => Bytes::from(owned),
+        Cow::Borrowed(borrowed) => Bytes::copy_from_slice(borrowed),
     }
 }

@@ -1,17 +1,14 @@
 //! The opening handshake as a stage of a session.
 
-use crate::error::{Error, HandshakeError};
-use crate::handshake::{ClientHandshake, HandshakeResponse, Request, ServerHandshake, ServerPolicy, Status};
+use crate::error::{Error, HandshakeError, UsageError};
+use crate::handshake::{ClientHandshake, Decision, HandshakeResponse, Request, ServerHandshake, Status};
 use crate::version::Role;
 
 /// The handshake under way.
 #[derive(Debug)]
 pub(super) enum Handshake {
     Client(ClientHandshake),
-    Server {
-        handshake: ServerHandshake,
-        policy: ServerPolicy,
-    },
+    Server(ServerHandshake),
 }
 
 /// What a completed handshake agreed.
@@ -25,6 +22,9 @@ pub(super) enum Agreed {
         /// The response bytes to send.
         response: Vec<u8>,
     },
+    /// A server that defers its decisions read this request: it waits for
+    /// [`Handshake::respond`].
+    Undecided(Request),
 }
 
 impl Handshake {
@@ -40,16 +40,28 @@ impl Handshake {
                 let mask_seed = handshake.mask_seed();
                 Ok(Some((consumed, Agreed::Client { response, mask_seed })))
             }
-            Handshake::Server { handshake, policy } => {
+            Handshake::Server(handshake) => {
                 let Status::Complete { consumed } = handshake.handle_input(input)? else {
                     return Ok(None);
                 };
                 let request = handshake.request().expect("complete").clone();
-                let protocol = policy.check(&request)?;
-                let response = handshake.accept(protocol.as_deref())?;
+                if handshake.defers_decisions() {
+                    return Ok(Some((consumed, Agreed::Undecided(request))));
+                }
+                let response = handshake.decide()?;
                 Ok(Some((consumed, Agreed::Server { request, response })))
             }
         }
+    }
+
+    /// Answers the request an [`Agreed::Undecided`] reported.
+    pub(super) fn respond(&mut self, decision: Decision) -> Result<Agreed, Error> {
+        let Handshake::Server(handshake) = self else {
+            return Err(UsageError::NoRequest.into());
+        };
+        let response = handshake.respond(decision)?;
+        let request = handshake.request().expect("complete").clone();
+        Ok(Agreed::Server { request, response })
     }
 
     /// The failure an end of input before completion is.
@@ -59,14 +71,14 @@ impl Handshake {
                 // Unreachable: a complete handshake is no longer a stage.
                 HandshakeError::UnexpectedEof { from: Role::Server }.into()
             }),
-            Handshake::Server { .. } => HandshakeError::UnexpectedEof { from: Role::Client }.into(),
+            Handshake::Server(_) => HandshakeError::UnexpectedEof { from: Role::Client }.into(),
         }
     }
 
     /// The HTTP response a server sends before closing for `error`.
     pub(super) fn refusal(&self, error: &Error) -> Option<Vec<u8>> {
         match self {
-            Handshake::Server { handshake, .. } => handshake.refusal(error),
+            Handshake::Server(handshake) => handshake.refusal(error),
             Handshake::Client(_) => None,
         }
     }

@@ -8,9 +8,10 @@ mod output;
 mod send;
 mod timers;
 
-pub use event::{Closed, Event, Message, State, Step};
+pub use event::{Closed, Event, State, Step};
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
 
 use self::framing::{Framing, MAX_OVERHEAD};
@@ -18,10 +19,10 @@ use self::handshake::{Agreed, Handshake};
 use self::output::Output;
 use self::timers::Timers;
 use crate::entropy::Entropy;
-use crate::error::{Error, FrameError, Phase};
+use crate::error::{Error, FrameError, HandshakeError, Phase, UsageError};
 use crate::framing::Utf8Policy;
 use crate::handshake::{
-    ClientConfig, ClientHandshake, HandshakeResponse, Request, ServerConfig, ServerHandshake, ServerPolicy,
+    ClientConfig, ClientHandshake, Decision, HandshakeResponse, Request, ServerConfig, ServerHandshake,
 };
 use crate::limits::Limits;
 use crate::timeouts::Timeouts;
@@ -104,7 +105,7 @@ use crate::version::{Role, Version};
 /// let url = WsUrl::parse("ws://example.com/chat").unwrap();
 /// let config = ClientConfig::new(Version::Rfc6455);
 /// let mut client = Session::client(&url, config, &mut SeededEntropy::new(1), now).unwrap();
-/// let mut server = Session::server(ServerConfig::default(), ServerPolicy::default(), now);
+/// let mut server = Session::server(ServerConfig::new(), now);
 ///
 /// // Moves everything one side has to send to the other.
 /// fn pass(from: &mut Session, to: &mut Session, now: Instant) {
@@ -119,7 +120,7 @@ use crate::version::{Role, Version};
 ///
 /// client.send_text("hello").unwrap();
 /// pass(&mut client, &mut server, now);
-/// assert_eq!(server.poll_event(), Some(Event::Message(Message::Text("hello".into()))));
+/// assert_eq!(server.poll_event(), Some(Event::Message(Message::text("hello"))));
 /// ```
 #[derive(Debug)]
 pub struct Session {
@@ -148,6 +149,9 @@ pub struct Session {
     eof: bool,
     /// A client waits for the server to end TCP after a clean close.
     awaiting_eof: bool,
+    /// A server that defers decisions waits for one: the input read after
+    /// the request, kept for when it is accepted.
+    undecided: Option<Vec<u8>>,
 }
 
 impl Session {
@@ -169,6 +173,7 @@ impl Session {
             failure: None,
             eof: false,
             awaiting_eof: false,
+            undecided: None,
         }
     }
 
@@ -191,16 +196,18 @@ impl Session {
         Ok(session)
     }
 
-    /// A server waiting for a client's request; `policy` decides on its
-    /// origin and subprotocol. A request that is broken or refused is
-    /// answered with an HTTP error response (or, for a plain `GET /`, the
-    /// configured page) before the session fails.
-    pub fn server(config: ServerConfig, policy: ServerPolicy, now: Instant) -> Session {
+    /// A server waiting for a client's request, which the configuration
+    /// decides on ([`ServerConfig::on_request`], or its origins and
+    /// subprotocols). A request that is broken or refused is answered with
+    /// an HTTP response (a refusal, or for a plain `GET /` the configured
+    /// page) before the session fails. Pass an `Arc` to share one
+    /// configuration between connections.
+    pub fn server(config: impl Into<Arc<ServerConfig>>, now: Instant) -> Session {
+        let config = config.into();
         let (limits, timeouts, utf8) = (config.limits.clone(), config.timeouts.clone(), config.utf8);
         let mut session = Session::new(Role::Server, limits, timeouts, utf8, now);
         session.timers.start_handshake(now);
-        let handshake = ServerHandshake::new(config);
-        session.handshake = Some(Box::new(Handshake::Server { handshake, policy }));
+        session.handshake = Some(Box::new(Handshake::Server(ServerHandshake::new(config))));
         session
     }
 
@@ -287,22 +294,38 @@ impl Session {
             // TCP): nothing more is data.
             return;
         }
+        if let Some(held) = &mut self.undecided {
+            // Nothing is read as data before the decision; a client that
+            // sends before its 101 may send a head's worth.
+            if held.len() + input.len() > self.limits.max_head_bytes {
+                let limit = self.limits.max_head_bytes;
+                return self.fail(
+                    HandshakeError::HeadTooLarge {
+                        from: Role::Client,
+                        limit,
+                    }
+                    .into(),
+                );
+            }
+            return held.extend_from_slice(input);
+        }
         if let Some(mut handshake) = self.handshake.take() {
             match handshake.advance(input) {
                 Ok(None) => {
                     self.handshake = Some(handshake);
                     return;
                 }
+                Ok(Some((consumed, Agreed::Undecided(request)))) => {
+                    self.handshake = Some(handshake);
+                    self.undecided = Some(input[consumed..].to_vec());
+                    self.events.push_back(Event::Request(request));
+                    return;
+                }
                 Ok(Some((consumed, agreed))) => {
                     self.agreed(agreed, now);
                     input = &input[consumed..];
                 }
-                Err(e) => {
-                    if let Some(refusal) = handshake.refusal(&e) {
-                        self.out.room(refusal.len()).extend_from_slice(&refusal);
-                    }
-                    return self.fail(e);
-                }
+                Err(e) => return self.refuse(&handshake, e),
             }
         }
         while !input.is_empty() && !self.ending {
@@ -316,6 +339,39 @@ impl Session {
                 Err(e) => return self.fail(e.into()),
             }
         }
+    }
+
+    /// Server with [`ServerConfig::defer_decisions`]: answers the request
+    /// that [`Event::Request`] reported, at `now`. An accepted session
+    /// opens ([`Event::Opened`] follows); a refused one sends the refusal
+    /// and fails with [`HandshakeError::Refused`]. An invalid answer (a
+    /// subprotocol the client did not offer, a bad header or status) is
+    /// returned as the error and the request still waits.
+    pub fn decide(&mut self, now: Instant, decision: Decision) -> Result<(), Error> {
+        let (Some(held), Some(mut handshake)) = (self.undecided.take(), self.handshake.take()) else {
+            return Err(UsageError::NoRequest.into());
+        };
+        match handshake.respond(decision) {
+            Ok(agreed) => {
+                self.agreed(agreed, now);
+                self.handle_input(now, &held);
+            }
+            Err(e @ Error::Usage(_)) => {
+                self.undecided = Some(held);
+                self.handshake = Some(handshake);
+                return Err(e);
+            }
+            Err(e) => self.refuse(&handshake, e),
+        }
+        Ok(())
+    }
+
+    /// Fails the handshake with `e`, sending the HTTP response it calls for.
+    fn refuse(&mut self, handshake: &Handshake, e: Error) {
+        if let Some(refusal) = handshake.refusal(&e) {
+            self.out.room(refusal.len()).extend_from_slice(&refusal);
+        }
+        self.fail(e)
     }
 
     /// Reports that the transport has no more input.
@@ -411,6 +467,9 @@ impl Session {
     /// [`Limits::output_high_water`] bytes wait to be sent (so a peer that
     /// does not read cannot make this side queue replies without end).
     pub fn wants_read(&self) -> bool {
+        if self.undecided.is_some() {
+            return false;
+        }
         if self.ending {
             return self.awaiting_eof;
         }
@@ -466,6 +525,7 @@ impl Session {
                 self.request = Some(request);
                 self.open(version, None, now);
             }
+            Agreed::Undecided(_) => unreachable!("an undecided request is held, not agreed"),
         }
     }
 

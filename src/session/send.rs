@@ -8,6 +8,7 @@ use super::framing::{Framing, PartKind, MAX_OVERHEAD};
 use super::{Session, State};
 use crate::error::{Error, UsageError};
 use crate::framing::rfc6455::{OpCode, MAX_CONTROL_PAYLOAD};
+use crate::message::Message;
 use crate::version::Version;
 
 impl Session {
@@ -17,18 +18,35 @@ impl Session {
         framing.text(out, text)
     }
 
-    /// Queues a binary message: a length-prefixed frame of type 0x80, or an
-    /// RFC 6455 binary message.
+    /// Queues a binary message: an RFC 6455 binary message, or a hixie
+    /// length-prefixed frame of type 0x80.
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.send_frame(0x80, data)
+        let (framing, out) = self.whole(data.len())?;
+        framing.binary(out, 0x80, data)
     }
 
-    /// Queues a length-prefixed frame of any type 0x80..=0xFF (except the
-    /// empty 0xFF frame, which is the hixie76 close). RFC 6455 has only
-    /// type 0x80, its binary message.
-    pub fn send_frame(&mut self, frame_type: u8, data: &[u8]) -> Result<(), Error> {
-        let (framing, out) = self.whole(data.len())?;
-        framing.binary(out, frame_type, data)
+    /// Queues a message of any kind. Cloning a [`Message`] shares its
+    /// payload, so one message sent to many sessions is allocated once;
+    /// each session frames it into its own output. A
+    /// [`Message::HixieFrame`] is a length-prefixed frame of its type
+    /// (0x80..=0xFF, but not the empty 0xFF frame, which is the hixie76
+    /// close); RFC 6455 refuses it.
+    pub fn send(&mut self, message: &Message) -> Result<(), Error> {
+        match message {
+            Message::Text(text) => self.send_text(text),
+            Message::Binary(data) => self.send_binary(data),
+            Message::HixieFrame { frame_type, data } => {
+                if let Some(Version::Rfc6455) = self.version {
+                    return Err(UsageError::NotInVersion {
+                        feature: "a hixie frame type",
+                        version: Version::Rfc6455,
+                    }
+                    .into());
+                }
+                let (framing, out) = self.whole(data.len())?;
+                framing.binary(out, *frame_type, data)
+            }
+        }
     }
 
     /// Queues the next part of a text message sent in parts; `last` ends

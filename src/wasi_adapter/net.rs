@@ -1,6 +1,7 @@
 //! TCP through `wasi:sockets`: a client's connect and a server's listener.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use wasi::clocks::monotonic_clock;
 use wasi::io::poll::{poll, Pollable};
@@ -13,7 +14,7 @@ use wasi::sockets::tcp::TcpSocket;
 use wasi::sockets::tcp_create_socket::create_tcp_socket;
 
 use super::{deadline_after, io_error, StreamConnection};
-use crate::{ClientConfig, Error, Phase, ServerConfig, ServerPolicy, SystemEntropy, UsageError, WsUrl};
+use crate::{ClientConfig, Error, Phase, ServerConfig, SystemEntropy, UsageError, WsUrl};
 
 /// Connects to a `ws://` URL over TCP and queues the client handshake,
 /// which completes as the connection is driven. Name lookup and connecting
@@ -139,8 +140,7 @@ pub struct Listener {
     ready: Pollable,
     socket: TcpSocket,
     local: SocketAddr,
-    config: ServerConfig,
-    policy: ServerPolicy,
+    config: Arc<ServerConfig>,
 }
 
 impl Listener {
@@ -149,8 +149,7 @@ impl Listener {
     pub fn bind(
         address: &str,
         backlog: u32,
-        config: ServerConfig,
-        policy: ServerPolicy,
+        config: impl Into<Arc<ServerConfig>>,
     ) -> Result<Listener, Error> {
         let addr: SocketAddr = address.parse().map_err(|_| UsageError::InvalidValue {
             what: "listen address (expected ip:port)",
@@ -186,8 +185,7 @@ impl Listener {
             ready: socket.subscribe(),
             socket,
             local,
-            config,
-            policy,
+            config: config.into(),
         })
     }
 
@@ -210,7 +208,7 @@ impl Listener {
     pub fn accept(&self) -> Result<Option<StreamConnection>, Error> {
         match self.socket.accept() {
             Ok((socket, input, output)) => {
-                let conn = StreamConnection::accept(input, output, self.config.clone(), self.policy.clone());
+                let conn = StreamConnection::accept(input, output, self.config.clone());
                 Ok(Some(conn.with_socket(socket)))
             }
             Err(ErrorCode::WouldBlock) => Ok(None),

@@ -2,6 +2,7 @@
 //! moves bytes and instants between the streams and a [`Session`], which
 //! does everything else. Nothing here blocks but the calls that say so.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use wasi::clocks::monotonic_clock;
@@ -11,7 +12,7 @@ use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 
 use super::io_error;
 use crate::{
-    ClientConfig, Entropy, Error, Event, Message, ServerConfig, ServerPolicy, Session, State, Step, WsUrl,
+    ClientConfig, Decision, Entropy, Error, Event, Message, ServerConfig, Session, State, Step, WsUrl,
 };
 
 /// Most bytes asked of the input stream at once.
@@ -51,13 +52,8 @@ impl StreamConnection {
 
     /// The server side of an accepted connection; its handshake runs as
     /// the connection is driven.
-    pub fn accept(
-        input: InputStream,
-        output: OutputStream,
-        config: ServerConfig,
-        policy: ServerPolicy,
-    ) -> Self {
-        StreamConnection::new(input, output, Session::server(config, policy, Instant::now()))
+    pub fn accept(input: InputStream, output: OutputStream, config: impl Into<Arc<ServerConfig>>) -> Self {
+        StreamConnection::new(input, output, Session::server(config, Instant::now()))
     }
 
     /// The client side over streams connected to the server of `url`; the
@@ -133,12 +129,13 @@ impl StreamConnection {
     /// Sends a binary message (in hixie a length-prefixed frame of type
     /// 0x80), as [`StreamConnection::send_text`] does.
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.send_frame(0x80, data)
+        self.session.send_binary(data)?;
+        self.write_ready()
     }
 
-    /// Sends a length-prefixed frame of type `frame_type` (RFC 6455: 0x80).
-    pub fn send_frame(&mut self, frame_type: u8, data: &[u8]) -> Result<(), Error> {
-        self.session.send_frame(frame_type, data)?;
+    /// Sends a message of any kind ([`Session::send`]).
+    pub fn send(&mut self, message: &Message) -> Result<(), Error> {
+        self.session.send(message)?;
         self.write_ready()
     }
 
@@ -158,6 +155,14 @@ impl StreamConnection {
     /// RFC 6455: begins closing with a status code and reason.
     pub fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
         self.session.close_with(Instant::now(), code, reason)?;
+        self.write_ready()
+    }
+
+    /// Server with deferred decisions: answers the request the
+    /// [`Event::Request`] reported ([`Session::decide`]) and writes what the
+    /// stream takes now.
+    pub fn decide(&mut self, decision: Decision) -> Result<(), Error> {
+        self.session.decide(Instant::now(), decision)?;
         self.write_ready()
     }
 

@@ -44,7 +44,9 @@ pub fn accept_request(request: &[u8], protocol: Option<&str>) -> Vec<u8> {
             consumed: request.len()
         }
     );
-    server.accept(protocol).unwrap()
+    let mut accept = Accept::new();
+    accept.protocol = protocol.map(str::to_owned);
+    server.accept(&accept).unwrap()
 }
 
 /// Feeds `bytes` to a server handshake in one piece and returns the error.

@@ -13,8 +13,8 @@ use websocket_engine::framing::rfc6455::Decoder;
 use websocket_engine::framing::{Decoded, Frame};
 
 use websocket_engine::{
-    ClientConfig, Error, Event, FrameError, Limits, Message, Role, SeededEntropy, ServerConfig, Session,
-    State, Version,
+    ClientConfig, Error, Event, FrameError, Limits, Role, SeededEntropy, ServerConfig, Session, State,
+    Version,
 };
 
 pub const CONT: u8 = 0x0;
@@ -254,10 +254,8 @@ impl From<Frame<'_>> for Reply {
     fn from(frame: Frame<'_>) -> Reply {
         match frame {
             Frame::Text(t) => Reply::Text(t.into_owned()),
-            Frame::Binary { frame_type, payload } => {
-                assert_eq!(frame_type, 0x80, "RFC 6455 binary messages are type 0x80");
-                Reply::Binary(payload.to_vec())
-            }
+            Frame::Binary(payload) => Reply::Binary(payload.into_owned()),
+            Frame::HixieFrame { .. } => panic!("RFC 6455 has no hixie frames"),
             Frame::Ping(p) => Reply::Ping(p.to_vec()),
             Frame::Pong(p) => Reply::Pong(p.to_vec()),
             Frame::Close(body) => match body {
@@ -480,13 +478,7 @@ impl Sut {
                 continue;
             }
             if let Event::Message(m) = &event {
-                let sent = match m {
-                    Message::Text(t) => self.conn.send_text(t),
-                    Message::Binary { frame_type, data } => {
-                        assert_eq!(*frame_type, 0x80);
-                        self.conn.send_binary(data)
-                    }
-                };
+                let sent = self.conn.send(m);
                 if let Err(e) = sent {
                     self.refused.push(e);
                 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use websocket_engine::framing::rfc6455::Decoder;
 use websocket_engine::framing::Decoded;
-use websocket_engine::{blocking, Error, FrameError, Limits, Message, Role, ServerConfig, ServerPolicy};
+use websocket_engine::{blocking, Error, FrameError, Limits, Role, ServerConfig};
 
 use crate::harness::*;
 
@@ -43,12 +43,9 @@ fn spawn_server(limits: Limits) -> (u16, JoinHandle<Result<(), Error>>) {
         stream.set_nodelay(true)?;
         let mut config = ServerConfig::default();
         config.limits = limits;
-        let (mut ws, _request) = blocking::accept(stream, &config, &ServerPolicy::default())?;
+        let (mut ws, _request) = blocking::accept(stream, config.clone())?;
         while let Some(message) = ws.read_message()? {
-            match message {
-                Message::Text(text) => ws.send_text(&text)?,
-                Message::Binary { frame_type, data } => ws.send_frame(frame_type, &data)?,
-            }
+            ws.send(&message)?
         }
         Ok(())
     });

@@ -30,7 +30,7 @@ fn case_5_6_to_5_8_text_in_two_fragments_with_a_ping_between() {
     // The pong goes out at once, before the message is complete.
     assert_ok_every_way(&frames, &[r_pong("pongme!"), r_text("fragment1fragment2")]);
     let out = run(&frames);
-    assert!(matches!(&out.events[..], [Event::Ping(p), Event::Message(_)] if p == b"pongme!"));
+    assert!(matches!(&out.events[..], [Event::Ping(p), Event::Message(_)] if p == &b"pongme!"[..]));
 }
 
 #[test]
@@ -124,7 +124,7 @@ fn a_pong_between_fragments_is_delivered_and_not_answered() {
     let frames = [text("frag").fin(false), pong("unsolicited"), cont("ment")];
     assert_ok_every_way(&frames, &[r_text("fragment")]);
     let out = run(&frames);
-    assert!(matches!(&out.events[..], [Event::Pong(p), Event::Message(_)] if p == b"unsolicited"));
+    assert!(matches!(&out.events[..], [Event::Pong(p), Event::Message(_)] if p == &b"unsolicited"[..]));
 }
 
 #[test]
