@@ -143,6 +143,7 @@ mod limits;
 mod message;
 mod session;
 mod setters;
+mod state;
 mod timeouts;
 #[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
 pub mod tokio_io;

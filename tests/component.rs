@@ -412,7 +412,7 @@ fn native_frames(
                     });
                     piece = &piece[consumed..];
                 }
-                Err(e) => return (frames, Some(websocket_engine::Error::from(e).code())),
+                Err(e) => return (frames, Some(websocket_engine::Error::from(e).code().to_owned())),
             }
         }
     }

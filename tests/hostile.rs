@@ -67,7 +67,7 @@ fn start(mode: Mode, limits: Limits, timeouts: Timeouts) -> Server {
                     let (config, record) = (config.clone(), record.clone());
                     thread::spawn(move || {
                         if let Err(e) = native_echo(stream.unwrap(), &config) {
-                            record.lock().unwrap().push(e.code());
+                            record.lock().unwrap().push(e.code().to_owned());
                         }
                     });
                 }

@@ -30,7 +30,7 @@ async fn serve(args: Args) {
         let config = config.clone();
         tokio::spawn(async move {
             if let Err(e) = echo(stream, config).await {
-                crate::report(peer, &e, &e.code());
+                crate::report(peer, &e, e.code());
             }
         });
     }

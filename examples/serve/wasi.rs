@@ -115,7 +115,7 @@ pub fn run(args: Args) {
 /// connection is over.
 fn serve(conn: &mut StreamConnection) -> bool {
     if let Err(e) = conn.drive() {
-        crate::report("connection", &e, &e.code());
+        crate::report("connection", &e, e.code());
         return false;
     }
     while let Some(event) = conn.poll_event() {
@@ -123,18 +123,18 @@ fn serve(conn: &mut StreamConnection) -> bool {
         let echoed = match event {
             Event::Message(message) => session.send(&message),
             Event::Failed(e) => {
-                crate::report("connection", &e, &e.code());
+                crate::report("connection", &e, e.code());
                 Ok(())
             }
             _ => Ok(()),
         };
         if let Err(e) = echoed {
-            crate::report("connection", &e, &e.code());
+            crate::report("connection", &e, e.code());
             return false;
         }
     }
     if let Err(e) = conn.write_ready() {
-        crate::report("connection", &e, &e.code());
+        crate::report("connection", &e, e.code());
         return false;
     }
     !conn.is_finished()

@@ -224,7 +224,7 @@ impl From<&HandshakeResponse> for wit::ResponseInfo {
 impl From<Error> for wit::Error {
     fn from(e: Error) -> Self {
         let info = wit::ErrorInfo {
-            code: e.code(),
+            code: e.code().to_owned(),
             culprit: match e.culprit() {
                 Culprit::Caller => wit::Culprit::Caller,
                 Culprit::Client => wit::Culprit::Client,

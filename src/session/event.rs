@@ -6,23 +6,6 @@ use crate::error::Error;
 use crate::handshake::Request;
 use crate::message::Message;
 
-/// Where a session is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// The opening handshake is under way.
-    Handshaking,
-    /// Messages flow both ways.
-    Open,
-    /// This side has begun closing (hixie76: sent `FF 00`; RFC 6455: sent a
-    /// close frame; hixie75: stopped sending); messages from the peer are
-    /// still delivered.
-    Closing,
-    /// Closed: the closing handshake finished, the transport ended, or the
-    /// session failed. Set when [`Event::Closed`] or [`Event::Failed`] is
-    /// polled.
-    Closed,
-}
-
 /// What a session reports to its caller, in order. [`Event::Closed`] or
 /// [`Event::Failed`] is always the last.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,8 @@ mod output;
 mod send;
 mod timers;
 
-pub use event::{Closed, Event, State, Step};
+pub use crate::state::State;
+pub use event::{Closed, Event, Step};
 
 use std::collections::VecDeque;
 use std::sync::Arc;
