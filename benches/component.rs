@@ -86,7 +86,9 @@ mod bench {
                 .enable_all()
                 .build()
                 .expect("a tokio runtime");
-            let (store, library) = tokio.block_on(runtime.instantiate()).expect("an instance");
+            let (store, library) = tokio
+                .block_on(runtime.instantiate(websocket_host::Access::Streams))
+                .expect("an instance");
             Instance {
                 store,
                 library,

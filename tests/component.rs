@@ -27,7 +27,7 @@ use websocket_host::bindings::{
     ClientOptions, Error as WitError, Library, ServerOptions, Utf8Policy, Version as WitVersion,
 };
 use websocket_host::{
-    built_wasm, compose, library_component, serve_echo, ComponentConnection, HostState, Runtime,
+    built_wasm, compose, library_component, serve_echo, Access, ComponentConnection, HostState, Runtime,
 };
 
 fn runtime() -> &'static Runtime {
@@ -158,7 +158,7 @@ struct SansIo {
 impl SansIo {
     fn new() -> SansIo {
         let tokio = tokio();
-        let (store, library) = tokio.block_on(runtime().instantiate()).unwrap();
+        let (store, library) = tokio.block_on(runtime().instantiate(Access::Streams)).unwrap();
         SansIo {
             store,
             library,
@@ -653,7 +653,7 @@ fn run_command(
         .build();
     let task = tokio.spawn(async move {
         let component = Component::from_binary(rt.engine(), &wasm).map_err(|e| e.to_string())?;
-        let mut store = rt.store(Some(ctx));
+        let mut store = rt.store(ctx);
         let command = Command::instantiate_async(&mut store, &component, rt.linker())
             .await
             .map_err(|e| format!("{e:?}"))?;
@@ -776,11 +776,41 @@ fn the_composed_application_runs_under_the_wasmtime_cli() {
     let composed = compose(&std::fs::read(app).unwrap(), &library).unwrap();
     let path = std::env::temp_dir().join(format!("websocket-composed-{}.wasm", std::process::id()));
     std::fs::write(&path, composed).unwrap();
+    run_composed_under_the_wasmtime_cli(&path);
+}
+
+/// Composes as the README shows, with the `wac` CLI from crates.io, and
+/// runs the result under the `wasmtime` CLI.
+#[test]
+fn the_application_composed_with_the_wac_cli_runs() {
+    let app = built_wasm("websocket-app-example", &[], "websocket_app_example.wasm").unwrap();
+    let library = library_component().unwrap();
+    let path = std::env::temp_dir().join(format!("websocket-wac-{}.wasm", std::process::id()));
+    let out = std::process::Command::new(common::tool("wac"))
+        .arg("plug")
+        .arg(&app)
+        .arg("--plug")
+        .arg(&library)
+        .arg("-o")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "wac plug: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    run_composed_under_the_wasmtime_cli(&path);
+}
+
+/// Runs the composed line client at `path` (then deletes it) against a
+/// native echo server and checks that every line comes back.
+fn run_composed_under_the_wasmtime_cli(path: &std::path::Path) {
     let (addr, server) = native_echo_server();
     let input: String = messages().iter().map(|m| format!("{m}\n")).collect();
     let mut child = std::process::Command::new(common::wasmtime_cli())
         .args(["run", "-S", "inherit-network"])
-        .arg(&path)
+        .arg(path)
         .args([format!("ws://{addr}/app"), "hixie76".into()])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -788,7 +818,7 @@ fn the_composed_application_runs_under_the_wasmtime_cli() {
         .unwrap();
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    std::fs::remove_file(&path).unwrap();
+    std::fs::remove_file(path).unwrap();
     assert!(out.status.success());
     assert!(
         out.stdout == input.as_bytes(),
@@ -976,4 +1006,64 @@ fn the_component_server_defers_decisions_to_its_host() {
         websocket_engine::Error::Handshake(websocket_engine::HandshakeError::Status { code: 401 })
     );
     tokio.block_on(server).unwrap();
+}
+
+/// Calls the library's `connect` in a fresh instance that may reach what
+/// `access` grants, and says whether `listener` saw a connection.
+fn connect_with(access: Access, url: &str, listener: &std::net::TcpListener) -> (Result<(), String>, bool) {
+    let tokio = tokio();
+    let result = tokio.block_on(async {
+        let (mut store, library) = runtime().instantiate(access).await.unwrap();
+        let conn = library
+            .websocket_protocol_connection()
+            .call_connect(
+                &mut store,
+                url,
+                &client_options(websocket_engine::Version::Rfc6455),
+            )
+            .await
+            .unwrap();
+        conn.map(|_| ()).map_err(|e| code(&e).to_owned())
+    });
+    listener.set_nonblocking(true).unwrap();
+    thread::sleep(std::time::Duration::from_millis(200));
+    let reached = listener.accept().is_ok();
+    (result, reached)
+}
+
+#[test]
+fn an_accepted_connections_instance_cannot_open_a_socket() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let url = format!("ws://127.0.0.1:{port}/");
+    // What an accepted connection's instance gets: streams and a clock.
+    let (result, reached) = connect_with(Access::Streams, &url, &listener);
+    assert!(result.is_err(), "{result:?}");
+    assert!(!reached, "the instance opened a socket");
+    // A client instance may reach its server's port, and no other.
+    let (_, reached) = connect_with(Access::Connect { port }, &url, &listener);
+    assert!(reached, "the client instance could not reach its server");
+    let (result, reached) = connect_with(
+        Access::Connect {
+            port: port.wrapping_add(1),
+        },
+        &url,
+        &listener,
+    );
+    assert!(result.is_err() && !reached, "{result:?}");
+}
+
+#[test]
+fn the_runtime_loads_the_components_bytes_as_well_as_its_path() {
+    let wasm = std::fs::read(library_component().unwrap()).unwrap();
+    let rt = Runtime::from_bytes(&wasm).unwrap();
+    let limits = tokio().block_on(async {
+        let (mut store, library) = rt.instantiate(Access::Streams).await.unwrap();
+        library
+            .websocket_protocol_types()
+            .call_default_limits(&mut store)
+            .await
+            .unwrap()
+    });
+    assert_eq!(limits.max_headers, 64);
 }

@@ -15,7 +15,7 @@ use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable};
 
 use crate::bindings::exports::websocket::protocol::connection::{Event, State};
 use crate::bindings::{ClientOptions, Decision, Error, Library, Message, ServerOptions};
-use crate::runtime::{HostState, Runtime};
+use crate::runtime::{Access, HostState, Runtime};
 use crate::tcp::{TcpInput, TcpOutput};
 
 /// A failure: the component's structured error, or one of the host.
@@ -95,6 +95,22 @@ fn push(
     Ok((table.push(input)?, table.push(output)?))
 }
 
+/// The port a `ws` or `wss` URL connects to, if it is one.
+fn url_port(url: &str) -> Option<u16> {
+    let (scheme, rest) = url.split_once("://")?;
+    let default = match scheme.to_ascii_lowercase().as_str() {
+        "ws" => 80,
+        "wss" => 443,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    match host_port.rsplit_once(':') {
+        Some((_, port)) if !port.contains(']') => port.parse().ok(),
+        _ => Some(default),
+    }
+}
+
 impl ComponentConnection {
     /// The server side of an accepted TCP connection; the handshake runs
     /// as the connection is driven.
@@ -110,7 +126,7 @@ impl ComponentConnection {
         streams: (DynInputStream, DynOutputStream),
         options: &ServerOptions,
     ) -> Result<Self, HostError> {
-        let (mut store, library) = rt.instantiate().await?;
+        let (mut store, library) = rt.instantiate(Access::Streams).await?;
         let (input, output) = push(&mut store, streams)?;
         let conn = library
             .websocket_protocol_connection()
@@ -121,9 +137,13 @@ impl ComponentConnection {
     }
 
     /// The client side: the component looks up the host, connects with
-    /// `wasi:sockets` and sends the request.
+    /// `wasi:sockets` and sends the request. Its instance may look names up
+    /// and connect to the URL's port, nothing else.
     pub async fn connect(rt: &Runtime, url: &str, options: &ClientOptions) -> Result<Self, HostError> {
-        let (mut store, library) = rt.instantiate().await?;
+        // A URL without a port gets none; the component then reports what
+        // is wrong with it.
+        let port = url_port(url).unwrap_or(0);
+        let (mut store, library) = rt.instantiate(Access::Connect { port }).await?;
         let conn = library
             .websocket_protocol_connection()
             .call_connect(&mut store, url, options)
@@ -139,7 +159,7 @@ impl ComponentConnection {
         url: &str,
         options: &ClientOptions,
     ) -> Result<Self, HostError> {
-        let (mut store, library) = rt.instantiate().await?;
+        let (mut store, library) = rt.instantiate(Access::Streams).await?;
         let (input, output) = push(&mut store, tcp_streams(tcp)?)?;
         let conn = library
             .websocket_protocol_connection()

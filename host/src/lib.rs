@@ -27,4 +27,4 @@ mod tcp;
 pub use build::{built_wasm, library_component};
 pub use compose::compose;
 pub use connection::{serve_echo, ComponentConnection, HostError};
-pub use runtime::{HostState, Runtime};
+pub use runtime::{Access, HostState, Runtime};

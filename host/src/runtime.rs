@@ -5,6 +5,7 @@ use std::path::Path;
 
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{Library, LibraryPre};
@@ -50,6 +51,56 @@ impl WasiView for HostState {
     }
 }
 
+/// What an instance may reach besides the streams the host hands it.
+/// Every instance has the clocks and the random source; none has a
+/// filesystem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Nothing else: an accepted connection, or a client over a connection
+    /// the host opened. No network, no stderr.
+    Streams,
+    /// A client that connects by itself: name lookup, and TCP connections
+    /// to this port only (plus the implicit bind a connection makes).
+    Connect {
+        /// The server's port.
+        port: u16,
+    },
+    /// The host's whole network, and stderr: a composed application, or a
+    /// command.
+    Network,
+}
+
+impl Access {
+    /// The WASI context that grants it.
+    pub fn ctx(self) -> WasiCtx {
+        let mut builder = WasiCtx::builder();
+        match self {
+            Access::Streams => {}
+            Access::Connect { port } => {
+                builder
+                    .allow_tcp(true)
+                    .allow_ip_name_lookup(true)
+                    .socket_addr_check(move |addr, used| {
+                        let allowed = match used {
+                            SocketAddrUse::TcpBind => addr.port() == 0,
+                            SocketAddrUse::TcpConnect => addr.port() == port,
+                            _ => false,
+                        };
+                        Box::pin(async move { allowed })
+                    });
+            }
+            Access::Network => {
+                builder
+                    .inherit_stderr()
+                    .inherit_network()
+                    .allow_tcp(true)
+                    .allow_ip_name_lookup(true);
+            }
+        }
+        builder.build()
+    }
+}
+
 /// The compiled library component, ready to be instantiated many times.
 #[derive(Clone)]
 pub struct Runtime {
@@ -63,10 +114,22 @@ impl Runtime {
     /// beside it) and links WASI 0.2 to it.
     pub fn new(path: &Path) -> wasmtime::Result<Runtime> {
         let engine = Engine::new(&Config::new())?;
+        let component = compile_cached(&engine, path)?;
+        Runtime::link(engine, &component)
+    }
+
+    /// Compiles the component in `wasm` (a binary component, or its text
+    /// form) and links WASI 0.2 to it.
+    pub fn from_bytes(wasm: &[u8]) -> wasmtime::Result<Runtime> {
+        let engine = Engine::new(&Config::new())?;
+        let component = Component::new(&engine, wasm)?;
+        Runtime::link(engine, &component)
+    }
+
+    fn link(engine: Engine, component: &Component) -> wasmtime::Result<Runtime> {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        let component = compile_cached(&engine, path)?;
-        let pre = LibraryPre::new(linker.instantiate_pre(&component)?)?;
+        let pre = LibraryPre::new(linker.instantiate_pre(component)?)?;
         Ok(Runtime { engine, linker, pre })
     }
 
@@ -81,17 +144,8 @@ impl Runtime {
         &self.linker
     }
 
-    /// A new store, with stderr and the network (TCP and name lookup)
-    /// granted.
-    pub fn store(&self, ctx: Option<WasiCtx>) -> Store<HostState> {
-        let ctx = ctx.unwrap_or_else(|| {
-            WasiCtx::builder()
-                .inherit_stderr()
-                .inherit_network()
-                .allow_tcp(true)
-                .allow_ip_name_lookup(true)
-                .build()
-        });
+    /// A new store with the WASI context `ctx` (see [`Access::ctx`]).
+    pub fn store(&self, ctx: WasiCtx) -> Store<HostState> {
         Store::new(
             &self.engine,
             HostState {
@@ -101,9 +155,10 @@ impl Runtime {
         )
     }
 
-    /// A fresh instance of the library in a fresh store.
-    pub async fn instantiate(&self) -> wasmtime::Result<(Store<HostState>, Library)> {
-        let mut store = self.store(None);
+    /// A fresh instance of the library in a fresh store that may reach
+    /// what `access` grants.
+    pub async fn instantiate(&self, access: Access) -> wasmtime::Result<(Store<HostState>, Library)> {
+        let mut store = self.store(access.ctx());
         let library = self.pre.instantiate_async(&mut store).await?;
         Ok((store, library))
     }

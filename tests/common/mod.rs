@@ -218,10 +218,16 @@ pub fn client(url: &str, args: &[&str], input: &str) -> Output {
 
 /// The `wasmtime` command on PATH; `bash .ci/install` installs it.
 pub fn wasmtime_cli() -> PathBuf {
+    tool("wasmtime")
+}
+
+/// The path of the command `name` on PATH. A missing tool fails the test
+/// (`bash .ci/install` installs every one the tests use).
+pub fn tool(name: &str) -> PathBuf {
     std::env::var_os("PATH")
         .iter()
         .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("wasmtime"))
+        .map(|dir| dir.join(name))
         .find(|p| p.is_file())
-        .expect("the wasmtime CLI is missing from PATH: bash .ci/install installs wasmtime-cli 48.0.8")
+        .unwrap_or_else(|| panic!("{name} is missing from PATH: bash .ci/install installs it"))
 }
