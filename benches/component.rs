@@ -6,7 +6,7 @@
 //! python3 benches/report.py --svg ratios.svg      # the tables and chart
 //! ```
 //!
-//! The component is `websocket_host::library_component()` (built for
+//! The component is `websocket_build::library_component()` (built for
 //! wasm32-wasip2 in release mode on first use, cached in `target/`),
 //! compiled by `websocket_host::Runtime` (cranelift, the default wasmtime
 //! configuration) and instantiated once; one `decoder` resource per case
@@ -58,13 +58,14 @@ mod bench {
     use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
     use wasmtime::component::ResourceAny;
     use wasmtime::Store;
+    use websocket_build::library_component;
     use websocket_engine::framing::{hixie, rfc6455, Decoded, Frame, Utf8Policy};
     use websocket_engine::{Limits, Role, Version};
     use websocket_host::bindings::exports::websocket::protocol::framing::{
         Decoded as WitDecoded, Frame as WitFrame,
     };
     use websocket_host::bindings::{self, Library};
-    use websocket_host::{library_component, HostState, Runtime};
+    use websocket_host::{HostState, Runtime};
 
     use crate::common::{Content, Expect, Workload, SIZES};
 

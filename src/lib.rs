@@ -21,7 +21,7 @@
 //!  │  timers: handshake, close, write progress, keepalive, idle  │
 //!  └─────────────────────────────────────────────────────────────┘
 //!        ▲ pumps: blocking (Read + Write), tokio_io (AsyncRead + AsyncWrite),
-//!        │        wasi_adapter (wasi:io streams), the websocket-host crate
+//!        │        websocket-component's wasi_adapter (wasi:io streams)
 //! ```
 //!
 //! A [`Session`] is one connection from the first byte of the opening
@@ -30,9 +30,11 @@
 //! its own: bytes and instants come in, events and bytes go out, and a
 //! failure is its last event. Entropy is an argument ([`Entropy`]; an RFC
 //! 6455 client seeds its masking-key generator from it). The adapters are
-//! pumps over it: [`blocking`] over `std::io::Read + Write`, `tokio_io`
-//! over tokio streams (feature `tokio`), `wasi_adapter` over `wasi:io`
-//! streams inside a WASI 0.2 component. [`Limits`] bounds memory,
+//! pumps over it: `blocking` over `std::io::Read + Write` (feature
+//! `blocking`), `tokio_io` over tokio streams (feature `tokio`), and, in
+//! the `websocket-component` crate, `wasi_adapter` over `wasi:io` streams
+//! inside a WASI 0.2 component. No feature is on by default: the core
+//! needs none. [`Limits`] bounds memory,
 //! [`Timeouts`] time.
 //!
 //! # Messages
@@ -130,11 +132,8 @@
 
 #![deny(unsafe_code)]
 
+#[cfg(feature = "blocking")]
 pub mod blocking;
-// The bindings wit-bindgen generates for the exports need unsafe code.
-#[cfg(all(target_arch = "wasm32", target_os = "wasi", feature = "component"))]
-#[allow(unsafe_code)]
-mod component;
 mod entropy;
 mod error;
 pub mod framing;
@@ -149,8 +148,6 @@ mod timeouts;
 pub mod tokio_io;
 mod url;
 mod version;
-#[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
-pub mod wasi_adapter;
 
 /// The shared byte buffer messages are made of, re-exported so that users
 /// need no `bytes` dependency of their own.

@@ -16,6 +16,7 @@ use wasmtime::Store;
 use wasmtime_wasi::p2::bindings::Command;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::WasiCtx;
+use websocket_build::{built_wasm, library_component};
 use websocket_engine::framing::rfc6455::{self, OpCode};
 use websocket_engine::framing::{hixie, Decoded, Frame};
 use websocket_engine::{blocking, Accept, ClientConfig, Message, ServerConfig};
@@ -26,9 +27,7 @@ use websocket_host::bindings::exports::websocket::protocol::handshake::Status as
 use websocket_host::bindings::{
     ClientOptions, Error as WitError, Library, ServerOptions, Utf8Policy, Version as WitVersion,
 };
-use websocket_host::{
-    built_wasm, compose, library_component, serve_echo, Access, ComponentConnection, HostState, Runtime,
-};
+use websocket_host::{compose, serve_echo, Access, ComponentConnection, HostState, Runtime};
 
 fn runtime() -> &'static Runtime {
     static RT: OnceLock<Runtime> = OnceLock::new();

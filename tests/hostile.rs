@@ -14,9 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use websocket_build::library_component;
 use websocket_engine::{blocking, ClientConfig, Error, Limits, Message, ServerConfig, Timeouts, Version};
 use websocket_host::bindings::{self, ServerOptions};
-use websocket_host::{library_component, serve_echo, HostError, Runtime};
+use websocket_host::{serve_echo, HostError, Runtime};
 
 #[derive(Debug, Clone, Copy)]
 enum Mode {

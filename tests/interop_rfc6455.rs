@@ -132,7 +132,7 @@ fn node_ws() {
 fn component_built() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        websocket_host::library_component().unwrap_or_else(|e| panic!("cannot build the component: {e}"));
+        websocket_build::library_component().unwrap_or_else(|e| panic!("cannot build the component: {e}"));
     });
 }
 

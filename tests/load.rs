@@ -152,7 +152,7 @@ fn a_thousand_connections_with_the_native_server() {
 #[test]
 fn five_thousand_connections_with_one_command_component_under_the_wasmtime_cli() {
     let serve =
-        websocket_host::built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm")
+        websocket_build::built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm")
             .unwrap();
     let mut command = std::process::Command::new(common::wasmtime_cli());
     command

@@ -1,10 +1,11 @@
 //! The client with the engine as a component in an embedded wasmtime.
 
 use tokio::sync::mpsc::UnboundedReceiver;
+use websocket_build::library_component;
 use websocket_engine::ClientConfig;
 use websocket_host::bindings::exports::websocket::protocol::connection::{Event, State};
 use websocket_host::bindings::{ClientOptions, Message, Version};
-use websocket_host::{library_component, ComponentConnection, HostError, Runtime};
+use websocket_host::{ComponentConnection, HostError, Runtime};
 
 fn options(config: ClientConfig) -> ClientOptions {
     ClientOptions {

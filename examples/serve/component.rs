@@ -2,8 +2,9 @@
 //! the host accepts TCP connections and hands each one's streams to a fresh
 //! instance of the component.
 
+use websocket_build::library_component;
 use websocket_host::bindings::ServerOptions;
-use websocket_host::{library_component, serve_echo, Runtime};
+use websocket_host::{serve_echo, Runtime};
 
 use crate::{die, Args};
 

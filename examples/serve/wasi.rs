@@ -16,8 +16,8 @@ use std::time::Instant;
 
 use wasi::clocks::monotonic_clock;
 use wasi::io::poll::{poll, Pollable};
-use websocket_engine::wasi_adapter::{yield_to_host, Listener, StreamConnection};
 use websocket_engine::Event;
+use websocket_wasi::{yield_to_host, Listener, StreamConnection};
 
 use crate::{die, Args};
 

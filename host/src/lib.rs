@@ -11,20 +11,18 @@
 //!   read_message, send_text, ...          ◄── (the engine, in wasm)
 //! ```
 //!
-//! [`library_component`] builds the component with cargo (once per
-//! process); [`Runtime`] compiles it and makes instances;
+//! [`Runtime`] compiles the component (`websocket_component.wasm`, from a
+//! path or bytes you give it) and makes instances;
 //! [`ComponentConnection`] drives one connection; [`serve_echo`] is the echo
 //! server behind the `serve` example; [`compose`] plugs the library into an
 //! application component.
 
 pub mod bindings;
-mod build;
 mod compose;
 mod connection;
 mod runtime;
 mod tcp;
 
-pub use build::{built_wasm, library_component};
 pub use compose::compose;
 pub use connection::{serve_echo, ComponentConnection, HostError};
 pub use runtime::{Access, HostState, Runtime};

@@ -169,8 +169,9 @@ pub fn serve(args: &[&str]) -> Server {
 /// (one instance multiplexing every connection), on a free port.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn command_server(args: &[&str]) -> Command {
-    let wasm = websocket_host::built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm")
-        .expect("serve.wasm");
+    let wasm =
+        websocket_build::built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm")
+            .expect("serve.wasm");
     let mut command = Command::new(wasmtime_cli());
     command.args(["run", "-S", "inherit-network"]).arg(wasm);
     command.args(["--listen", "127.0.0.1:0"]).args(args);

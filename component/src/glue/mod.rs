@@ -1,7 +1,6 @@
-//! The component glue: the WIT package `websocket:protocol` exported from
-//! this crate when it is built for `wasm32-wasip2` with the `component`
-//! feature (on by default). It only translates between WIT types and the
-//! engine's; all behaviour lives in the engine and [`crate::wasi_adapter`].
+//! The glue: the WIT package `websocket:protocol` exported (feature
+//! `export`, on by default). It only translates between WIT types and the
+//! engine's; all behaviour lives in the engine and `websocket-wasi`.
 
 mod connection;
 mod convert;
@@ -10,7 +9,7 @@ mod handshake;
 
 wit_bindgen::generate!({
     world: "library",
-    path: "wit",
+    path: "../wit",
     with: {
         "wasi:io/error@0.2.12": wasi::io::error,
         "wasi:io/poll@0.2.12": wasi::io::poll,

@@ -14,7 +14,7 @@ use wasi::sockets::tcp::TcpSocket;
 use wasi::sockets::tcp_create_socket::create_tcp_socket;
 
 use super::{deadline_after, io_error, StreamConnection};
-use crate::{ClientConfig, Error, Phase, ServerConfig, SystemEntropy, UsageError, WsUrl};
+use websocket_engine::{ClientConfig, Error, Phase, ServerConfig, SystemEntropy, UsageError, WsUrl};
 
 /// Connects to a `ws://` URL over TCP and queues the client handshake,
 /// which completes as the connection is driven. Name lookup and connecting

@@ -9,9 +9,9 @@ use super::exports::websocket::protocol::framing::{
 use super::exports::websocket::protocol::types::{
     Error as WitError, HixieFrame, Limits, Role as WitRole, Utf8Policy, Version,
 };
-use crate::framing::rfc6455::{self, OpCode};
-use crate::framing::{hixie, Decoded as Step, Frame};
-use crate::{Error, Role};
+use websocket_engine::framing::rfc6455::{self, OpCode};
+use websocket_engine::framing::{hixie, Decoded as Step, Frame};
+use websocket_engine::{Error, Role};
 
 /// The decoder of the version asked for.
 enum AnyDecoder {
@@ -40,7 +40,7 @@ fn to_wit(frame: Frame<'_>) -> WitFrame {
 
 /// Decodes every frame of `input`, then the error that stopped it, if any.
 fn decode_all(
-    mut decode: impl FnMut(&[u8]) -> Result<(Option<WitFrame>, usize), crate::FrameError>,
+    mut decode: impl FnMut(&[u8]) -> Result<(Option<WitFrame>, usize), websocket_engine::FrameError>,
     input: &[u8],
 ) -> Decoded {
     let mut frames = Vec::new();
@@ -59,7 +59,9 @@ fn decode_all(
 }
 
 /// One decoder step, as a WIT frame and the bytes it took.
-fn step(r: Result<Step<'_>, crate::FrameError>) -> Result<(Option<WitFrame>, usize), crate::FrameError> {
+fn step(
+    r: Result<Step<'_>, websocket_engine::FrameError>,
+) -> Result<(Option<WitFrame>, usize), websocket_engine::FrameError> {
     Ok(match r? {
         Step::Partial => (None, 0),
         Step::Frame { frame, consumed } => (Some(to_wit(frame)), consumed),

@@ -11,7 +11,7 @@ use wasi::io::streams::{InputStream, OutputStream, StreamError};
 use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 
 use super::io_error;
-use crate::{
+use websocket_engine::{
     ClientConfig, Decision, Entropy, Error, Event, Message, ServerConfig, Session, State, Step, WsUrl,
 };
 

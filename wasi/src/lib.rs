@@ -1,7 +1,7 @@
 //! The adapter over `wasi:io` streams and `wasi:sockets`, for code running
 //! as a WASI 0.2 component. It uses only the core's public API.
 //!
-//! A [`StreamConnection`] pumps a [`Session`](crate::Session) over an input
+//! A [`StreamConnection`] pumps a [`Session`](websocket_engine::Session) over an input
 //! and an output stream, either handed in by the host or opened with
 //! [`connect`] or a [`Listener`]. Drive it without blocking: poll its
 //! [`StreamConnection::pollables`] among others (and its
@@ -11,13 +11,15 @@
 //! [`StreamConnection::flush`], which the session's timers bound. Writes
 //! never exceed the output stream's `check-write` budget.
 
+#![cfg(all(target_arch = "wasm32", target_os = "wasi"))]
+
 mod net;
 mod stream;
 
 pub use net::{connect, Listener, DEFAULT_BACKLOG};
 pub use stream::StreamConnection;
 
-use crate::Error;
+use websocket_engine::Error;
 
 /// Waits for nothing, to let the host run: wasmtime runs a command's whole
 /// guest inside one tokio task, whose cooperative budget (128 I/O

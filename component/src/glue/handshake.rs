@@ -9,7 +9,7 @@ use super::exports::websocket::protocol::handshake::{
 use super::exports::websocket::protocol::types::{
     ClientOptions, Decision as WitDecision, Error as WitError, RequestInfo, ResponseInfo, ServerOptions,
 };
-use crate::{
+use websocket_engine::{
     hixie76_answer, Entropy, Error, SeededEntropy, ServerConfig, Status, SystemEntropy, UsageError, WsUrl,
 };
 
@@ -22,7 +22,7 @@ fn status(s: Status) -> WitStatus {
     }
 }
 
-pub struct ClientResource(RefCell<crate::ClientHandshake>);
+pub struct ClientResource(RefCell<websocket_engine::ClientHandshake>);
 
 fn create(
     url: String,
@@ -30,7 +30,11 @@ fn create(
     entropy: &mut dyn Entropy,
 ) -> Result<ClientHandshake, WitError> {
     let url = wit_result(WsUrl::parse(&url).map_err(Error::from))?;
-    let handshake = wit_result(crate::ClientHandshake::new(&url, options.into(), entropy))?;
+    let handshake = wit_result(websocket_engine::ClientHandshake::new(
+        &url,
+        options.into(),
+        entropy,
+    ))?;
     Ok(ClientHandshake::new(ClientResource(RefCell::new(handshake))))
 }
 
@@ -61,7 +65,7 @@ impl GuestClientHandshake for ClientResource {
 }
 
 pub struct ServerResource {
-    handshake: RefCell<crate::ServerHandshake>,
+    handshake: RefCell<websocket_engine::ServerHandshake>,
     /// The last failure of `feed` or `decide`, for `rejection`.
     failure: RefCell<Option<Error>>,
     decided: Cell<bool>,
@@ -80,7 +84,9 @@ impl ServerResource {
 impl GuestServerHandshake for ServerResource {
     fn new(options: ServerOptions) -> Self {
         ServerResource {
-            handshake: RefCell::new(crate::ServerHandshake::new(ServerConfig::from(options))),
+            handshake: RefCell::new(websocket_engine::ServerHandshake::new(ServerConfig::from(
+                options,
+            ))),
             failure: RefCell::new(None),
             decided: Cell::new(false),
         }
@@ -130,6 +136,6 @@ impl Guest for super::Component {
     }
 
     fn rfc6455_accept(key: String) -> String {
-        crate::rfc6455_accept(&key)
+        websocket_engine::rfc6455_accept(&key)
     }
 }

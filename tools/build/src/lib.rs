@@ -1,5 +1,7 @@
-//! Building wasm artefacts of this workspace with cargo, once per process,
-//! adding the `wasm32-wasip2` target first if the toolchain lacks it.
+//! Dev-only: builds wasm artefacts of this workspace with cargo, once per
+//! process, adding the `wasm32-wasip2` target first if the toolchain lacks
+//! it. The examples and tests call it; the `websocket-host` library takes a
+//! path or bytes and builds nothing.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,8 +10,9 @@ use std::sync::Mutex;
 
 fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("host/ sits in the workspace")
+        .ancestors()
+        .nth(2)
+        .expect("tools/build/ sits in the workspace")
 }
 
 /// Builds `package` of this workspace for `wasm32-wasip2` in release mode
@@ -45,7 +48,7 @@ fn ensure_target(root: &Path) -> Result<(), String> {
     if libdir.is_dir() {
         return Ok(());
     }
-    eprintln!("websocket-host: the {TARGET} target is not installed; adding it: rustup target add {TARGET}");
+    eprintln!("websocket-build: the {TARGET} target is not installed; adding it: rustup target add {TARGET}");
     let added = Command::new("rustup")
         .args(["target", "add", TARGET])
         .current_dir(root)
@@ -89,7 +92,7 @@ fn build(package: &str, args: &[&str], artefact: &str) -> Result<PathBuf, String
     }
 }
 
-/// The library component (`websocket_engine.wasm`), built if needed.
+/// The library component (`websocket_component.wasm`), built if needed.
 pub fn library_component() -> Result<PathBuf, String> {
-    built_wasm("websocket-engine", &["--lib"], "websocket_engine.wasm")
+    built_wasm("websocket-component", &["--lib"], "websocket_component.wasm")
 }

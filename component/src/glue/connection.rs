@@ -13,8 +13,8 @@ use super::exports::websocket::protocol::types::{
     ClientOptions, Decision, Error as WitError, Message, RequestInfo, ResponseInfo, Role, ServerOptions,
     Version,
 };
-use crate::wasi_adapter::{self, StreamConnection};
-use crate::{Error, Event as CoreEvent, ServerConfig, SystemEntropy, WsUrl};
+use websocket_engine::{Error, Event as CoreEvent, ServerConfig, SystemEntropy, WsUrl};
+use websocket_wasi::{self as wasi_adapter, StreamConnection};
 
 pub struct ConnectionResource(RefCell<StreamConnection>);
 
@@ -48,10 +48,10 @@ impl GuestConnection for ConnectionResource {
 
     fn state(&self) -> State {
         match self.0.borrow().session().state() {
-            crate::State::Handshaking => State::Handshaking,
-            crate::State::Open => State::Open,
-            crate::State::Closing => State::Closing,
-            crate::State::Closed => State::Closed,
+            websocket_engine::State::Handshaking => State::Handshaking,
+            websocket_engine::State::Open => State::Open,
+            websocket_engine::State::Closing => State::Closing,
+            websocket_engine::State::Closed => State::Closed,
         }
     }
 

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::exports::websocket::protocol::types as wit;
-use crate::framing::Utf8Policy;
-use crate::{
+use websocket_engine::framing::Utf8Policy;
+use websocket_engine::{
     Accept, ClientConfig, Culprit, Decision, Error, HandshakeResponse, Limits, Message, Refusal, Request,
     Role, ServerConfig, Timeouts, Version,
 };
@@ -32,14 +32,13 @@ impl From<&Limits> for wit::Limits {
 
 impl From<wit::Limits> for Limits {
     fn from(l: wit::Limits) -> Self {
-        Limits {
-            max_head_bytes: l.max_head_bytes as usize,
-            max_headers: l.max_headers as usize,
-            max_message_bytes: l.max_message_bytes as usize,
-            max_frame_bytes: l.max_frame_bytes as usize,
-            max_pending_output: l.max_pending_output as usize,
-            output_high_water: l.output_high_water as usize,
-        }
+        Limits::new()
+            .max_head_bytes(l.max_head_bytes as usize)
+            .max_headers(l.max_headers as usize)
+            .max_message_bytes(l.max_message_bytes as usize)
+            .max_frame_bytes(l.max_frame_bytes as usize)
+            .max_pending_output(l.max_pending_output as usize)
+            .output_high_water(l.output_high_water as usize)
     }
 }
 
@@ -59,14 +58,13 @@ impl From<&Timeouts> for wit::Timeouts {
 impl From<wit::Timeouts> for Timeouts {
     fn from(t: wit::Timeouts) -> Self {
         let ms = |n: u32| Duration::from_millis(n.into());
-        Timeouts {
-            handshake: ms(t.handshake_ms),
-            close: ms(t.close_ms),
-            write: ms(t.write_ms),
-            ping_interval: t.ping_interval_ms.map(ms),
-            ping_timeout: t.ping_timeout_ms.map(ms),
-            idle: t.idle_ms.map(ms),
-        }
+        Timeouts::new()
+            .handshake(ms(t.handshake_ms))
+            .close(ms(t.close_ms))
+            .write(ms(t.write_ms))
+            .ping_interval(t.ping_interval_ms.map(ms))
+            .ping_timeout(t.ping_timeout_ms.map(ms))
+            .idle(t.idle_ms.map(ms))
     }
 }
 
@@ -188,8 +186,8 @@ impl From<wit::Message> for Message {
     }
 }
 
-impl From<crate::Closed> for wit::CloseInfo {
-    fn from(c: crate::Closed) -> Self {
+impl From<websocket_engine::Closed> for wit::CloseInfo {
+    fn from(c: websocket_engine::Closed) -> Self {
         wit::CloseInfo {
             clean: c.clean,
             code: c.code,
@@ -239,14 +237,15 @@ impl From<Error> for wit::Error {
                 _ => None,
             },
         };
-        match e {
-            Error::Url(_) => wit::Error::Url(info),
-            Error::Handshake(_) => wit::Error::Handshake(info),
-            Error::Frame(_) => wit::Error::Frame(info),
-            Error::Usage(_) => wit::Error::Usage(info),
-            Error::Entropy(_) => wit::Error::Entropy(info),
-            Error::Io(_) | Error::PeerNotReading { .. } => wit::Error::Io(info),
-            Error::Timeout { .. } => wit::Error::Timeout(info),
+        // The WIT case is the layer `Error::layer` names.
+        match e.layer() {
+            "url" => wit::Error::Url(info),
+            "handshake" => wit::Error::Handshake(info),
+            "frame" => wit::Error::Frame(info),
+            "usage" => wit::Error::Usage(info),
+            "entropy" => wit::Error::Entropy(info),
+            "timeout" => wit::Error::Timeout(info),
+            _ => wit::Error::Io(info),
         }
     }
 }
