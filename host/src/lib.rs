@@ -11,8 +11,34 @@
 //!   read_message, send_text, ...          ◄── (the engine, in wasm)
 //! ```
 //!
+//! An echo server with the engine running as a component, one instance per
+//! connection:
+//!
+//! ```no_run
+//! use websocket_host::bindings::ServerOptions;
+//! use websocket_host::{ComponentConnection, Runtime};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // Built with `cargo build --release --target wasm32-wasip2 -p websocket-component`.
+//! let rt = Runtime::new("target/wasm32-wasip2/release/websocket_component.wasm".as_ref())?;
+//! let options = ServerOptions {
+//!     limits: None, timeouts: None, origins: vec![], protocols: vec![], secure: false, utf8: None,
+//!     page: None, response_headers: vec![], defer_decisions: false,
+//! };
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:9001").await?;
+//! let (tcp, _) = listener.accept().await?;
+//! let mut conn = ComponentConnection::accept(&rt, tcp, &options).await?;
+//! while let Some(message) = conn.read_message().await? {
+//!     conn.send(&message).await?;
+//! }
+//! conn.finish().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! [`Runtime`] compiles the component (`websocket_component.wasm`, from a
-//! path or bytes you give it) and makes instances;
+//! path or bytes you give it) and makes instances, each granted only what
+//! its role needs ([`Access`]);
 //! [`ComponentConnection`] drives one connection; [`serve_echo`] is the echo
 //! server behind the `serve` example; [`compose`] plugs the library into an
 //! application component.
