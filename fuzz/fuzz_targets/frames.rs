@@ -1,5 +1,7 @@
 //! Shared by the frame-decoder targets: decoding arbitrary bytes whole and in
-//! chunks (size from the first byte) must give the same frames and error.
+//! chunks (size from the first byte) must give the same frames and error,
+//! whether the decoder lends its buffers (`decode`, the whole pass) or
+//! hands them over (`decode_owned`, the chunked pass).
 
 use websocket_engine::framing::{hixie, rfc6455, Decoded, Utf8Policy};
 use websocket_engine::{FrameError, Limits, Role, Version};
@@ -15,6 +17,7 @@ fn decode(
     policy: Utf8Policy,
     bytes: &[u8],
     chunk: usize,
+    owned: bool,
 ) -> (Vec<String>, Option<FrameError>) {
     let mut limits = Limits::default();
     limits.max_message_bytes = 4096;
@@ -33,9 +36,11 @@ fn decode(
     let mut frames = Vec::new();
     for mut piece in bytes.chunks(chunk) {
         loop {
-            let decoded = match &mut decoder {
-                Decoder::Hixie(d) => d.decode(piece),
-                Decoder::Rfc6455(d) => d.decode(piece),
+            let decoded = match (&mut decoder, owned) {
+                (Decoder::Hixie(d), false) => d.decode(piece),
+                (Decoder::Hixie(d), true) => d.decode_owned(piece),
+                (Decoder::Rfc6455(d), false) => d.decode(piece),
+                (Decoder::Rfc6455(d), true) => d.decode_owned(piece),
             };
             match decoded {
                 Ok(Decoded::Partial) => break,
@@ -62,7 +67,7 @@ pub fn check(version: Version, data: &[u8]) {
     };
     let chunk = usize::from(control >> 1).max(1);
     assert_eq!(
-        decode(version, policy, data, data.len().max(1)),
-        decode(version, policy, data, chunk)
+        decode(version, policy, data, data.len().max(1), false),
+        decode(version, policy, data, chunk, true)
     );
 }
