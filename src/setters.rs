@@ -19,7 +19,8 @@ macro_rules! setters {
 pub(crate) use setters;
 
 /// The builder methods client and server configurations share: limits,
-/// timers and the hixie UTF-8 policy.
+/// timers, the hixie UTF-8 policy and the subprotocols (a client's offer,
+/// a server's supported list).
 macro_rules! config_setters {
     ($ty:ident) => {
         setters!($ty {
@@ -29,6 +30,12 @@ macro_rules! config_setters {
         });
 
         impl $ty {
+            /// Sets the subprotocols, most preferred first (see the field).
+            pub fn protocols<S: Into<String>>(mut self, protocols: impl IntoIterator<Item = S>) -> $ty {
+                self.protocols = protocols.into_iter().map(Into::into).collect();
+                self
+            }
+
             /// Sets [`Limits::max_message_bytes`].
             pub fn max_message_size(mut self, bytes: usize) -> $ty {
                 self.limits.max_message_bytes = bytes;

@@ -17,6 +17,7 @@ use crate::bindings::exports::websocket::protocol::connection::{Event, State};
 use crate::bindings::{ClientOptions, Decision, Error, Library, Message, ServerOptions};
 use crate::runtime::{Access, HostState, Runtime};
 use crate::tcp::{TcpInput, TcpOutput};
+use websocket_engine::WsUrl;
 
 /// A failure: the component's structured error, or one of the host.
 #[derive(Debug)]
@@ -95,22 +96,6 @@ fn push(
     Ok((table.push(input)?, table.push(output)?))
 }
 
-/// The port a `ws` or `wss` URL connects to, if it is one.
-fn url_port(url: &str) -> Option<u16> {
-    let (scheme, rest) = url.split_once("://")?;
-    let default = match scheme.to_ascii_lowercase().as_str() {
-        "ws" => 80,
-        "wss" => 443,
-        _ => return None,
-    };
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit('@').next()?;
-    match host_port.rsplit_once(':') {
-        Some((_, port)) if !port.contains(']') => port.parse().ok(),
-        _ => Some(default),
-    }
-}
-
 impl ComponentConnection {
     /// The server side of an accepted TCP connection; the handshake runs
     /// as the connection is driven.
@@ -142,7 +127,7 @@ impl ComponentConnection {
     pub async fn connect(rt: &Runtime, url: &str, options: &ClientOptions) -> Result<Self, HostError> {
         // A URL without a port gets none; the component then reports what
         // is wrong with it.
-        let port = url_port(url).unwrap_or(0);
+        let port = WsUrl::parse(url).map_or(0, |u| u.port());
         let (mut store, library) = rt.instantiate(Access::Connect { port }).await?;
         let conn = library
             .websocket_protocol_connection()

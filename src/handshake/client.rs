@@ -57,12 +57,6 @@ impl ClientConfig {
         self
     }
 
-    /// Offers these subprotocols, most preferred first.
-    pub fn protocols<S: Into<String>>(mut self, protocols: impl IntoIterator<Item = S>) -> ClientConfig {
-        self.protocols = protocols.into_iter().map(Into::into).collect();
-        self
-    }
-
     /// Adds a header field to the request.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> ClientConfig {
         self.extra_headers.push((name.into(), value.into()));

@@ -126,12 +126,6 @@ impl ServerConfig {
         self
     }
 
-    /// Supports these subprotocols, most preferred first.
-    pub fn protocols<S: Into<String>>(mut self, protocols: impl IntoIterator<Item = S>) -> ServerConfig {
-        self.protocols = protocols.into_iter().map(Into::into).collect();
-        self
-    }
-
     /// Adds a header field to every 101 response of the policy.
     pub fn response_header(mut self, name: impl Into<String>, value: impl Into<String>) -> ServerConfig {
         self.response_headers.push((name.into(), value.into()));
@@ -156,31 +150,31 @@ impl ServerConfig {
         self
     }
 
-    /// What this server does with `request`: the hook's decision, or
-    /// [`ServerConfig::policy`]'s.
-    pub fn decide(&self, request: &Request) -> Decision {
-        match &self.on_request {
-            Some(hook) => hook(request),
-            None => self.policy(request),
-        }
-    }
-
     /// The decision of `origins` and `protocols`: accept, confirming the
     /// first supported subprotocol the client offered (RFC 6455) or its
-    /// only one (hixie, which refuses an unsupported one), or refuse with
-    /// 403 an origin not in a non-empty `origins`.
+    /// only one (hixie, which refuses an unsupported one), with
+    /// `response_headers`; or refuse with 403 an origin not in a non-empty
+    /// `origins`.
     pub fn policy(&self, request: &Request) -> Decision {
-        match self.check_policy(request) {
-            Ok(protocol) => Decision::Accept(self.policy_accept(protocol)),
-            Err(e) => Decision::Refuse(Refusal::for_error(&e)),
+        self.policy_decision(request)
+            .unwrap_or_else(|e| Decision::Refuse(Refusal::for_error(&e)))
+    }
+
+    /// What this server does with `request`: the hook's decision, or the
+    /// policy's, whose refusals keep the error that says what was refused.
+    fn decision(&self, request: &Request) -> Result<Decision, HandshakeError> {
+        match &self.on_request {
+            Some(hook) => Ok(hook(request)),
+            None => self.policy_decision(request),
         }
     }
 
-    fn policy_accept(&self, protocol: Option<String>) -> Accept {
-        Accept {
+    fn policy_decision(&self, request: &Request) -> Result<Decision, HandshakeError> {
+        let protocol = self.check_policy(request)?;
+        Ok(Decision::Accept(Accept {
             protocol,
             headers: self.response_headers.clone(),
-        }
+        }))
     }
 
     fn check_policy(&self, request: &Request) -> Result<Option<String>, HandshakeError> {
@@ -302,15 +296,10 @@ impl ServerHandshake {
             return Err(e.clone());
         }
         let request = self.request.as_ref().ok_or(UsageError::HandshakeIncomplete)?;
-        let decision = match &self.config.on_request {
-            // The policy's own errors, which say what was refused.
-            None => match self.config.check_policy(request) {
-                Ok(protocol) => Decision::Accept(self.config.policy_accept(protocol)),
-                Err(e) => return Err(self.fail(e)),
-            },
-            Some(hook) => hook(request),
-        };
-        self.respond(decision)
+        match self.config.decision(request) {
+            Ok(decision) => self.respond(decision),
+            Err(e) => Err(self.fail(e)),
+        }
     }
 
     /// Answers the complete request with `decision`: the 101 response's
