@@ -208,7 +208,7 @@ impl<S: Stream> WebSocket<S> {
     pub fn flush(&mut self) -> Result<(), Error> {
         while self.write()? {}
         match self.session.error() {
-            Some(e) if self.session.state() == State::Closed => Err(e.clone()),
+            Some(e) if self.session.state() == State::Closed => Err(e.clone().into()),
             _ => Ok(()),
         }
     }
@@ -234,7 +234,7 @@ impl<S: Stream> WebSocket<S> {
                 Step::Event(event) => return Ok(Some(event)),
                 Step::End(end) => {
                     self.finish();
-                    return end;
+                    return end.map_err(Error::from);
                 }
                 Step::Drive => self.drive()?,
             }

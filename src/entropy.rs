@@ -1,6 +1,6 @@
 //! Randomness, passed in as an argument so the core stays deterministic.
 
-use crate::error::Error;
+use crate::error::ProtocolError;
 
 /// A source of random bytes.
 ///
@@ -10,7 +10,7 @@ use crate::error::Error;
 /// [`SeededEntropy`] for reproducible tests.
 pub trait Entropy {
     /// Fills `buf` entirely with random bytes.
-    fn fill(&mut self, buf: &mut [u8]) -> Result<(), Error>;
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), ProtocolError>;
 }
 
 /// The operating system's cryptographic generator, through `getrandom`
@@ -19,8 +19,8 @@ pub trait Entropy {
 pub struct SystemEntropy;
 
 impl Entropy for SystemEntropy {
-    fn fill(&mut self, buf: &mut [u8]) -> Result<(), Error> {
-        getrandom::fill(buf).map_err(|e| Error::Entropy(e.to_string()))
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), ProtocolError> {
+        getrandom::fill(buf).map_err(|e| ProtocolError::Entropy(e.to_string()))
     }
 }
 
@@ -48,7 +48,7 @@ impl SeededEntropy {
 }
 
 impl Entropy for SeededEntropy {
-    fn fill(&mut self, buf: &mut [u8]) -> Result<(), Error> {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), ProtocolError> {
         for chunk in buf.chunks_mut(8) {
             let word = self.next_u64().to_le_bytes();
             chunk.copy_from_slice(&word[..chunk.len()]);
@@ -58,7 +58,7 @@ impl Entropy for SeededEntropy {
 }
 
 /// A uniform integer in `0..=max`, by rejection sampling (no modulo bias).
-pub(crate) fn uniform_u32(entropy: &mut dyn Entropy, max: u32) -> Result<u32, Error> {
+pub(crate) fn uniform_u32(entropy: &mut dyn Entropy, max: u32) -> Result<u32, ProtocolError> {
     if max == u32::MAX {
         return next_u32(entropy);
     }
@@ -74,11 +74,11 @@ pub(crate) fn uniform_u32(entropy: &mut dyn Entropy, max: u32) -> Result<u32, Er
 }
 
 /// A uniform integer in `low..=high`.
-pub(crate) fn uniform_in(entropy: &mut dyn Entropy, low: u32, high: u32) -> Result<u32, Error> {
+pub(crate) fn uniform_in(entropy: &mut dyn Entropy, low: u32, high: u32) -> Result<u32, ProtocolError> {
     Ok(low + uniform_u32(entropy, high - low)?)
 }
 
-fn next_u32(entropy: &mut dyn Entropy) -> Result<u32, Error> {
+fn next_u32(entropy: &mut dyn Entropy) -> Result<u32, ProtocolError> {
     let mut b = [0u8; 4];
     entropy.fill(&mut b)?;
     Ok(u32::from_le_bytes(b))

@@ -153,7 +153,7 @@ mod version;
 /// need no `bytes` dependency of their own.
 pub use bytes::Bytes;
 pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
-pub use error::{Culprit, Error, FrameError, HandshakeError, Phase, UrlError, UsageError};
+pub use error::{Culprit, Error, FrameError, HandshakeError, Phase, ProtocolError, UrlError, UsageError};
 pub use handshake::{
     hixie76_answer, rfc6455_accept, Accept, ClientConfig, ClientHandshake, Decision, HandshakeResponse,
     Refusal, Request, ServerConfig, ServerHandshake, Status,

@@ -40,7 +40,7 @@ pub struct Limits {
     pub max_frame_bytes: usize,
     /// Most bytes queued for sending and not yet taken by the transport. A
     /// send that would queue more fails with
-    /// [`Error::PeerNotReading`](crate::Error) instead of growing memory;
+    /// [`ProtocolError::PeerNotReading`](crate::ProtocolError) instead of growing memory;
     /// send a larger message in parts
     /// ([`Session::send_binary_part`](crate::Session::send_binary_part)).
     /// Checked before a frame is encoded. Default 16 MiB and 16 bytes (one

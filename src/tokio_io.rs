@@ -37,8 +37,8 @@ use tokio::net::TcpStream;
 use tokio::time::sleep_until;
 
 use crate::{
-    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Phase, Request, ServerConfig, Session,
-    State, Step, SystemEntropy, UsageError, WsUrl,
+    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Phase, ProtocolError, Request,
+    ServerConfig, Session, State, Step, SystemEntropy, UsageError, WsUrl,
 };
 
 /// The read buffer: a 16 KiB message with its frame header fits in one read.
@@ -70,7 +70,7 @@ pub async fn connect(
     let limit = config.timeouts.handshake;
     let tcp = tokio::time::timeout(limit, TcpStream::connect(url.socket_addr()))
         .await
-        .map_err(|_| Error::Timeout {
+        .map_err(|_| ProtocolError::Timeout {
             during: Phase::Handshake,
             limit,
         })??;
@@ -192,7 +192,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             self.drive().await?;
         }
         match self.session.error() {
-            Some(e) if self.session.state() == State::Closed => Err(e.clone()),
+            Some(e) if self.session.state() == State::Closed => Err(e.clone().into()),
             _ => Ok(()),
         }
     }
@@ -216,7 +216,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         while self.end.is_none() {
             match self.session.step() {
                 Step::Event(event) => return Ok(Some(event)),
-                Step::End(end) => self.end = Some(end),
+                Step::End(end) => self.end = Some(end.map_err(Error::from)),
                 Step::Drive => self.drive().await?,
             }
         }

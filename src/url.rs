@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::error::{Error, UrlError, UsageError};
+use crate::error::{ProtocolError, UrlError, UsageError};
 
 /// A parsed WebSocket URL.
 ///
@@ -75,7 +75,7 @@ impl WsUrl {
     /// Parses a URL that a transport without TLS can connect to: as
     /// [`WsUrl::parse`], and `ws` only (`wss` is refused as the caller's
     /// mistake, since the adapters here speak plain TCP).
-    pub fn parse_plain(input: &str) -> Result<WsUrl, Error> {
+    pub fn parse_plain(input: &str) -> Result<WsUrl, ProtocolError> {
         let url = WsUrl::parse(input)?;
         if url.is_secure() {
             return Err(UsageError::InvalidValue {

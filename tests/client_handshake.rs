@@ -73,29 +73,29 @@ fn caller_values_that_cannot_go_on_the_wire_are_refused() {
     };
     assert_eq!(
         make(&|c| c.origin = Some("http://a\r\nX: y".into())),
-        Error::Usage(UsageError::InvalidValue {
+        ProtocolError::Usage(UsageError::InvalidValue {
             what: "origin",
             got: "http://a\r\nX: y".into()
         })
     );
     assert_eq!(
         make(&|c| c.protocols = vec!["two words".into()]),
-        Error::Usage(UsageError::InvalidValue {
+        ProtocolError::Usage(UsageError::InvalidValue {
             what: "subprotocol",
             got: "two words".into()
         })
     );
     assert_eq!(
         make(&|c| c.extra_headers.push(("Host".into(), "evil".into()))),
-        Error::Usage(UsageError::InvalidHeader { name: "Host".into() })
+        ProtocolError::Usage(UsageError::InvalidHeader { name: "Host".into() })
     );
     assert_eq!(
         make(&|c| c.extra_headers.push(("X-A".into(), "a\nb".into()))),
-        Error::Usage(UsageError::InvalidHeader { name: "X-A".into() })
+        ProtocolError::Usage(UsageError::InvalidHeader { name: "X-A".into() })
     );
     assert_eq!(
         make(&|c| c.protocols = vec!["a".into(), "b".into()]),
-        Error::Usage(UsageError::NotInVersion {
+        ProtocolError::Usage(UsageError::NotInVersion {
             feature: "offering more than one subprotocol",
             version: Version::Hixie76
         })
@@ -109,7 +109,7 @@ fn exchange(version: Version, protocol: Option<&str>) -> (ClientHandshake, Vec<u
     (hs, response)
 }
 
-fn refused(version: Version, protocol: Option<&str>, edit: impl Fn(&[u8]) -> Vec<u8>) -> Error {
+fn refused(version: Version, protocol: Option<&str>, edit: impl Fn(&[u8]) -> Vec<u8>) -> ProtocolError {
     let (mut hs, response) = exchange(version, protocol);
     let err = hs.handle_input(&edit(&response)).unwrap_err();
     // Errors are sticky.
@@ -174,7 +174,7 @@ fn hixie75_requires_the_exact_85_byte_prefix() {
         ("Connection: Upgrade", "Connection: upgrade"),
     ] {
         let err = refused(Version::Hixie75, None, |r| replace(r, from, to));
-        let Error::Handshake(HandshakeError::StatusLine { expected, got }) = err else {
+        let ProtocolError::Handshake(HandshakeError::StatusLine { expected, got }) = err else {
             panic!("{err:?}")
         };
         assert_eq!(expected, expected_prefix);
@@ -190,7 +190,7 @@ fn status_codes_other_than_101_are_refused() {
             "101 Web Socket Protocol Handshake",
             "407 Proxy"
         )),
-        Error::Handshake(HandshakeError::ProxyAuthenticationRequired)
+        ProtocolError::Handshake(HandshakeError::ProxyAuthenticationRequired)
     );
     assert_eq!(
         refused(Version::Hixie76, None, |r| replace(
@@ -198,7 +198,7 @@ fn status_codes_other_than_101_are_refused() {
             "101 WebSocket Protocol Handshake",
             "407 Proxy"
         )),
-        Error::Handshake(HandshakeError::ProxyAuthenticationRequired)
+        ProtocolError::Handshake(HandshakeError::ProxyAuthenticationRequired)
     );
     assert_eq!(
         refused(Version::Hixie76, None, |r| replace(
@@ -206,7 +206,7 @@ fn status_codes_other_than_101_are_refused() {
             "101 WebSocket Protocol Handshake",
             "404 Not Found"
         )),
-        Error::Handshake(HandshakeError::Status { code: 404 })
+        ProtocolError::Handshake(HandshakeError::Status { code: 404 })
     );
     assert_eq!(
         refused(Version::Hixie76, None, |r| replace(
@@ -214,7 +214,7 @@ fn status_codes_other_than_101_are_refused() {
             "HTTP/1.1 101",
             "HTTP/1.0 101"
         )),
-        Error::Handshake(HandshakeError::StatusLine {
+        ProtocolError::Handshake(HandshakeError::StatusLine {
             expected: "HTTP/1.1 101 WebSocket Protocol Handshake",
             got: "HTTP/1.0 101 WebSocket Protocol Handshake".into()
         })
@@ -233,7 +233,7 @@ fn hixie76_upgrade_and_connection_are_checked() {
             "Upgrade: WebSocket",
             "Upgrade: websocket"
         )),
-        Error::Handshake(HandshakeError::UpgradeMismatch {
+        ProtocolError::Handshake(HandshakeError::UpgradeMismatch {
             from: Role::Server,
             got: "websocket".into()
         })
@@ -244,7 +244,7 @@ fn hixie76_upgrade_and_connection_are_checked() {
             "Connection: Upgrade",
             "Connection: close"
         )),
-        Error::Handshake(HandshakeError::ConnectionMismatch {
+        ProtocolError::Handshake(HandshakeError::ConnectionMismatch {
             from: Role::Server,
             got: "close".into()
         })
@@ -255,7 +255,7 @@ fn hixie76_upgrade_and_connection_are_checked() {
             "Upgrade: WebSocket\r\n",
             ""
         )),
-        Error::Handshake(HandshakeError::MissingHeader {
+        ProtocolError::Handshake(HandshakeError::MissingHeader {
             from: Role::Server,
             name: "Upgrade"
         })
@@ -276,14 +276,14 @@ fn origin_location_and_protocol_must_match() {
                 &origin,
                 &format!("{prefix}WebSocket-Origin: http://evil")
             )),
-            Error::Handshake(HandshakeError::OriginMismatch {
+            ProtocolError::Handshake(HandshakeError::OriginMismatch {
                 expected: "http://example.com".into(),
                 got: "http://evil".into()
             })
         );
         assert_eq!(
             refused(version, None, |r| replace(r, &format!("{origin}\r\n"), "")),
-            Error::Handshake(HandshakeError::MissingHeader {
+            ProtocolError::Handshake(HandshakeError::MissingHeader {
                 from: Role::Server,
                 name: if version == Version::Hixie75 {
                     "WebSocket-Origin"
@@ -298,7 +298,7 @@ fn origin_location_and_protocol_must_match() {
                 "ws://example.com/demo",
                 "ws://example.com/other"
             )),
-            Error::Handshake(HandshakeError::LocationMismatch {
+            ProtocolError::Handshake(HandshakeError::LocationMismatch {
                 expected: "ws://example.com/demo".into(),
                 got: "ws://example.com/other".into()
             })
@@ -309,7 +309,7 @@ fn origin_location_and_protocol_must_match() {
                 &format!("{prefix}WebSocket-Protocol: chat"),
                 &format!("{prefix}WebSocket-Protocol: other")
             )),
-            Error::Handshake(HandshakeError::ProtocolMismatch {
+            ProtocolError::Handshake(HandshakeError::ProtocolMismatch {
                 expected: Some("chat".into()),
                 got: Some("other".into())
             })
@@ -320,7 +320,7 @@ fn origin_location_and_protocol_must_match() {
                 &format!("{prefix}WebSocket-Protocol: chat\r\n"),
                 ""
             )),
-            Error::Handshake(HandshakeError::ProtocolMismatch {
+            ProtocolError::Handshake(HandshakeError::ProtocolMismatch {
                 expected: Some("chat".into()),
                 got: None
             })
@@ -331,7 +331,7 @@ fn origin_location_and_protocol_must_match() {
                 "\r\n\r\n",
                 &format!("\r\n{prefix}WebSocket-Protocol: x\r\n\r\n")
             )),
-            Error::Handshake(HandshakeError::ProtocolMismatch {
+            ProtocolError::Handshake(HandshakeError::ProtocolMismatch {
                 expected: None,
                 got: Some("x".into())
             })
@@ -342,7 +342,7 @@ fn origin_location_and_protocol_must_match() {
                 &origin,
                 &format!("{origin}\r\n{origin}")
             )),
-            Error::Handshake(HandshakeError::DuplicateHeader {
+            ProtocolError::Handshake(HandshakeError::DuplicateHeader {
                 from: Role::Server,
                 name: if version == Version::Hixie75 {
                     "WebSocket-Origin"
@@ -371,7 +371,7 @@ fn malformed_heads_are_refused() {
             let edit = edit.replacen("\r\n", if reason == "a bare LF" { "\n" } else { "\r\n" }, 1);
             assert_eq!(
                 refused(version, None, |r| replace(r, &format!("\r\n{field}"), &edit)),
-                Error::Handshake(HandshakeError::MalformedHead {
+                ProtocolError::Handshake(HandshakeError::MalformedHead {
                     from: Role::Server,
                     reason
                 }),
@@ -396,7 +396,7 @@ fn a_wrong_md5_answer_is_refused() {
     );
     assert_eq!(
         hs.handle_input(&response[head + 10..]).unwrap_err(),
-        Error::Handshake(HandshakeError::ChallengeMismatch { expected, got })
+        ProtocolError::Handshake(HandshakeError::ChallengeMismatch { expected, got })
     );
 }
 
@@ -410,7 +410,7 @@ fn limits_and_eof() {
     let response = accept_request(hs.request(), None);
     assert_eq!(
         hs.handle_input(&response).unwrap_err(),
-        Error::Handshake(HandshakeError::HeadTooLarge {
+        ProtocolError::Handshake(HandshakeError::HeadTooLarge {
             from: Role::Server,
             limit: 100
         })
@@ -420,7 +420,7 @@ fn limits_and_eof() {
     let mut hs = ClientHandshake::new(&url, config, &mut SeededEntropy::new(7)).unwrap();
     assert_eq!(
         hs.handle_input(&response).unwrap_err(),
-        Error::Handshake(HandshakeError::TooManyHeaders {
+        ProtocolError::Handshake(HandshakeError::TooManyHeaders {
             from: Role::Server,
             limit: 2
         })
@@ -429,7 +429,7 @@ fn limits_and_eof() {
     assert_eq!(hs.handle_input(&response[..20]).unwrap(), Status::Partial);
     assert_eq!(
         hs.handle_eof().unwrap_err(),
-        Error::Handshake(HandshakeError::UnexpectedEof { from: Role::Server })
+        ProtocolError::Handshake(HandshakeError::UnexpectedEof { from: Role::Server })
     );
     assert_eq!(client_handshake(Version::Hixie75, None).response(), None);
 }

@@ -1002,7 +1002,9 @@ fn the_component_server_defers_decisions_to_its_host() {
     let refused = blocking::connect(&url, config).err().unwrap();
     assert_eq!(
         refused,
-        websocket_engine::Error::Handshake(websocket_engine::HandshakeError::Status { code: 401 })
+        websocket_engine::Error::Protocol(websocket_engine::ProtocolError::Handshake(
+            websocket_engine::HandshakeError::Status { code: 401 }
+        ))
     );
     tokio.block_on(server).unwrap();
 }

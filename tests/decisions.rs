@@ -85,7 +85,7 @@ fn a_hook_refuses_with_its_own_status_headers_and_body() {
     session.handle_input(now, REQUEST.as_bytes());
     assert_eq!(
         events(&mut session),
-        [Event::Failed(Error::Handshake(HandshakeError::Refused {
+        [Event::Failed(ProtocolError::Handshake(HandshakeError::Refused {
             status: 401
         }))]
     );
@@ -133,7 +133,7 @@ fn bad_answers_are_the_callers_error_and_change_nothing() {
         assert!(
             matches!(
                 server.accept(&accept),
-                Err(Error::Usage(UsageError::InvalidHeader { .. }))
+                Err(ProtocolError::Usage(UsageError::InvalidHeader { .. }))
             ),
             "{what}"
         );
@@ -142,7 +142,7 @@ fn bad_answers_are_the_callers_error_and_change_nothing() {
         assert!(
             matches!(
                 server.respond(Decision::Refuse(Refusal::new(status))),
-                Err(Error::Usage(UsageError::InvalidValue { .. }))
+                Err(ProtocolError::Usage(UsageError::InvalidValue { .. }))
             ),
             "{status}"
         );
@@ -170,7 +170,7 @@ fn a_deferred_decision_waits_for_the_caller_and_keeps_the_input() {
     // An invalid answer is refused and the request still waits.
     assert!(matches!(
         session.decide(now, Decision::Accept(Accept::new().protocol("not-offered"))),
-        Err(Error::Usage(UsageError::InvalidValue { .. }))
+        Err(ProtocolError::Usage(UsageError::InvalidValue { .. }))
     ));
     session
         .decide(now, Decision::Accept(Accept::new().protocol("chat")))
@@ -186,7 +186,7 @@ fn a_deferred_decision_waits_for_the_caller_and_keeps_the_input() {
     );
     assert!(matches!(
         session.decide(now, Decision::Accept(Accept::new())),
-        Err(Error::Usage(UsageError::NoRequest))
+        Err(ProtocolError::Usage(UsageError::NoRequest))
     ));
 
     // Refused: the refusal goes out and the session fails with its status.
@@ -197,7 +197,7 @@ fn a_deferred_decision_waits_for_the_caller_and_keeps_the_input() {
     assert!(response_of(&mut session, now).starts_with("HTTP/1.1 403 Forbidden\r\n"));
     assert_eq!(
         events(&mut session),
-        [Event::Failed(Error::Handshake(HandshakeError::Refused {
+        [Event::Failed(ProtocolError::Handshake(HandshakeError::Refused {
             status: 403
         }))]
     );
@@ -215,6 +215,6 @@ fn an_undecided_request_still_times_out() {
     session.handle_timeout(now + handshake);
     assert!(matches!(
         events(&mut session).as_slice(),
-        [Event::Failed(Error::Timeout { .. })]
+        [Event::Failed(ProtocolError::Timeout { .. })]
     ));
 }

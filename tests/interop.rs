@@ -160,7 +160,7 @@ fn our_client_with_protocol_websocket_server() {
     echo_through(&url, Version::Hixie76);
     // Its hixie75 status line is hixie76's, which draft-75 clients must refuse.
     let err = blocking::connect(&url, ClientConfig::new(Version::Hixie75)).unwrap_err();
-    let Error::Handshake(HandshakeError::StatusLine { got, .. }) = err else {
+    let Error::Protocol(ProtocolError::Handshake(HandshakeError::StatusLine { got, .. })) = err else {
         panic!("{err:?}")
     };
     assert!(

@@ -113,10 +113,10 @@ fn a_slow_handshake_times_out() {
     }
     assert_eq!(
         server.join().unwrap(),
-        Err(Error::Timeout {
+        Err(Error::Protocol(ProtocolError::Timeout {
             during: Phase::Handshake,
             limit: Duration::from_millis(300)
-        })
+        }))
     );
 }
 
@@ -138,9 +138,11 @@ fn a_refused_request_gets_an_http_error() {
     assert!(answer.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{answer}");
     assert_eq!(
         server.join().unwrap(),
-        Err(Error::Handshake(HandshakeError::OriginRejected {
-            origin: "http://evil".into()
-        }))
+        Err(Error::Protocol(ProtocolError::Handshake(
+            HandshakeError::OriginRejected {
+                origin: "http://evil".into()
+            }
+        )))
     );
 }
 
@@ -156,5 +158,8 @@ fn a_client_refuses_a_server_that_is_not_websocket() {
         let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
     });
     let err = blocking::connect(&format!("ws://{addr}/"), ClientConfig::new(Version::Hixie76)).unwrap_err();
-    assert_eq!(err, Error::Handshake(HandshakeError::Status { code: 404 }));
+    assert_eq!(
+        err,
+        Error::Protocol(ProtocolError::Handshake(HandshakeError::Status { code: 404 }))
+    );
 }

@@ -77,7 +77,7 @@ fn the_server_picks_the_clients_first_supported_subprotocol_or_none() {
     server.handle_input(REQUEST.as_bytes()).unwrap();
     assert!(matches!(
         server.accept(&Accept::new().protocol("other")).unwrap_err(),
-        Error::Usage(UsageError::InvalidValue { .. })
+        ProtocolError::Usage(UsageError::InvalidValue { .. })
     ));
 }
 
@@ -101,7 +101,7 @@ fn other_versions_get_426_naming_version_13() {
             "Sec-WebSocket-Version: 13",
             &format!("Sec-WebSocket-Version: {version}"),
         );
-        let Error::Handshake(e) = server_error(&request) else {
+        let ProtocolError::Handshake(e) = server_error(&request) else {
             panic!("{version}")
         };
         assert_eq!(
@@ -129,7 +129,7 @@ fn every_broken_request_rule_is_refused_with_its_error() {
     use HandshakeError::*;
     let client = Role::Client;
     let refused = |from: &str, to: &str| match server_error(&replace(REQUEST.as_bytes(), from, to)) {
-        Error::Handshake(e) => e,
+        ProtocolError::Handshake(e) => e,
         other => panic!("{other:?}"),
     };
     assert_eq!(
@@ -245,7 +245,7 @@ fn one_server_tells_the_three_versions_and_plain_http_apart() {
     let plain = b"GET /?x=1 HTTP/1.1\r\nHost: h\r\nAccept: text/html\r\n\r\n";
     assert_eq!(
         server_error(plain),
-        Error::Handshake(HandshakeError::NotWebSocket {
+        ProtocolError::Handshake(HandshakeError::NotWebSocket {
             resource: "/?x=1".into()
         })
     );
@@ -257,10 +257,10 @@ fn a_configured_page_answers_plain_get_slash_only() {
     config.page = Some("<p>hi</p>".into());
     let answer = |request: &[u8]| {
         let mut server = ServerHandshake::new(config.clone());
-        let Err(Error::Handshake(e)) = server.handle_input(request) else {
+        let Err(ProtocolError::Handshake(e)) = server.handle_input(request) else {
             panic!("expected a refusal")
         };
-        String::from_utf8(server.refusal(&Error::Handshake(e)).unwrap()).unwrap()
+        String::from_utf8(server.refusal(&ProtocolError::Handshake(e)).unwrap()).unwrap()
     };
     let page = answer(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n");
     assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
@@ -391,7 +391,7 @@ fn every_broken_response_rule_is_refused_with_its_error() {
         let e = hs.handle_input(response.as_bytes()).unwrap_err();
         assert_eq!(hs.handle_input(b"more").unwrap_err(), e, "errors are sticky");
         match e {
-            Error::Handshake(h) => h,
+            ProtocolError::Handshake(h) => h,
             other => panic!("{other:?}"),
         }
     };

@@ -88,7 +88,7 @@ fn key3_may_arrive_late_and_split_anywhere() {
     assert!(server.request().is_some() && !server.is_complete());
     assert_eq!(
         server.accept(&Accept::new()).unwrap_err(),
-        Error::Usage(UsageError::HandshakeIncomplete)
+        ProtocolError::Usage(UsageError::HandshakeIncomplete)
     );
 }
 
@@ -117,14 +117,14 @@ fn bytes_after_the_request_are_handed_on() {
     }
 }
 
-fn refused(edit: impl Fn(&[u8]) -> Vec<u8>) -> Error {
+fn refused(edit: impl Fn(&[u8]) -> Vec<u8>) -> ProtocolError {
     let err = server_error(&edit(&hixie76()));
     assert_eq!(err, server_error(&edit(&hixie76())), "deterministic");
     err
 }
 
-fn handshake(e: HandshakeError) -> Error {
-    Error::Handshake(e)
+fn handshake(e: HandshakeError) -> ProtocolError {
+    ProtocolError::Handshake(e)
 }
 
 #[test]
@@ -279,7 +279,7 @@ fn policy_decides_on_origin_and_protocol() {
     let e = strict.decide().unwrap_err();
     assert_eq!(
         e,
-        Error::Handshake(HandshakeError::OriginRejected {
+        ProtocolError::Handshake(HandshakeError::OriginRejected {
             origin: "http://example.com".into()
         })
     );
@@ -288,6 +288,6 @@ fn policy_decides_on_origin_and_protocol() {
     // A protocol the client did not ask for cannot be confirmed.
     assert!(matches!(
         server.accept(&Accept::new().protocol("other")),
-        Err(Error::Usage(UsageError::InvalidValue { .. }))
+        Err(ProtocolError::Usage(UsageError::InvalidValue { .. }))
     ));
 }

@@ -55,7 +55,7 @@ fn text(t: &str) -> Event {
 }
 
 fn timeout(during: Phase, limit: Duration) -> Event {
-    Event::Failed(Error::Timeout { during, limit })
+    Event::Failed(ProtocolError::Timeout { during, limit })
 }
 
 fn hixie_frame(frame_type: u8, data: &'static [u8]) -> Message {
@@ -78,11 +78,11 @@ fn sends_are_encoded_in_order() {
     assert_eq!(c.poll_output(now), b"");
     assert_eq!(
         c.send(&hixie_frame(0x10, b"x")),
-        Err(Error::Usage(UsageError::FrameType { frame_type: 0x10 }))
+        Err(ProtocolError::Usage(UsageError::FrameType { frame_type: 0x10 }))
     );
     assert_eq!(
         c.send(&hixie_frame(0xFF, b"")),
-        Err(Error::Usage(UsageError::CloseAsData))
+        Err(ProtocolError::Usage(UsageError::CloseAsData))
     );
     // In hixie75 the same frame is plain data.
     let (mut c, now) = open(Version::Hixie75, Role::Client);
@@ -99,7 +99,7 @@ fn hixie76_close_initiated_here() {
     assert!(!c.wants_write_shutdown());
     assert_eq!(
         c.send_text("late"),
-        Err(Error::Usage(UsageError::NotOpen {
+        Err(ProtocolError::Usage(UsageError::NotOpen {
             state: State::Closing
         }))
     );
@@ -134,7 +134,7 @@ fn hixie76_close_initiated_by_peer_is_answered_after_earlier_messages() {
     assert_eq!(output(&mut c, now), b"\x00one\xff\x00two\xff\xff\x00");
     assert_eq!(
         c.send_text("x"),
-        Err(Error::Usage(UsageError::NotOpen { state: State::Closed }))
+        Err(ProtocolError::Usage(UsageError::NotOpen { state: State::Closed }))
     );
     // A server is done once its reply is out.
     assert!(c.is_finished());
@@ -174,7 +174,7 @@ fn hixie75_close_stops_sending_and_waits_for_the_end() {
 fn a_failure_is_the_last_event_and_keeps_what_was_delivered() {
     let (mut c, now) = open(Version::Hixie76, Role::Server);
     c.handle_input(now, b"\x00good\xff\x00bad\xc3(\xff\x00never\xff");
-    let err = Error::Frame(FrameError::InvalidUtf8);
+    let err = ProtocolError::Frame(FrameError::InvalidUtf8);
     assert_eq!(c.error(), Some(&err), "told as soon as it is queued");
     // Nothing more is read; the failure takes effect once polled.
     c.handle_input(now, b"\x00x\xff");
@@ -201,7 +201,9 @@ fn rfc6455_failures_send_their_close_code_after_the_answers() {
     let answer = output(&mut c, now);
     assert_eq!(
         c.poll_event(),
-        Some(Event::Failed(Error::Frame(FrameError::ReservedBits { bits: 4 })))
+        Some(Event::Failed(ProtocolError::Frame(FrameError::ReservedBits {
+            bits: 4
+        })))
     );
     let close = output(&mut c, now);
     // The client masks: decode what it sent as a server would.
@@ -231,7 +233,10 @@ fn eof_inside_a_frame_is_truncation() {
         c.handle_eof();
         assert_eq!(
             events(&mut c),
-            [text("ok"), Event::Failed(Error::Frame(FrameError::Truncated))]
+            [
+                text("ok"),
+                Event::Failed(ProtocolError::Frame(FrameError::Truncated))
+            ]
         );
     }
 }
@@ -245,9 +250,12 @@ fn sends_past_the_output_limit_fail_until_the_peer_reads() {
     c.send_text(&"a".repeat(60)).unwrap();
     assert_eq!(
         c.send_text(&"b".repeat(60)),
-        Err(Error::PeerNotReading { limit: 100 })
+        Err(ProtocolError::PeerNotReading { limit: 100 })
     );
-    assert_eq!(c.send_binary(&[0; 60]), Err(Error::PeerNotReading { limit: 100 }));
+    assert_eq!(
+        c.send_binary(&[0; 60]),
+        Err(ProtocolError::PeerNotReading { limit: 100 })
+    );
     assert_eq!(
         c.poll_output(now).len(),
         62,
@@ -498,7 +506,7 @@ fn a_message_larger_than_the_output_limit_goes_in_parts() {
             if i == 0 {
                 assert_eq!(
                     client.send_text("between"),
-                    Err(Error::Usage(UsageError::MessageInProgress)),
+                    Err(ProtocolError::Usage(UsageError::MessageInProgress)),
                 );
             }
             let wire = output(&mut client, t0);
@@ -512,7 +520,7 @@ fn a_message_larger_than_the_output_limit_goes_in_parts() {
     c.send_binary_part(b"ab", false).unwrap();
     assert_eq!(
         c.send_text_part("c", true),
-        Err(Error::Usage(UsageError::MessageInProgress))
+        Err(ProtocolError::Usage(UsageError::MessageInProgress))
     );
     c.ping(b"between parts").unwrap();
     c.send_binary_part(b"cd", true).unwrap();
@@ -523,7 +531,7 @@ fn a_message_larger_than_the_output_limit_goes_in_parts() {
     let (mut c, _) = open(Version::Hixie76, Role::Server);
     assert!(matches!(
         c.send_binary_part(b"ab", true),
-        Err(Error::Usage(UsageError::NotInVersion { .. }))
+        Err(ProtocolError::Usage(UsageError::NotInVersion { .. }))
     ));
 }
 

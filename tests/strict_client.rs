@@ -7,7 +7,8 @@ use std::net::TcpListener;
 use std::thread;
 
 use websocket_engine::{
-    blocking, Accept, ClientConfig, Error, HandshakeError, Role, ServerConfig, ServerHandshake, Version,
+    blocking, Accept, ClientConfig, Error, HandshakeError, ProtocolError, Role, ServerConfig,
+    ServerHandshake, Version,
 };
 
 /// A server that reads the request, answers with `edit` applied to the
@@ -61,7 +62,10 @@ fn a_wrong_md5_answer_is_refused() {
         r
     });
     assert!(
-        matches!(err, Error::Handshake(HandshakeError::ChallengeMismatch { .. })),
+        matches!(
+            err,
+            Error::Protocol(ProtocolError::Handshake(HandshakeError::ChallengeMismatch { .. }))
+        ),
         "{err:?}"
     );
 }
@@ -70,7 +74,9 @@ fn a_wrong_md5_answer_is_refused() {
 fn a_wrong_location_is_refused() {
     for version in [Version::Hixie75, Version::Hixie76] {
         let err = refusal(version, |r| replace(r, "/demo\r\n", "/elsewhere\r\n"));
-        let Error::Handshake(HandshakeError::LocationMismatch { expected, got }) = err else {
+        let Error::Protocol(ProtocolError::Handshake(HandshakeError::LocationMismatch { expected, got })) =
+            err
+        else {
             panic!("{err:?}")
         };
         assert!(expected.ends_with("/demo") && got.ends_with("/elsewhere"));
@@ -85,10 +91,10 @@ fn a_wrong_origin_is_refused() {
         });
         assert_eq!(
             err,
-            Error::Handshake(HandshakeError::OriginMismatch {
+            Error::Protocol(ProtocolError::Handshake(HandshakeError::OriginMismatch {
                 expected: "http://example.com".into(),
                 got: "http://evil.example".into()
-            })
+            }))
         );
     }
 }
@@ -99,20 +105,26 @@ fn a_wrong_status_line_is_refused() {
         replace(r, "Web Socket Protocol Handshake", "Switching Protocols")
     });
     assert!(
-        matches!(err, Error::Handshake(HandshakeError::StatusLine { .. })),
+        matches!(
+            err,
+            Error::Protocol(ProtocolError::Handshake(HandshakeError::StatusLine { .. }))
+        ),
         "{err:?}"
     );
     let err = refusal(Version::Hixie76, |r| replace(r, "101 WebSocket", "200 WebSocket"));
-    assert_eq!(err, Error::Handshake(HandshakeError::Status { code: 200 }));
+    assert_eq!(
+        err,
+        Error::Protocol(ProtocolError::Handshake(HandshakeError::Status { code: 200 }))
+    );
     let err = refusal(Version::Hixie76, |r| {
         replace(r, "Upgrade: WebSocket", "Upgrade: h2c")
     });
     assert_eq!(
         err,
-        Error::Handshake(HandshakeError::UpgradeMismatch {
+        Error::Protocol(ProtocolError::Handshake(HandshakeError::UpgradeMismatch {
             from: Role::Server,
             got: "h2c".into()
-        })
+        }))
     );
 }
 
@@ -130,7 +142,8 @@ fn a_wrong_sec_websocket_accept_is_refused() {
         text.replacen(&line, &format!("Sec-WebSocket-Accept: {wrong}"), 1)
             .into_bytes()
     });
-    let Error::Handshake(HandshakeError::AcceptMismatch { expected, got }) = err else {
+    let Error::Protocol(ProtocolError::Handshake(HandshakeError::AcceptMismatch { expected, got })) = err
+    else {
         panic!("{err:?}")
     };
     assert_ne!(expected, got);
@@ -154,6 +167,8 @@ fn a_masked_server_frame_is_refused() {
     let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
     assert_eq!(
         ws.read_message().unwrap_err(),
-        Error::Frame(websocket_engine::FrameError::MaskedServerFrame)
+        Error::Protocol(ProtocolError::Frame(
+            websocket_engine::FrameError::MaskedServerFrame
+        ))
     );
 }

@@ -149,7 +149,9 @@ fn refusals_and_a_bad_frame_are_answered_before_the_error() {
         assert!(answer.contains("Sec-WebSocket-Version: 13\r\n"), "{answer}");
         assert!(matches!(
             results.recv().await.unwrap(),
-            Err(Error::Handshake(HandshakeError::UnsupportedVersion { .. }))
+            Err(Error::Protocol(ProtocolError::Handshake(
+                HandshakeError::UnsupportedVersion { .. }
+            )))
         ));
         // A good message, then an unmasked frame, in one write with the head.
         let mut s = TcpStream::connect(&addr).await.unwrap();
@@ -164,7 +166,9 @@ fn refusals_and_a_bad_frame_are_answered_before_the_error() {
         assert_eq!(frames, [0x81, 0x02, b'o', b'k', 0x88, 0x02, 0x03, 0xEA]);
         assert_eq!(
             results.recv().await.unwrap(),
-            Err(Error::Frame(FrameError::UnmaskedClientFrame))
+            Err(Error::Protocol(ProtocolError::Frame(
+                FrameError::UnmaskedClientFrame
+            )))
         );
     });
 }
@@ -183,10 +187,10 @@ fn time_outs_bound_the_handshake_the_close_and_the_writes() {
         s.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
         assert_eq!(
             results.recv().await.unwrap(),
-            Err(Error::Timeout {
+            Err(Error::Protocol(ProtocolError::Timeout {
                 during: Phase::Handshake,
                 limit: Duration::from_millis(300)
-            })
+            }))
         );
         assert!(started.elapsed() < Duration::from_secs(3));
         // A client that sends and never reads: the echo's write times out.
@@ -208,10 +212,10 @@ fn time_outs_bound_the_handshake_the_close_and_the_writes() {
         });
         assert!(matches!(
             results.recv().await.unwrap(),
-            Err(Error::Timeout {
+            Err(Error::Protocol(ProtocolError::Timeout {
                 during: Phase::Writing,
                 ..
-            })
+            }))
         ));
         writer.abort();
     });
@@ -233,10 +237,10 @@ fn time_outs_bound_the_handshake_the_close_and_the_writes() {
         let started = Instant::now();
         assert_eq!(
             ws.read_message().await.unwrap_err(),
-            Error::Timeout {
+            Error::Protocol(ProtocolError::Timeout {
                 during: Phase::Closing,
                 limit: Duration::from_millis(300)
-            }
+            })
         );
         assert!(started.elapsed() < Duration::from_secs(3));
     });

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use websocket_engine::{
-    Bytes, ClientConfig, Error, Event, Limits, Message, Role, SeededEntropy, ServerConfig, Session, State,
-    Timeouts, Version,
+    Bytes, ClientConfig, Event, Limits, Message, ProtocolError, Role, SeededEntropy, ServerConfig, Session,
+    State, Timeouts, Version,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -117,7 +117,9 @@ fuzz_target!(|data: &[u8]| {
         };
         match sent {
             Some(Ok(())) => assert!(!closing, "sent after closing began"),
-            Some(Err(Error::PeerNotReading { .. })) => assert_eq!(session.poll_output(now).len(), before),
+            Some(Err(ProtocolError::PeerNotReading { .. })) => {
+                assert_eq!(session.poll_output(now).len(), before)
+            }
             _ => {}
         }
         // A close (hixie76 2 bytes, RFC 6455 at most 131) may pass the limit.

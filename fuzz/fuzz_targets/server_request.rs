@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use libfuzzer_sys::fuzz_target;
-use websocket_engine::{Error, Event, ServerConfig, ServerHandshake, Session, Status};
+use websocket_engine::{Event, ProtocolError, ServerConfig, ServerHandshake, Session, Status};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&chunk, data)) = data.split_first() else {
@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let now = Instant::now();
     let mut session = Session::server(config.clone(), now);
     let mut hs = ServerHandshake::new(config);
-    let mut outcome: Option<Result<(), Error>> = None;
+    let mut outcome: Option<Result<(), ProtocolError>> = None;
     for piece in data.chunks(usize::from(chunk).max(1)) {
         session.handle_input(now, piece);
         if outcome.is_none() {

@@ -3,7 +3,7 @@
 //! variant does not change one. `wit/error-codes.md` lists the same codes
 //! for component users, and a test holds the two equal.
 
-use super::{Error, FrameError, HandshakeError, UrlError, UsageError};
+use super::{Error, FrameError, HandshakeError, ProtocolError, UrlError, UsageError};
 
 /// Gives each variant of a layer's enum its code: `code()`, and `CODES`
 /// with all of them.
@@ -104,33 +104,44 @@ codes!(UsageError {
     InvalidCloseCode => "invalid-close-code",
 });
 
-impl Error {
+impl ProtocolError {
     /// The rule broken, in kebab-case: for example `origin-mismatch` or
     /// `message-too-large` (every code is in `wit/error-codes.md`).
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Url(e) => e.code(),
-            Error::Handshake(e) => e.code(),
-            Error::Frame(e) => e.code(),
-            Error::Usage(e) => e.code(),
-            Error::Entropy(_) => "entropy",
-            Error::Io(_) => "io",
-            Error::PeerNotReading { .. } => "peer-not-reading",
-            Error::Timeout { .. } => "timeout",
+            ProtocolError::Url(e) => e.code(),
+            ProtocolError::Handshake(e) => e.code(),
+            ProtocolError::Frame(e) => e.code(),
+            ProtocolError::Usage(e) => e.code(),
+            ProtocolError::Entropy(_) => "entropy",
+            ProtocolError::PeerNotReading { .. } => "peer-not-reading",
+            ProtocolError::Timeout { .. } => "timeout",
         }
     }
 
     /// The layer that detected it, as the WIT `error` variant names it.
     pub fn layer(&self) -> &'static str {
         match self {
-            Error::Url(_) => "url",
-            Error::Handshake(_) => "handshake",
-            Error::Frame(_) => "frame",
-            Error::Usage(_) => "usage",
-            Error::Entropy(_) => "entropy",
-            Error::Io(_) | Error::PeerNotReading { .. } => "io",
-            Error::Timeout { .. } => "timeout",
+            ProtocolError::Url(_) => "url",
+            ProtocolError::Handshake(_) => "handshake",
+            ProtocolError::Frame(_) => "frame",
+            ProtocolError::Usage(_) => "usage",
+            ProtocolError::Entropy(_) => "entropy",
+            ProtocolError::PeerNotReading { .. } => "io",
+            ProtocolError::Timeout { .. } => "timeout",
         }
+    }
+}
+
+impl Error {
+    /// The rule broken, in kebab-case ([`ProtocolError::code`]), or `io`.
+    pub fn code(&self) -> &'static str {
+        self.protocol().map_or("io", ProtocolError::code)
+    }
+
+    /// The layer that detected it ([`ProtocolError::layer`]), or `io`.
+    pub fn layer(&self) -> &'static str {
+        self.protocol().map_or("io", ProtocolError::layer)
     }
 }
 

@@ -5,8 +5,12 @@ use core::fmt;
 use super::Culprit;
 use crate::version::Role;
 
-/// An opening handshake broke a rule. `from` names the side that sent the
-/// offending head; variants without it are specific to one side.
+/// An opening handshake broke a rule. The variants come in four groups, in
+/// this order: rules of any head (with `from`, the side that sent it), the
+/// client's request as the server checks it, the server's own policy
+/// refusing it, and the server's response as the client checks it.
+/// [`culprit`](HandshakeError::culprit) says which side broke each, and
+/// [`http_status`](HandshakeError::http_status) what a server answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HandshakeError {

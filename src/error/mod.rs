@@ -1,18 +1,21 @@
-//! The error family: one top-level [`Error`] over one enum per layer, one
-//! variant per rule that can be broken. Every message says who broke the
-//! rule (the caller, the client, the server, or the peer) and what was
-//! expected.
+//! The error family, in two tiers, as the engine is: [`ProtocolError`] is
+//! what the sans-IO core reports (one enum per layer below it, one variant
+//! per rule that can be broken, plus the session's timers), and [`Error`]
+//! is what an adapter reports: the core's error or its transport's. Every
+//! message says who broke the rule (the caller, the client, the server, or
+//! the peer) and what was expected.
 
 use core::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
+mod adapter;
 mod codes;
 mod frame;
 mod handshake;
 mod url;
 mod usage;
 
+pub use adapter::Error;
 pub use frame::FrameError;
 pub use handshake::HandshakeError;
 pub use url::UrlError;
@@ -20,10 +23,13 @@ pub use usage::UsageError;
 
 use crate::version::Role;
 
-/// Any failure of the engine or its adapters.
-#[derive(Debug, Clone)]
+/// Any failure of the sans-IO core: a rule the peer or the caller broke,
+/// a timer of the session that ran out, or the entropy source the caller
+/// passed in. Never an I/O error: the core does no I/O (adapters wrap this
+/// in [`Error`]).
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ProtocolError {
     /// The URL given by the caller is not a usable WebSocket URL.
     Url(UrlError),
     /// The peer's opening handshake broke a rule (or the caller's server
@@ -35,8 +41,6 @@ pub enum Error {
     Usage(UsageError),
     /// The entropy source failed to produce random bytes.
     Entropy(String),
-    /// A transport error in an adapter (never produced by the sans-IO core).
-    Io(Arc<std::io::Error>),
     /// The peer is not reading: sending would queue more than
     /// [`Limits::max_pending_output`](crate::Limits) bytes.
     PeerNotReading {
@@ -68,61 +72,19 @@ pub enum Phase {
     Idle,
 }
 
-impl Error {
-    /// True when the error is a transport time-out or would-block that
-    /// leaves the connection usable (a later read may succeed).
-    pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Io(e) if matches!(
-            e.kind(),
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted
-        ))
-    }
-}
-
-impl Error {
-    /// True for a transport error that only says the peer is gone (reset,
-    /// broken pipe, not connected): no news once a connection is closing.
-    pub fn is_disconnect(&self) -> bool {
-        matches!(self, Error::Io(e) if matches!(
-            e.kind(),
-            std::io::ErrorKind::NotConnected | std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
-        ))
-    }
-}
-
-impl PartialEq for Error {
-    /// Transport errors compare by [`std::io::ErrorKind`]; the rest by value.
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Error::Url(a), Error::Url(b)) => a == b,
-            (Error::Handshake(a), Error::Handshake(b)) => a == b,
-            (Error::Frame(a), Error::Frame(b)) => a == b,
-            (Error::Usage(a), Error::Usage(b)) => a == b,
-            (Error::Entropy(a), Error::Entropy(b)) => a == b,
-            (Error::Io(a), Error::Io(b)) => a.kind() == b.kind(),
-            (Error::PeerNotReading { limit: a }, Error::PeerNotReading { limit: b }) => a == b,
-            (Error::Timeout { during, limit }, Error::Timeout { during: d, limit: l }) => {
-                during == d && limit == l
-            }
-            _ => false,
-        }
-    }
-}
-
-impl fmt::Display for Error {
+impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Url(e) => write!(f, "invalid URL: {e}"),
-            Error::Handshake(e) => write!(f, "handshake failed: {e}"),
-            Error::Frame(e) => write!(f, "framing error: {e}"),
-            Error::Usage(e) => write!(f, "API misuse: {e}"),
-            Error::Entropy(e) => write!(f, "the entropy source failed: {e}"),
-            Error::Io(e) => write!(f, "transport error: {e}"),
-            Error::PeerNotReading { limit } => write!(
+            ProtocolError::Url(e) => write!(f, "invalid URL: {e}"),
+            ProtocolError::Handshake(e) => write!(f, "handshake failed: {e}"),
+            ProtocolError::Frame(e) => write!(f, "framing error: {e}"),
+            ProtocolError::Usage(e) => write!(f, "API misuse: {e}"),
+            ProtocolError::Entropy(e) => write!(f, "the entropy source failed: {e}"),
+            ProtocolError::PeerNotReading { limit } => write!(
                 f,
                 "the peer is not reading: more than {limit} bytes would wait to be sent"
             ),
-            Error::Timeout { during, limit } => {
+            ProtocolError::Timeout { during, limit } => {
                 let what = match during {
                     Phase::Handshake => "complete the opening handshake",
                     Phase::Closing => "complete the closing handshake",
@@ -136,30 +98,28 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
+impl std::error::Error for ProtocolError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Url(e) => Some(e),
-            Error::Handshake(e) => Some(e),
-            Error::Frame(e) => Some(e),
-            Error::Usage(e) => Some(e),
-            Error::Io(e) => Some(&**e),
+            ProtocolError::Url(e) => Some(e),
+            ProtocolError::Handshake(e) => Some(e),
+            ProtocolError::Frame(e) => Some(e),
+            ProtocolError::Usage(e) => Some(e),
             _ => None,
         }
     }
 }
 
-impl From<std::io::Error> for Error {
-    fn from(e: std::io::Error) -> Self {
-        Error::Io(Arc::new(e))
-    }
-}
-
 macro_rules! into_error {
     ($($t:ident => $v:ident),*) => {$(
+        impl From<$t> for ProtocolError {
+            fn from(e: $t) -> Self {
+                ProtocolError::$v(e)
+            }
+        }
         impl From<$t> for Error {
             fn from(e: $t) -> Self {
-                Error::$v(e)
+                Error::Protocol(ProtocolError::$v(e))
             }
         }
         impl std::error::Error for $t {}
@@ -193,16 +153,43 @@ impl From<Role> for Culprit {
     }
 }
 
-impl Error {
+impl ProtocolError {
     /// Who broke the rule.
     pub fn culprit(&self) -> Culprit {
         match self {
-            Error::Url(_) | Error::Usage(_) => Culprit::Caller,
-            Error::Handshake(e) => e.culprit(),
-            Error::Frame(_) => Culprit::Peer,
-            Error::Entropy(_) => Culprit::Host,
-            Error::Io(_) | Error::Timeout { .. } => Culprit::Transport,
-            Error::PeerNotReading { .. } => Culprit::Peer,
+            ProtocolError::Url(_) | ProtocolError::Usage(_) => Culprit::Caller,
+            ProtocolError::Handshake(e) => e.culprit(),
+            ProtocolError::Frame(_) | ProtocolError::PeerNotReading { .. } => Culprit::Peer,
+            ProtocolError::Entropy(_) => Culprit::Host,
+            ProtocolError::Timeout { .. } => Culprit::Transport,
+        }
+    }
+
+    /// The RFC 6455 status code the failure is reported to the peer with,
+    /// if any: the frame rule broken (section 7.4.1), 1011 for a keepalive
+    /// ping that went unanswered, 1001 for an idle connection. A peer that
+    /// left in the middle of a frame is told nothing.
+    pub fn close_code(&self) -> Option<u16> {
+        match self {
+            ProtocolError::Frame(FrameError::Truncated) => None,
+            ProtocolError::Frame(f) => Some(f.close_code()),
+            ProtocolError::Timeout {
+                during: Phase::Keepalive,
+                ..
+            } => Some(1011),
+            ProtocolError::Timeout {
+                during: Phase::Idle, ..
+            } => Some(1001),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status a server answers a failed opening handshake with,
+    /// if the failure is one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            ProtocolError::Handshake(h) => Some(h.http_status()),
+            _ => None,
         }
     }
 }
@@ -213,22 +200,33 @@ mod tests {
 
     #[test]
     fn codes_and_culprits() {
-        let e = Error::Handshake(HandshakeError::OriginMismatch {
+        let e = ProtocolError::Handshake(HandshakeError::OriginMismatch {
             expected: "a".into(),
             got: "b".into(),
         });
         assert_eq!((e.code(), e.culprit()), ("origin-mismatch", Culprit::Server));
-        let e = Error::Frame(FrameError::MessageTooLarge { limit: 1 });
+        let e = Error::from(FrameError::MessageTooLarge { limit: 1 });
         assert_eq!((e.code(), e.culprit()), ("message-too-large", Culprit::Peer));
-        let e = Error::Handshake(HandshakeError::ProxyAuthenticationRequired);
+        let e = ProtocolError::Handshake(HandshakeError::ProxyAuthenticationRequired);
         assert_eq!(e.code(), "proxy-authentication-required");
-        let e = Error::Handshake(HandshakeError::MissingHeader {
+        let e = ProtocolError::Handshake(HandshakeError::MissingHeader {
             from: Role::Client,
             name: "Host",
         });
         assert_eq!((e.code(), e.culprit()), ("missing-header", Culprit::Client));
-        assert_eq!(Error::Usage(UsageError::CloseAsData).code(), "close-as-data");
-        assert_eq!(Error::from(std::io::Error::other("x")).code(), "io");
-        assert_eq!(Error::Url(UrlError::Fragment).culprit(), Culprit::Caller);
+        assert_eq!(
+            ProtocolError::Usage(UsageError::CloseAsData).code(),
+            "close-as-data"
+        );
+        let io = Error::from(std::io::Error::other("x"));
+        assert_eq!(
+            (io.code(), io.layer(), io.culprit()),
+            ("io", "io", Culprit::Transport)
+        );
+        assert_eq!(Error::from(UrlError::Fragment).culprit(), Culprit::Caller);
+        assert_eq!(
+            Error::from(UrlError::Fragment),
+            ProtocolError::Url(UrlError::Fragment)
+        );
     }
 }

@@ -6,13 +6,13 @@ use base64::Engine;
 use sha1::{Digest, Sha1};
 
 use crate::entropy::Entropy;
-use crate::error::Error;
+use crate::error::ProtocolError;
 
 /// The GUID RFC 6455 appends to the key before hashing.
 const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// A fresh key: 16 random bytes, base64-encoded (section 4.1).
-pub(crate) fn generate(entropy: &mut dyn Entropy) -> Result<String, Error> {
+pub(crate) fn generate(entropy: &mut dyn Entropy) -> Result<String, ProtocolError> {
     let mut nonce = [0u8; 16];
     entropy.fill(&mut nonce)?;
     Ok(STANDARD.encode(nonce))

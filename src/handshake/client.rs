@@ -6,7 +6,7 @@ use super::{
     HIXIE75_PREFIX, HIXIE76_STATUS, RFC6455_STATUS, RFC6455_VERSION,
 };
 use crate::entropy::Entropy;
-use crate::error::{Error, HandshakeError, UsageError};
+use crate::error::{HandshakeError, ProtocolError, UsageError};
 use crate::framing::Utf8Policy;
 use crate::limits::Limits;
 use crate::setters::{config_setters, setters};
@@ -126,7 +126,7 @@ pub struct ClientHandshake {
     head: HeadReader,
     stage: Stage,
     max_headers: usize,
-    error: Option<Error>,
+    error: Option<ProtocolError>,
 }
 
 #[derive(Debug)]
@@ -146,7 +146,7 @@ impl ClientHandshake {
         url: &WsUrl,
         config: ClientConfig,
         entropy: &mut dyn Entropy,
-    ) -> Result<ClientHandshake, Error> {
+    ) -> Result<ClientHandshake, ProtocolError> {
         let version = config.version;
         let rfc = version == Version::Rfc6455;
         let send_origin = config.origin.is_some() || !rfc;
@@ -238,7 +238,7 @@ impl ClientHandshake {
     }
 
     /// Takes bytes from the server. Errors are sticky.
-    pub fn handle_input(&mut self, input: &[u8]) -> Result<Status, Error> {
+    pub fn handle_input(&mut self, input: &[u8]) -> Result<Status, ProtocolError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
@@ -252,7 +252,7 @@ impl ClientHandshake {
     }
 
     /// Reports that the server closed the connection.
-    pub fn handle_eof(&mut self) -> Result<(), Error> {
+    pub fn handle_eof(&mut self) -> Result<(), ProtocolError> {
         if let Stage::Done(_) = self.stage {
             return Ok(());
         }
@@ -280,7 +280,7 @@ impl ClientHandshake {
         self.mask_seed
     }
 
-    fn advance(&mut self, input: &[u8]) -> Result<Status, Error> {
+    fn advance(&mut self, input: &[u8]) -> Result<Status, ProtocolError> {
         let mut used = 0;
         if let Stage::Head = self.stage {
             let Some(n) = self.head.push(input)? else {

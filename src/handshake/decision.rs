@@ -166,7 +166,7 @@ fn reason_phrase(status: u16) -> &'static str {
         426 => "Upgrade Required",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
+        500 => "Internal Server ProtocolError",
         503 => "Service Unavailable",
         _ => "Refused",
     }

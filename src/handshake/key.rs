@@ -4,7 +4,7 @@
 use md5::{Digest, Md5};
 
 use crate::entropy::{uniform_in, uniform_u32, Entropy};
-use crate::error::{Error, HandshakeError};
+use crate::error::{HandshakeError, ProtocolError};
 
 /// A `Sec-WebSocket-Key1`/`Key2` value and the number a server will read from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub(crate) struct Key {
 }
 
 /// Makes a key exactly as hixie-76 section 4.1 describes.
-pub(crate) fn generate(entropy: &mut dyn Entropy) -> Result<Key, Error> {
+pub(crate) fn generate(entropy: &mut dyn Entropy) -> Result<Key, ProtocolError> {
     let spaces = uniform_in(entropy, 1, 12)?;
     let max = u32::MAX / spaces;
     let number = uniform_u32(entropy, max)?;

@@ -9,7 +9,7 @@ use super::{
     accept, check_headers, is_valid_protocol, key, push_field, push_fields, FieldNames, Status,
     HIXIE75_PREFIX, HIXIE76_STATUS, HIXIE76_UPGRADE, RFC6455_STATUS, RFC6455_VERSION,
 };
-use crate::error::{Error, HandshakeError, UsageError};
+use crate::error::{HandshakeError, ProtocolError, UsageError};
 use crate::framing::Utf8Policy;
 use crate::limits::Limits;
 use crate::setters::{config_setters, setters};
@@ -258,7 +258,7 @@ pub struct ServerHandshake {
     head: HeadReader,
     request: Option<Request>,
     key3: Vec<u8>,
-    error: Option<Error>,
+    error: Option<ProtocolError>,
     /// The refusal a request hook chose.
     refused: Option<Refusal>,
 }
@@ -279,7 +279,7 @@ impl ServerHandshake {
 
     /// Takes bytes from the client. Errors are sticky; answer them with
     /// [`ServerHandshake::refusal`].
-    pub fn handle_input(&mut self, input: &[u8]) -> Result<Status, Error> {
+    pub fn handle_input(&mut self, input: &[u8]) -> Result<Status, ProtocolError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
@@ -291,7 +291,7 @@ impl ServerHandshake {
     /// [`ServerConfig::on_request`] hook, or its origins and subprotocols):
     /// the 101 response's bytes, or the error to answer with
     /// [`ServerHandshake::refusal`].
-    pub fn decide(&mut self) -> Result<Vec<u8>, Error> {
+    pub fn decide(&mut self) -> Result<Vec<u8>, ProtocolError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
@@ -305,7 +305,7 @@ impl ServerHandshake {
     /// Answers the complete request with `decision`: the 101 response's
     /// bytes, or for a refusal [`HandshakeError::Refused`], after which
     /// [`ServerHandshake::refusal`] gives the refusal's bytes.
-    pub fn respond(&mut self, decision: Decision) -> Result<Vec<u8>, Error> {
+    pub fn respond(&mut self, decision: Decision) -> Result<Vec<u8>, ProtocolError> {
         match decision {
             Decision::Accept(accept) => self.accept(&accept),
             Decision::Refuse(refusal) => {
@@ -321,8 +321,8 @@ impl ServerHandshake {
     /// with `error`: the hook's refusal, the configured page for a plain
     /// `GET /`, or the error's status with the error as the body; nothing
     /// when the client left or the error is not the handshake's.
-    pub fn refusal(&self, error: &Error) -> Option<Vec<u8>> {
-        let Error::Handshake(error) = error else {
+    pub fn refusal(&self, error: &ProtocolError) -> Option<Vec<u8>> {
+        let ProtocolError::Handshake(error) = error else {
             return None;
         };
         let refusal = match (error, &self.config.page) {
@@ -344,8 +344,8 @@ impl ServerHandshake {
         self.config.defer_decisions
     }
 
-    fn fail(&mut self, e: HandshakeError) -> Error {
-        let e = Error::from(e);
+    fn fail(&mut self, e: HandshakeError) -> ProtocolError {
+        let e = ProtocolError::from(e);
         self.error = Some(e.clone());
         e
     }
@@ -366,7 +366,7 @@ impl ServerHandshake {
     /// Accepts the request, confirming `answer.protocol` (which must be
     /// one the client offered, or `None`) and adding `answer.headers`.
     /// Returns the response bytes to send.
-    pub fn accept(&self, answer: &Accept) -> Result<Vec<u8>, Error> {
+    pub fn accept(&self, answer: &Accept) -> Result<Vec<u8>, ProtocolError> {
         if !self.is_complete() {
             return Err(UsageError::HandshakeIncomplete.into());
         }

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use crate::error::Error;
+use crate::error::ProtocolError;
 use crate::handshake::Request;
 use crate::message::Message;
 
@@ -29,7 +29,7 @@ pub enum Event {
     Closed(Closed),
     /// The session failed: the peer broke a rule, a server refused the
     /// request, or a timer ran out. Nothing follows.
-    Failed(Error),
+    Failed(ProtocolError),
 }
 
 /// How a connection ended.
@@ -65,7 +65,7 @@ pub enum Step {
     /// [`is_finished`](super::Session::is_finished) (so that what it queued
     /// goes out), close the transport, and hand this over: the last event
     /// (`Closed`), `None` after it, or the failure (each time it is asked).
-    End(Result<Option<Event>, Error>),
+    End(Result<Option<Event>, ProtocolError>),
     /// Nothing to hand over yet: do I/O (or wait for it), then ask again.
     Drive,
 }

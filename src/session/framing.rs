@@ -8,7 +8,7 @@ use chacha20::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
 use super::event::{Closed, Event};
-use crate::error::{Error, FrameError, UsageError};
+use crate::error::{FrameError, ProtocolError, UsageError};
 use crate::framing::rfc6455::{self, OpCode};
 use crate::framing::{hixie, CloseBody, Decoded, Frame, Utf8Policy};
 use crate::limits::Limits;
@@ -102,7 +102,7 @@ impl Framing {
     }
 
     /// Encodes a whole text message.
-    pub(crate) fn text(&mut self, out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
+    pub(crate) fn text(&mut self, out: &mut Vec<u8>, text: &str) -> Result<(), ProtocolError> {
         match self.version {
             Version::Rfc6455 => self.frame(out, true, OpCode::Text, text.as_bytes()),
             _ => {
@@ -114,7 +114,12 @@ impl Framing {
 
     /// Encodes a whole binary message: a length-prefixed frame of
     /// `frame_type` (RFC 6455: only 0x80, checked by the caller).
-    pub(crate) fn binary(&mut self, out: &mut Vec<u8>, frame_type: u8, data: &[u8]) -> Result<(), Error> {
+    pub(crate) fn binary(
+        &mut self,
+        out: &mut Vec<u8>,
+        frame_type: u8,
+        data: &[u8],
+    ) -> Result<(), ProtocolError> {
         match self.version {
             Version::Rfc6455 => self.frame(out, true, OpCode::Binary, data),
             Version::Hixie76 if frame_type == 0xFF && data.is_empty() => Err(UsageError::CloseAsData.into()),
@@ -123,7 +128,7 @@ impl Framing {
     }
 
     /// Checks that a part of `kind` may be sent now.
-    pub(crate) fn check_part(&self, kind: PartKind) -> Result<(), Error> {
+    pub(crate) fn check_part(&self, kind: PartKind) -> Result<(), ProtocolError> {
         match self.part {
             Some(current) if current != kind => Err(UsageError::MessageInProgress.into()),
             None if kind == PartKind::Binary && self.version != Version::Rfc6455 => {
@@ -145,7 +150,7 @@ impl Framing {
         kind: PartKind,
         data: &[u8],
         last: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<(), ProtocolError> {
         let first = self.part.is_none();
         self.part = (!last).then_some(kind);
         if self.version == Version::Rfc6455 {
@@ -167,7 +172,12 @@ impl Framing {
     }
 
     /// Encodes an RFC 6455 ping or pong.
-    pub(crate) fn control(&mut self, out: &mut Vec<u8>, opcode: OpCode, data: &[u8]) -> Result<(), Error> {
+    pub(crate) fn control(
+        &mut self,
+        out: &mut Vec<u8>,
+        opcode: OpCode,
+        data: &[u8],
+    ) -> Result<(), ProtocolError> {
         if self.version != Version::Rfc6455 {
             return Err(UsageError::NotInVersion {
                 feature: if opcode == OpCode::Ping { "ping" } else { "pong" },
@@ -181,7 +191,12 @@ impl Framing {
     /// Encodes this side's close: RFC 6455 a close frame with `code` and
     /// `reason`, hixie76 `FF 00` (ending a text frame sent in parts first,
     /// which would otherwise swallow it), hixie75 nothing.
-    pub(crate) fn close(&mut self, out: &mut Vec<u8>, code: Option<u16>, reason: &str) -> Result<(), Error> {
+    pub(crate) fn close(
+        &mut self,
+        out: &mut Vec<u8>,
+        code: Option<u16>,
+        reason: &str,
+    ) -> Result<(), ProtocolError> {
         match self.version {
             Version::Rfc6455 => {
                 let mask = self.next_mask();
@@ -198,7 +213,13 @@ impl Framing {
         }
     }
 
-    fn frame(&mut self, out: &mut Vec<u8>, fin: bool, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
+    fn frame(
+        &mut self,
+        out: &mut Vec<u8>,
+        fin: bool,
+        opcode: OpCode,
+        payload: &[u8],
+    ) -> Result<(), ProtocolError> {
         let mask = self.next_mask();
         Ok(rfc6455::encode_frame(fin, opcode, payload, mask, out)?)
     }

@@ -1,6 +1,6 @@
 //! The opening handshake as a stage of a session.
 
-use crate::error::{Error, HandshakeError, UsageError};
+use crate::error::{HandshakeError, ProtocolError, UsageError};
 use crate::handshake::{ClientHandshake, Decision, HandshakeResponse, Request, ServerHandshake, Status};
 use crate::version::Role;
 
@@ -30,7 +30,7 @@ pub(super) enum Agreed {
 impl Handshake {
     /// Feeds the peer's bytes: `None` while more are needed, or how many
     /// bytes of `input` were the handshake's and what it agreed.
-    pub(super) fn advance(&mut self, input: &[u8]) -> Result<Option<(usize, Agreed)>, Error> {
+    pub(super) fn advance(&mut self, input: &[u8]) -> Result<Option<(usize, Agreed)>, ProtocolError> {
         match self {
             Handshake::Client(handshake) => {
                 let Status::Complete { consumed } = handshake.handle_input(input)? else {
@@ -55,7 +55,7 @@ impl Handshake {
     }
 
     /// Answers the request an [`Agreed::Undecided`] reported.
-    pub(super) fn respond(&mut self, decision: Decision) -> Result<Agreed, Error> {
+    pub(super) fn respond(&mut self, decision: Decision) -> Result<Agreed, ProtocolError> {
         let Handshake::Server(handshake) = self else {
             return Err(UsageError::NoRequest.into());
         };
@@ -65,7 +65,7 @@ impl Handshake {
     }
 
     /// The failure an end of input before completion is.
-    pub(super) fn eof(&mut self) -> Error {
+    pub(super) fn eof(&mut self) -> ProtocolError {
         match self {
             Handshake::Client(handshake) => handshake.handle_eof().err().unwrap_or_else(|| {
                 // Unreachable: a complete handshake is no longer a stage.
@@ -76,7 +76,7 @@ impl Handshake {
     }
 
     /// The HTTP response a server sends before closing for `error`.
-    pub(super) fn refusal(&self, error: &Error) -> Option<Vec<u8>> {
+    pub(super) fn refusal(&self, error: &ProtocolError) -> Option<Vec<u8>> {
         match self {
             Handshake::Server(handshake) => handshake.refusal(error),
             Handshake::Client(_) => None,

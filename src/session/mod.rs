@@ -20,7 +20,7 @@ use self::handshake::{Agreed, Handshake};
 use self::output::Output;
 use self::timers::Timers;
 use crate::entropy::Entropy;
-use crate::error::{Error, FrameError, HandshakeError, Phase, UsageError};
+use crate::error::{FrameError, HandshakeError, ProtocolError, UsageError};
 use crate::framing::Utf8Policy;
 use crate::handshake::{
     ClientConfig, ClientHandshake, Decision, HandshakeResponse, Request, ServerConfig, ServerHandshake,
@@ -91,7 +91,7 @@ use crate::version::{Role, Version};
 ///   owes until the peer's close arrives (section 5.5.2); after the peer's
 ///   close or end of stream no input is read as data.
 /// - Output never holds more than [`Limits::max_pending_output`]: a send
-///   past it fails with [`Error::PeerNotReading`] and queues nothing.
+///   past it fails with [`ProtocolError::PeerNotReading`] and queues nothing.
 /// - A server ends TCP first once the closing handshake is done; a client
 ///   waits up to [`Timeouts::close`] for it to, as RFC 6455 section 7.1.1
 ///   asks. [`Session::is_finished`] says when.
@@ -145,7 +145,7 @@ pub struct Session {
     /// more input is read as data.
     ending: bool,
     /// The failure the session ended with, once queued.
-    failure: Option<Error>,
+    failure: Option<ProtocolError>,
     /// The transport's input has ended.
     eof: bool,
     /// A client waits for the server to end TCP after a clean close.
@@ -185,7 +185,7 @@ impl Session {
         config: ClientConfig,
         entropy: &mut dyn Entropy,
         now: Instant,
-    ) -> Result<Session, Error> {
+    ) -> Result<Session, ProtocolError> {
         let (limits, timeouts, utf8) = (config.limits.clone(), config.timeouts.clone(), config.utf8);
         let handshake = ClientHandshake::new(url, config, entropy)?;
         let mut session = Session::new(Role::Client, limits, timeouts, utf8, now);
@@ -218,7 +218,7 @@ impl Session {
         config: &ClientConfig,
         entropy: &mut dyn Entropy,
         now: Instant,
-    ) -> Result<Session, Error> {
+    ) -> Result<Session, ProtocolError> {
         let mut session = Session::new(
             Role::Client,
             config.limits.clone(),
@@ -279,7 +279,7 @@ impl Session {
     /// The failure the session ended with, once its [`Event::Failed`] is
     /// queued (it may still wait behind earlier events). A driver reports
     /// it from calls that cannot poll events, such as a flush.
-    pub fn error(&self) -> Option<&Error> {
+    pub fn error(&self) -> Option<&ProtocolError> {
         self.failure.as_ref()
     }
 
@@ -348,7 +348,7 @@ impl Session {
     /// and fails with [`HandshakeError::Refused`]. An invalid answer (a
     /// subprotocol the client did not offer, a bad header or status) is
     /// returned as the error and the request still waits.
-    pub fn decide(&mut self, now: Instant, decision: Decision) -> Result<(), Error> {
+    pub fn decide(&mut self, now: Instant, decision: Decision) -> Result<(), ProtocolError> {
         let (Some(held), Some(mut handshake)) = (self.undecided.take(), self.handshake.take()) else {
             return Err(UsageError::NoRequest.into());
         };
@@ -357,7 +357,7 @@ impl Session {
                 self.agreed(agreed, now);
                 self.handle_input(now, &held);
             }
-            Err(e @ Error::Usage(_)) => {
+            Err(e @ ProtocolError::Usage(_)) => {
                 self.undecided = Some(held);
                 self.handshake = Some(handshake);
                 return Err(e);
@@ -368,7 +368,7 @@ impl Session {
     }
 
     /// Fails the handshake with `e`, sending the HTTP response it calls for.
-    fn refuse(&mut self, handshake: &Handshake, e: Error) {
+    fn refuse(&mut self, handshake: &Handshake, e: ProtocolError) {
         if let Some(refusal) = handshake.refusal(&e) {
             self.out.room(refusal.len()).extend_from_slice(&refusal);
         }
@@ -416,7 +416,8 @@ impl Session {
                 // The peer's code was valid to receive, so it is valid to echo.
                 (open && closed.clean).then_some(closed.code)
             }
-            Event::Failed(e) => close_code(e)
+            Event::Failed(e) => e
+                .close_code()
                 .filter(|_| open && self.version == Some(Version::Rfc6455))
                 .map(Some),
             _ => return Some(event),
@@ -551,31 +552,12 @@ impl Session {
     }
 
     /// Queues the failure after the events before it; stops reading.
-    fn fail(&mut self, e: Error) {
+    fn fail(&mut self, e: ProtocolError) {
         if self.ending {
             return;
         }
         self.ending = true;
         self.failure = Some(e.clone());
         self.events.push_back(Event::Failed(e));
-    }
-}
-
-/// The RFC 6455 status code a failure is reported to the peer with, if any:
-/// the frame rule broken (section 7.4.1), 1011 for a keepalive ping that
-/// went unanswered, 1001 for an idle connection. A peer that left in the
-/// middle of a frame is told nothing.
-fn close_code(e: &Error) -> Option<u16> {
-    match e {
-        Error::Frame(FrameError::Truncated) => None,
-        Error::Frame(f) => Some(f.close_code()),
-        Error::Timeout {
-            during: Phase::Keepalive,
-            ..
-        } => Some(1011),
-        Error::Timeout {
-            during: Phase::Idle, ..
-        } => Some(1001),
-        _ => None,
     }
 }

@@ -6,21 +6,21 @@ use std::time::Instant;
 
 use super::framing::{Framing, PartKind, MAX_OVERHEAD};
 use super::{Session, State};
-use crate::error::{Error, UsageError};
+use crate::error::{ProtocolError, UsageError};
 use crate::framing::rfc6455::{OpCode, MAX_CONTROL_PAYLOAD};
 use crate::message::Message;
 use crate::version::Version;
 
 impl Session {
     /// Queues a text message.
-    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
+    pub fn send_text(&mut self, text: &str) -> Result<(), ProtocolError> {
         let (framing, out) = self.whole(text.len())?;
         framing.text(out, text)
     }
 
     /// Queues a binary message: an RFC 6455 binary message, or a hixie
     /// length-prefixed frame of type 0x80.
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), ProtocolError> {
         let (framing, out) = self.whole(data.len())?;
         framing.binary(out, 0x80, data)
     }
@@ -31,7 +31,7 @@ impl Session {
     /// [`Message::HixieFrame`] is a length-prefixed frame of its type
     /// (0x80..=0xFF, but not the empty 0xFF frame, which is the hixie76
     /// close); RFC 6455 refuses it.
-    pub fn send(&mut self, message: &Message) -> Result<(), Error> {
+    pub fn send(&mut self, message: &Message) -> Result<(), ProtocolError> {
         match message {
             Message::Text(text) => self.send_text(text),
             Message::Binary(data) => self.send_binary(data),
@@ -53,7 +53,7 @@ impl Session {
     /// it. The first part begins the message. RFC 6455 sends each part as a
     /// fragment; hixie writes the text frame as its parts come. Until the
     /// last part, only pings, pongs and the close may be sent besides.
-    pub fn send_text_part(&mut self, part: &str, last: bool) -> Result<(), Error> {
+    pub fn send_text_part(&mut self, part: &str, last: bool) -> Result<(), ProtocolError> {
         self.send_part(PartKind::Text, part.as_bytes(), last)
     }
 
@@ -62,20 +62,20 @@ impl Session {
     /// [`Session::send_text_part`] does for text. A message far larger than
     /// [`Limits::max_pending_output`](crate::Limits) goes out this way,
     /// draining the output between parts.
-    pub fn send_binary_part(&mut self, part: &[u8], last: bool) -> Result<(), Error> {
+    pub fn send_binary_part(&mut self, part: &[u8], last: bool) -> Result<(), ProtocolError> {
         self.send_part(PartKind::Binary, part, last)
     }
 
     /// RFC 6455: queues a ping (at most 125 bytes); the peer's pong comes
     /// back as [`Event::Pong`](super::Event).
-    pub fn ping(&mut self, data: &[u8]) -> Result<(), Error> {
+    pub fn ping(&mut self, data: &[u8]) -> Result<(), ProtocolError> {
         self.require_open()?;
         self.queue_control(OpCode::Ping, data)
     }
 
     /// RFC 6455: queues an unsolicited pong (at most 125 bytes), a one-way
     /// heartbeat. Pings are answered without being asked.
-    pub fn pong(&mut self, data: &[u8]) -> Result<(), Error> {
+    pub fn pong(&mut self, data: &[u8]) -> Result<(), ProtocolError> {
         self.require_open()?;
         self.queue_control(OpCode::Pong, data)
     }
@@ -85,14 +85,14 @@ impl Session {
     /// for the peer's close. hixie75 stops sending and waits for the
     /// transport to end. Closing a session that is already closing or
     /// closed does nothing.
-    pub fn close(&mut self, now: Instant) -> Result<(), Error> {
+    pub fn close(&mut self, now: Instant) -> Result<(), ProtocolError> {
         let code = (self.version == Some(Version::Rfc6455)).then_some(1000);
         self.begin_close(now, code, "")
     }
 
     /// RFC 6455: begins closing with a status `code` (1000-1003, 1007-1014
     /// or 3000-4999) and a UTF-8 `reason` of at most 123 bytes.
-    pub fn close_with(&mut self, now: Instant, code: u16, reason: &str) -> Result<(), Error> {
+    pub fn close_with(&mut self, now: Instant, code: u16, reason: &str) -> Result<(), ProtocolError> {
         if let Some(version) = self.version.filter(|v| *v != Version::Rfc6455) {
             return Err(UsageError::NotInVersion {
                 feature: "a close code and reason",
@@ -103,7 +103,7 @@ impl Session {
         self.begin_close(now, Some(code), reason)
     }
 
-    fn begin_close(&mut self, now: Instant, code: Option<u16>, reason: &str) -> Result<(), Error> {
+    fn begin_close(&mut self, now: Instant, code: Option<u16>, reason: &str) -> Result<(), ProtocolError> {
         match self.state {
             State::Open => {}
             State::Handshaking => return Err(UsageError::HandshakeIncomplete.into()),
@@ -116,7 +116,7 @@ impl Session {
         Ok(())
     }
 
-    fn send_part(&mut self, kind: PartKind, data: &[u8], last: bool) -> Result<(), Error> {
+    fn send_part(&mut self, kind: PartKind, data: &[u8], last: bool) -> Result<(), ProtocolError> {
         self.require_open()?;
         self.framing.as_ref().expect("open").check_part(kind)?;
         self.check_room(data.len())?;
@@ -125,7 +125,7 @@ impl Session {
     }
 
     /// Queues a ping or pong: RFC 6455 only, at most 125 bytes.
-    pub(super) fn queue_control(&mut self, opcode: OpCode, data: &[u8]) -> Result<(), Error> {
+    pub(super) fn queue_control(&mut self, opcode: OpCode, data: &[u8]) -> Result<(), ProtocolError> {
         if data.len() > MAX_CONTROL_PAYLOAD {
             return Err(UsageError::ControlTooLong { len: data.len() }.into());
         }
@@ -136,7 +136,7 @@ impl Session {
 
     /// The framing and the output for a whole message of `len` bytes, once
     /// checked that one may be sent.
-    fn whole(&mut self, len: usize) -> Result<(&mut Framing, &mut Vec<u8>), Error> {
+    fn whole(&mut self, len: usize) -> Result<(&mut Framing, &mut Vec<u8>), ProtocolError> {
         self.require_open()?;
         self.check_room(len)?;
         let framing = self.framing.as_mut().expect("open");
@@ -146,7 +146,7 @@ impl Session {
         Ok((framing, self.out.room(len + MAX_OVERHEAD)))
     }
 
-    fn require_open(&self) -> Result<(), Error> {
+    fn require_open(&self) -> Result<(), ProtocolError> {
         match self.state {
             State::Open => Ok(()),
             State::Handshaking => Err(UsageError::HandshakeIncomplete.into()),
@@ -156,10 +156,10 @@ impl Session {
 
     /// Checks that the output limit leaves room for a frame of `len`
     /// payload bytes and its framing.
-    fn check_room(&self, len: usize) -> Result<(), Error> {
+    fn check_room(&self, len: usize) -> Result<(), ProtocolError> {
         let queued = self.out.len();
         if queued.saturating_add(len).saturating_add(MAX_OVERHEAD) > self.limits.max_pending_output {
-            return Err(Error::PeerNotReading {
+            return Err(ProtocolError::PeerNotReading {
                 limit: self.limits.max_pending_output,
             });
         }

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::{Closed, Event, Session, State};
-use crate::error::{Error, Phase};
+use crate::error::{Phase, ProtocolError};
 use crate::framing::rfc6455::OpCode;
 use crate::timeouts::Timeouts;
 use crate::version::Version;
@@ -110,8 +110,8 @@ fn due(deadline: Option<Instant>, now: Instant) -> bool {
     deadline.is_some_and(|d| now >= d)
 }
 
-fn timeout(during: Phase, limit: Duration) -> Error {
-    Error::Timeout { during, limit }
+fn timeout(during: Phase, limit: Duration) -> ProtocolError {
+    ProtocolError::Timeout { during, limit }
 }
 
 impl Session {

@@ -50,7 +50,7 @@ pub fn accept_request(request: &[u8], protocol: Option<&str>) -> Vec<u8> {
 }
 
 /// Feeds `bytes` to a server handshake in one piece and returns the error.
-pub fn server_error(bytes: &[u8]) -> Error {
+pub fn server_error(bytes: &[u8]) -> ProtocolError {
     let mut server = ServerHandshake::new(ServerConfig::default());
     match server.handle_input(bytes) {
         Err(e) => e,

@@ -4,8 +4,8 @@
 
 use websocket_engine::framing::Utf8Policy;
 use websocket_engine::{
-    ClientConfig, Closed, Error, Event, FrameError, Limits, Message, Role, SeededEntropy, Session, State,
-    Version,
+    ClientConfig, Closed, Event, FrameError, Limits, Message, ProtocolError, Role, SeededEntropy, Session,
+    State, Version,
 };
 
 use crate::harness::*;
@@ -155,7 +155,7 @@ fn invalid_text_fails_fast_in_an_unmasked_frame_read_in_pieces() {
     assert_eq!(sut.feed(&bytes[..cut - 1]), Ok(()));
     assert_eq!(
         sut.feed(&bytes[cut - 1..cut]),
-        Err(Error::Frame(FrameError::InvalidUtf8))
+        Err(ProtocolError::Frame(FrameError::InvalidUtf8))
     );
     sut.outcome().assert_failed(&[], FrameError::InvalidUtf8, 1007);
 }
@@ -170,7 +170,7 @@ fn rfc_6455_text_is_strict_even_under_the_replace_policy() {
     assert_eq!(conn.poll_event(), Some(Event::Opened));
     assert_eq!(
         conn.poll_event(),
-        Some(Event::Failed(Error::Frame(FrameError::InvalidUtf8)))
+        Some(Event::Failed(ProtocolError::Frame(FrameError::InvalidUtf8)))
     );
     let sent = parse_by_hand(conn.poll_output(now));
     assert_eq!(
@@ -187,7 +187,7 @@ fn a_client_limit_fails_with_1009_on_the_header() {
     let err = FrameError::MessageTooLarge { limit: 100 };
     assert_eq!(
         sut.feed(&binary(bytes_of_len(101)).unmasked().header()),
-        Err(Error::Frame(err.clone()))
+        Err(ProtocolError::Frame(err.clone()))
     );
     sut.outcome().assert_failed(&[], err, 1009);
 }

@@ -13,8 +13,8 @@ use websocket_engine::framing::rfc6455::Decoder;
 use websocket_engine::framing::{Decoded, Frame};
 
 use websocket_engine::{
-    ClientConfig, Error, Event, FrameError, Limits, Role, SeededEntropy, ServerConfig, Session, State,
-    Version,
+    ClientConfig, Event, FrameError, Limits, ProtocolError, Role, SeededEntropy, ServerConfig, Session,
+    State, Version,
 };
 
 pub const CONT: u8 = 0x0;
@@ -385,9 +385,9 @@ pub struct Sut {
     /// Every event polled after `Opened`, in order.
     pub events: Vec<Event>,
     /// The failure the session reported, once it did.
-    pub error: Option<Error>,
+    pub error: Option<ProtocolError>,
     /// Echoes the session refused.
-    pub refused: Vec<Error>,
+    pub refused: Vec<ProtocolError>,
     wire: Vec<u8>,
 }
 
@@ -433,20 +433,20 @@ impl Sut {
 
     /// One `handle_input` call, then the echo loop; the session's failure,
     /// if it has one.
-    pub fn feed(&mut self, input: &[u8]) -> Result<(), Error> {
+    pub fn feed(&mut self, input: &[u8]) -> Result<(), ProtocolError> {
         self.conn.handle_input(self.now, input);
         self.pump();
         self.result()
     }
 
     /// `handle_eof`, then the echo loop.
-    pub fn eof(&mut self) -> Result<(), Error> {
+    pub fn eof(&mut self) -> Result<(), ProtocolError> {
         self.conn.handle_eof();
         self.pump();
         self.result()
     }
 
-    fn result(&mut self) -> Result<(), Error> {
+    fn result(&mut self) -> Result<(), ProtocolError> {
         match self.conn.error() {
             None => Ok(()),
             Some(e) => {
@@ -460,13 +460,13 @@ impl Sut {
     }
 
     /// Feeds `input` in pieces of `chop` bytes, stopping at the first error.
-    pub fn feed_chopped(&mut self, input: &[u8], chop: usize) -> Result<(), Error> {
+    pub fn feed_chopped(&mut self, input: &[u8], chop: usize) -> Result<(), ProtocolError> {
         input.chunks(chop).try_for_each(|c| self.feed(c))
     }
 
     /// Each frame with its own `handle_input` call (Autobahn's frame-wise
     /// sends), stopping at the first error.
-    pub fn feed_frames(&mut self, frames: &[RawFrame]) -> Result<(), Error> {
+    pub fn feed_frames(&mut self, frames: &[RawFrame]) -> Result<(), ProtocolError> {
         frames.iter().try_for_each(|f| self.feed(&f.bytes()))
     }
 
@@ -521,8 +521,8 @@ impl Sut {
 pub struct Outcome {
     pub replies: Vec<Reply>,
     pub events: Vec<Event>,
-    pub error: Option<Error>,
-    pub refused: Vec<Error>,
+    pub error: Option<ProtocolError>,
+    pub refused: Vec<ProtocolError>,
     pub state: State,
 }
 
@@ -541,7 +541,7 @@ impl Outcome {
     #[track_caller]
     pub fn assert_failed(&self, before: &[Reply], error: FrameError, code: u16) {
         assert_eq!(error.close_code(), code, "{error:?} maps to {code}");
-        assert_eq!(self.error, Some(Error::Frame(error)));
+        assert_eq!(self.error, Some(ProtocolError::Frame(error)));
         assert_eq!(self.refused, [], "the messages before the failure are echoed");
         let mut expected = before.to_vec();
         expected.push(r_close(code));

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use websocket_engine::framing::rfc6455::Decoder;
 use websocket_engine::framing::Decoded;
-use websocket_engine::{blocking, Error, FrameError, Limits, Role, ServerConfig};
+use websocket_engine::{blocking, Error, FrameError, Limits, ProtocolError, Role, ServerConfig};
 
 use crate::harness::*;
 
@@ -169,7 +169,10 @@ fn ok_case(steps: Vec<Step>) {
 }
 
 fn failing_case(steps: Vec<Step>, err: FrameError) {
-    assert_eq!(case(Limits::default(), steps), Err(Error::Frame(err)));
+    assert_eq!(
+        case(Limits::default(), steps),
+        Err(Error::Protocol(ProtocolError::Frame(err)))
+    );
 }
 
 #[test]
@@ -346,7 +349,9 @@ fn large_messages_and_the_message_limit() {
     );
     assert_eq!(
         result,
-        Err(Error::Frame(FrameError::MessageTooLarge { limit: 1024 }))
+        Err(Error::Protocol(ProtocolError::Frame(
+            FrameError::MessageTooLarge { limit: 1024 }
+        )))
     );
 }
 
@@ -385,7 +390,12 @@ fn a_message_in_the_same_read_as_the_bad_frame_is_echoed_before_the_close() {
         &early,
         vec![ExpectEnd(vec![r_text("early"), r_close(1002)])],
     );
-    assert_eq!(result, Err(Error::Frame(FrameError::ReservedBits { bits: 3 })));
+    assert_eq!(
+        result,
+        Err(Error::Protocol(ProtocolError::Frame(FrameError::ReservedBits {
+            bits: 3
+        })))
+    );
     let early = wire(&[text("good"), close(1000, "")]);
     let result = case_after(
         Limits::default(),

@@ -3,7 +3,7 @@
 //! fragments and in many chops; a message or frame over a configured limit
 //! fails with 1009 on its header, before any payload is buffered.
 
-use websocket_engine::{Error, FrameError, Limits};
+use websocket_engine::{FrameError, Limits, ProtocolError};
 
 use crate::harness::*;
 
@@ -104,7 +104,11 @@ fn a_message_over_the_limit_fails_with_1009_on_its_header() {
         binary(bytes_of_len(70_000)),
     ] {
         let mut sut = Sut::server_with(&limits);
-        assert_eq!(sut.feed(&f.header()), Err(Error::Frame(err.clone())), "{f:?}");
+        assert_eq!(
+            sut.feed(&f.header()),
+            Err(ProtocolError::Frame(err.clone())),
+            "{f:?}"
+        );
         sut.outcome().assert_failed(&[], err.clone(), 1009);
         run_with(&limits, &[text("small"), f]).assert_failed(&[r_text("small")], err.clone(), 1009);
     }
@@ -119,7 +123,10 @@ fn fragments_adding_up_past_the_limit_fail_on_the_header_of_the_one_that_crosses
         sut.feed(&frame(opcode, ascii(512)).fin(false).bytes()).unwrap();
         sut.feed(&cont(ascii(512)).fin(false).bytes()).unwrap();
         sut.feed(&ping("between").bytes()).unwrap();
-        assert_eq!(sut.feed(&cont("x").header()), Err(Error::Frame(err.clone())));
+        assert_eq!(
+            sut.feed(&cont("x").header()),
+            Err(ProtocolError::Frame(err.clone()))
+        );
         sut.outcome()
             .assert_failed(&[r_pong("between")], err.clone(), 1009);
     }
@@ -138,7 +145,11 @@ fn a_frame_over_the_frame_limit_fails_with_1009_on_its_header() {
         if f.opcode == CONT {
             sut.feed(&text("open").fin(false).bytes()).unwrap();
         }
-        assert_eq!(sut.feed(&f.header()), Err(Error::Frame(err.clone())), "{f:?}");
+        assert_eq!(
+            sut.feed(&f.header()),
+            Err(ProtocolError::Frame(err.clone())),
+            "{f:?}"
+        );
         sut.outcome().assert_failed(&[], err.clone(), 1009);
     }
 }
@@ -149,7 +160,7 @@ fn an_announced_length_of_2_to_the_63_minus_1_fails_with_1009_not_an_allocation(
     for n in [16 * MIB as u64 + 1, u32::MAX as u64 + 1, (1 << 63) - 1] {
         let f = binary("").announce(n);
         let mut sut = Sut::server();
-        assert_eq!(sut.feed(&f.header()), Err(Error::Frame(err.clone())));
+        assert_eq!(sut.feed(&f.header()), Err(ProtocolError::Frame(err.clone())));
         sut.outcome().assert_failed(&[], err.clone(), 1009);
     }
 }

@@ -91,7 +91,7 @@ fn reserved_bits_fail_on_the_first_two_header_bytes() {
         let err = sut.feed(&header[1..2]).unwrap_err();
         assert_eq!(
             err,
-            websocket_engine::Error::Frame(FrameError::ReservedBits { bits: rsv })
+            websocket_engine::ProtocolError::Frame(FrameError::ReservedBits { bits: rsv })
         );
         sut.outcome()
             .assert_failed(&[], FrameError::ReservedBits { bits: rsv }, 1002);
@@ -141,7 +141,7 @@ fn reserved_opcodes_fail_on_the_first_byte_pair_and_inside_a_fragmented_message(
         let header = frame(opcode, "never sent").header();
         assert_eq!(
             sut.feed(&header[..2]).unwrap_err(),
-            websocket_engine::Error::Frame(FrameError::UnknownOpcode { opcode })
+            websocket_engine::ProtocolError::Frame(FrameError::UnknownOpcode { opcode })
         );
         sut.outcome()
             .assert_failed(&[], FrameError::UnknownOpcode { opcode }, 1002);
@@ -167,7 +167,7 @@ fn a_16_bit_length_below_126_is_not_minimal() {
         // The rule is checked once the header is complete, before the payload.
         assert_eq!(
             sut.feed(&f.header()).unwrap_err(),
-            websocket_engine::Error::Frame(FrameError::NonMinimalLength { len: n })
+            websocket_engine::ProtocolError::Frame(FrameError::NonMinimalLength { len: n })
         );
         sut.outcome()
             .assert_failed(&[], FrameError::NonMinimalLength { len: n }, 1002);
@@ -182,7 +182,7 @@ fn a_64_bit_length_below_65536_is_not_minimal() {
         let mut sut = Sut::server();
         assert_eq!(
             sut.feed(&f.header()).unwrap_err(),
-            websocket_engine::Error::Frame(FrameError::NonMinimalLength { len: n })
+            websocket_engine::ProtocolError::Frame(FrameError::NonMinimalLength { len: n })
         );
         run_chopped(&[f], 1).assert_failed(&[], FrameError::NonMinimalLength { len: n }, 1002);
     }
@@ -195,7 +195,7 @@ fn a_64_bit_length_with_its_most_significant_bit_set_overflows() {
         let mut sut = Sut::server();
         assert_eq!(
             sut.feed(&f.header()).unwrap_err(),
-            websocket_engine::Error::Frame(FrameError::LengthOverflow)
+            websocket_engine::ProtocolError::Frame(FrameError::LengthOverflow)
         );
         sut.outcome().assert_failed(&[], FrameError::LengthOverflow, 1002);
     }

@@ -2,7 +2,7 @@
 //! frame, a client on a masked one; any key unmasks the payload at any
 //! offset; a client masks everything it sends with a fresh key.
 
-use websocket_engine::{Error, FrameError};
+use websocket_engine::{FrameError, ProtocolError};
 
 use crate::harness::*;
 
@@ -21,7 +21,7 @@ fn an_unmasked_client_frame_fails_on_its_first_two_bytes() {
         let mut sut = Sut::server();
         assert_eq!(
             sut.feed(&f.header()[..2]).unwrap_err(),
-            Error::Frame(FrameError::UnmaskedClientFrame)
+            ProtocolError::Frame(FrameError::UnmaskedClientFrame)
         );
         sut.outcome()
             .assert_failed(&[], FrameError::UnmaskedClientFrame, 1002);
@@ -42,7 +42,7 @@ fn a_masked_server_frame_fails_a_client() {
         let mut sut = Sut::client();
         assert_eq!(
             sut.feed(&f.header()[..2]).unwrap_err(),
-            Error::Frame(FrameError::MaskedServerFrame)
+            ProtocolError::Frame(FrameError::MaskedServerFrame)
         );
         let out = sut.outcome();
         out.assert_failed(&[], FrameError::MaskedServerFrame, 1002);

@@ -2,7 +2,7 @@
 //! fragmented, whichever control opcode; both are checked on the first two
 //! header bytes.
 
-use websocket_engine::{Error, FrameError};
+use websocket_engine::{FrameError, ProtocolError};
 
 use crate::harness::*;
 
@@ -22,7 +22,10 @@ fn control_frames_of_126_bytes_or_more_fail() {
                 len: seven_bit,
             };
             let mut sut = Sut::server();
-            assert_eq!(sut.feed(&f.header()[..2]).unwrap_err(), Error::Frame(err.clone()));
+            assert_eq!(
+                sut.feed(&f.header()[..2]).unwrap_err(),
+                ProtocolError::Frame(err.clone())
+            );
             sut.outcome().assert_failed(&[], err.clone(), 1002);
             run(&[text("before"), f.clone()]).assert_failed(&[r_text("before")], err, 1002);
         }
@@ -44,7 +47,10 @@ fn fragmented_control_frames_fail_on_the_first_two_bytes() {
         let f = frame(opcode, "").fin(false);
         let err = FrameError::FragmentedControl { opcode };
         let mut sut = Sut::server();
-        assert_eq!(sut.feed(&f.header()[..2]).unwrap_err(), Error::Frame(err.clone()));
+        assert_eq!(
+            sut.feed(&f.header()[..2]).unwrap_err(),
+            ProtocolError::Frame(err.clone())
+        );
         sut.outcome().assert_failed(&[], err.clone(), 1002);
         // Inside a fragmented message as well.
         run(&[text("a").fin(false), f, cont("b")]).assert_failed(&[], err, 1002);

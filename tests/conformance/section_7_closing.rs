@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use websocket_engine::{Closed, Error, Event, FrameError, Message, Phase, State, UsageError};
+use websocket_engine::{Closed, Event, FrameError, Message, Phase, ProtocolError, State, UsageError};
 
 use crate::harness::*;
 
@@ -178,7 +178,7 @@ fn sends_after_the_peers_close_are_refused() {
     let mut sut = Sut::server();
     sut.feed(&close(1000, "").bytes()).unwrap();
     assert_eq!(sut.replies(), [r_close(1000)]);
-    let refused = Error::Usage(UsageError::NotOpen { state: State::Closed });
+    let refused = ProtocolError::Usage(UsageError::NotOpen { state: State::Closed });
     assert_eq!(sut.conn.send_text("late"), Err(refused.clone()));
     assert_eq!(sut.conn.send_binary(b"late"), Err(refused.clone()));
     assert_eq!(sut.conn.ping(b"late"), Err(refused));
@@ -197,7 +197,7 @@ fn this_side_closes_first_and_the_peer_answers() {
     sut.conn.close_with(sut.now, 4000, "done").unwrap();
     assert_eq!(sut.conn.state(), State::Closing);
     assert_eq!(sut.replies(), [Reply::Close(Some(4000), "done".into())]);
-    let refused = Error::Usage(UsageError::NotOpen {
+    let refused = ProtocolError::Usage(UsageError::NotOpen {
         state: State::Closing,
     });
     assert_eq!(sut.conn.send_text("late"), Err(refused.clone()));
@@ -207,7 +207,7 @@ fn this_side_closes_first_and_the_peer_answers() {
     sut.feed(&text("in flight").bytes()).unwrap();
     assert_eq!(
         sut.refused,
-        [Error::Usage(UsageError::NotOpen {
+        [ProtocolError::Usage(UsageError::NotOpen {
             state: State::Closing
         })]
     );
@@ -256,7 +256,7 @@ fn the_close_timeout_fails_the_connection() {
     assert_eq!(sut.replies(), [r_close(1000)]);
     assert_eq!(sut.conn.poll_timeout(), Some(sut.now + limit));
     sut.conn.handle_timeout(sut.now + limit);
-    let err = Error::Timeout {
+    let err = ProtocolError::Timeout {
         during: Phase::Closing,
         limit,
     };
@@ -289,7 +289,7 @@ fn the_end_of_stream_inside_a_frame_is_truncation_with_no_close_frame() {
     for partial in [&header_only[..1], &header_only, &open_message] {
         let mut sut = Sut::server();
         sut.feed(partial).unwrap();
-        assert_eq!(sut.eof(), Err(Error::Frame(FrameError::Truncated)));
+        assert_eq!(sut.eof(), Err(ProtocolError::Frame(FrameError::Truncated)));
         assert_eq!(sut.replies(), [], "the peer is gone: no close frame");
         assert_eq!(sut.conn.state(), State::Closed);
     }
@@ -302,7 +302,7 @@ fn a_framing_error_after_this_side_closed_sends_no_second_close() {
     assert_eq!(sut.replies(), [r_close(1001)]);
     assert_eq!(
         sut.feed(&text("x").rsv(1).bytes()),
-        Err(Error::Frame(FrameError::ReservedBits { bits: 1 }))
+        Err(ProtocolError::Frame(FrameError::ReservedBits { bits: 1 }))
     );
     assert_eq!(sut.replies(), [], "one close frame per connection");
     assert_eq!(sut.conn.state(), State::Closed);
@@ -314,7 +314,7 @@ fn messages_decoded_with_the_bad_frame_are_answered_before_the_close() {
     // sent before it was valid and is answered first, in order, even when
     // it arrives in the same input (Autobahn 3.2, 4.1.3, 5.15 "in one chop").
     let mut sut = Sut::server();
-    let err = Error::Frame(FrameError::ReservedBits { bits: 2 });
+    let err = ProtocolError::Frame(FrameError::ReservedBits { bits: 2 });
     let input = wire(&[
         text("one"),
         ping("p"),
@@ -337,7 +337,7 @@ fn messages_decoded_with_the_bad_frame_are_answered_before_the_close() {
     );
     assert_eq!(
         sut.conn.send_text("late"),
-        Err(Error::Usage(UsageError::NotOpen { state: State::Closed }))
+        Err(ProtocolError::Usage(UsageError::NotOpen { state: State::Closed }))
     );
     assert_eq!(sut.eof(), Err(err));
     assert_eq!(sut.replies(), []);

@@ -3,7 +3,7 @@
 //! soon as the bytes it has read cannot begin valid UTF-8 (Autobahn 6.4:
 //! "fail fast"), before the rest of the frame or message arrives.
 
-use websocket_engine::{Error, FrameError, State};
+use websocket_engine::{FrameError, ProtocolError, State};
 
 use crate::harness::*;
 
@@ -233,7 +233,7 @@ fn invalid_texts_fail_on_the_very_byte_that_makes_them_invalid() {
                 } else {
                     assert_eq!(
                         fed,
-                        Err(Error::Frame(FrameError::InvalidUtf8)),
+                        Err(ProtocolError::Frame(FrameError::InvalidUtf8)),
                         "{p:02x?}: byte {i}"
                     );
                     sut.outcome().assert_failed(&[], FrameError::InvalidUtf8, 1007);
@@ -251,7 +251,7 @@ fn invalid_texts_fail_on_the_very_byte_that_makes_them_invalid() {
             } else {
                 assert_eq!(
                     fed,
-                    Err(Error::Frame(FrameError::InvalidUtf8)),
+                    Err(ProtocolError::Frame(FrameError::InvalidUtf8)),
                     "{p:02x?}: fragment {i}"
                 );
                 break;
@@ -283,7 +283,7 @@ fn an_invalid_sequence_split_across_fragments_fails_on_the_fragment_that_complet
             let frames = [text(&first).fin(false), cont(&second)];
             let mut sut = Sut::server();
             let expect_first = if at < split && !(at == p.len() - 1 && fails_only_at_end(&p)) {
-                Err(Error::Frame(FrameError::InvalidUtf8))
+                Err(ProtocolError::Frame(FrameError::InvalidUtf8))
             } else {
                 Ok(())
             };
@@ -295,7 +295,7 @@ fn an_invalid_sequence_split_across_fragments_fails_on_the_fragment_that_complet
             if expect_first.is_ok() {
                 assert_eq!(
                     sut.feed(&frames[1].bytes()),
-                    Err(Error::Frame(FrameError::InvalidUtf8)),
+                    Err(ProtocolError::Frame(FrameError::InvalidUtf8)),
                     "{p:02x?} split at {split}"
                 );
             }
@@ -328,14 +328,14 @@ fn case_6_4_1_and_6_4_2_fail_fast_on_the_second_of_three_fragments() {
         assert_eq!(sut.feed(&text(&a).fin(false).bytes()), Ok(()));
         assert_eq!(
             sut.feed(&cont(&b).fin(false).bytes()),
-            Err(Error::Frame(FrameError::InvalidUtf8)),
+            Err(ProtocolError::Frame(FrameError::InvalidUtf8)),
             "the second fragment fails before the third is sent"
         );
         // The close frame is queued already, and the third changes nothing.
         assert_eq!(sut.replies(), [r_close(1007)]);
         assert_eq!(
             sut.feed(&cont(&c).bytes()),
-            Err(Error::Frame(FrameError::InvalidUtf8))
+            Err(ProtocolError::Frame(FrameError::InvalidUtf8))
         );
         assert_eq!(sut.replies(), []);
         assert_eq!(sut.conn.state(), State::Closed);
@@ -354,13 +354,13 @@ fn case_6_4_3_and_6_4_4_fail_fast_on_the_second_of_three_chops_of_one_frame() {
         assert_eq!(sut.feed(&bytes[..cut1]), Ok(()));
         assert_eq!(
             sut.feed(&bytes[cut1..cut2]),
-            Err(Error::Frame(FrameError::InvalidUtf8)),
+            Err(ProtocolError::Frame(FrameError::InvalidUtf8)),
             "the second chop fails before the third is sent"
         );
         assert_eq!(sut.replies(), [r_close(1007)]);
         assert_eq!(
             sut.feed(&bytes[cut2..]),
-            Err(Error::Frame(FrameError::InvalidUtf8))
+            Err(ProtocolError::Frame(FrameError::InvalidUtf8))
         );
         assert_eq!(sut.replies(), []);
         assert_eq!(sut.conn.state(), State::Closed);
@@ -374,14 +374,17 @@ fn fail_fast_inside_a_large_frame_without_its_payload() {
     payload.push(0xC0);
     let f = text(&payload).announce(1 << 20);
     let mut sut = Sut::server();
-    assert_eq!(sut.feed(&f.bytes()), Err(Error::Frame(FrameError::InvalidUtf8)));
+    assert_eq!(
+        sut.feed(&f.bytes()),
+        Err(ProtocolError::Frame(FrameError::InvalidUtf8))
+    );
     sut.outcome().assert_failed(&[], FrameError::InvalidUtf8, 1007);
     // The same in the second fragment of a message.
     let mut sut = Sut::server();
     assert_eq!(sut.feed(&text("fine so far").fin(false).bytes()), Ok(()));
     assert_eq!(
         sut.feed(&cont(&payload).fin(false).announce(1 << 20).bytes()),
-        Err(Error::Frame(FrameError::InvalidUtf8))
+        Err(ProtocolError::Frame(FrameError::InvalidUtf8))
     );
     sut.outcome().assert_failed(&[], FrameError::InvalidUtf8, 1007);
 }

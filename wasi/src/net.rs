@@ -14,7 +14,9 @@ use wasi::sockets::tcp::TcpSocket;
 use wasi::sockets::tcp_create_socket::create_tcp_socket;
 
 use super::{deadline_after, io_error, StreamConnection};
-use websocket_engine::{ClientConfig, Error, Phase, ServerConfig, SystemEntropy, UsageError, WsUrl};
+use websocket_engine::{
+    ClientConfig, Error, Phase, ProtocolError, ServerConfig, SystemEntropy, UsageError, WsUrl,
+};
 
 /// Connects to a `ws://` URL over TCP and queues the client handshake,
 /// which completes as the connection is driven. Name lookup and connecting
@@ -23,10 +25,10 @@ pub fn connect(url: &str, config: ClientConfig) -> Result<StreamConnection, Erro
     let url = WsUrl::parse_plain(url)?;
     let limit = config.timeouts.handshake;
     let deadline = deadline_after(limit);
-    let timeout = Error::Timeout {
+    let timeout = Error::from(ProtocolError::Timeout {
         during: Phase::Handshake,
         limit,
-    };
+    });
     let network = instance_network();
     let host = url.host().trim_start_matches('[').trim_end_matches(']');
     // An address needs no lookup (nor the host's permission to look up).

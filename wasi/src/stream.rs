@@ -203,7 +203,7 @@ impl StreamConnection {
                 Step::End(end) => {
                     // Best effort: the peer may be gone already.
                     let _ = self.finish();
-                    return end;
+                    return end.map_err(Error::from);
                 }
                 Step::Drive => {
                     self.wait();
@@ -232,7 +232,7 @@ impl StreamConnection {
             self.drive()?;
         }
         match self.session.error() {
-            Some(e) if self.session.state() == State::Closed => Err(e.clone()),
+            Some(e) if self.session.state() == State::Closed => Err(e.clone().into()),
             _ => Ok(()),
         }
     }

@@ -5,8 +5,8 @@ use std::time::Duration;
 use super::exports::websocket::protocol::types as wit;
 use websocket_engine::framing::Utf8Policy;
 use websocket_engine::{
-    Accept, ClientConfig, Culprit, Decision, Error, HandshakeResponse, Limits, Message, Refusal, Request,
-    Role, ServerConfig, Timeouts, Version,
+    Accept, ClientConfig, Culprit, Decision, Error, HandshakeResponse, Limits, Message, ProtocolError,
+    Refusal, Request, Role, ServerConfig, Timeouts, Version,
 };
 
 fn clamp(n: usize) -> u32 {
@@ -232,10 +232,7 @@ impl From<Error> for wit::Error {
                 Culprit::Host => wit::Culprit::Host,
             },
             message: e.to_string(),
-            http_status: match &e {
-                Error::Handshake(h) => Some(h.http_status()),
-                _ => None,
-            },
+            http_status: e.protocol().and_then(ProtocolError::http_status),
         };
         // The WIT case is the layer `Error::layer` names.
         match e.layer() {
@@ -250,9 +247,15 @@ impl From<Error> for wit::Error {
     }
 }
 
-/// Runs `f` and converts its error.
-pub(super) fn wit_result<T>(r: Result<T, Error>) -> Result<T, wit::Error> {
-    r.map_err(wit::Error::from)
+impl From<ProtocolError> for wit::Error {
+    fn from(e: ProtocolError) -> Self {
+        Error::from(e).into()
+    }
+}
+
+/// Converts a result's error (the core's or an adapter's) to the WIT one.
+pub(super) fn wit_result<T, E: Into<wit::Error>>(r: Result<T, E>) -> Result<T, wit::Error> {
+    r.map_err(Into::into)
 }
 
 impl wit::Guest for super::Component {

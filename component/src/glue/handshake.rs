@@ -10,7 +10,8 @@ use super::exports::websocket::protocol::types::{
     ClientOptions, Decision as WitDecision, Error as WitError, RequestInfo, ResponseInfo, ServerOptions,
 };
 use websocket_engine::{
-    hixie76_answer, Entropy, Error, SeededEntropy, ServerConfig, Status, SystemEntropy, UsageError, WsUrl,
+    hixie76_answer, Entropy, ProtocolError, SeededEntropy, ServerConfig, Status, SystemEntropy, UsageError,
+    WsUrl,
 };
 
 fn status(s: Status) -> WitStatus {
@@ -29,7 +30,7 @@ fn create(
     options: ClientOptions,
     entropy: &mut dyn Entropy,
 ) -> Result<ClientHandshake, WitError> {
-    let url = wit_result(WsUrl::parse(&url).map_err(Error::from))?;
+    let url = wit_result(WsUrl::parse(&url).map_err(ProtocolError::from))?;
     let handshake = wit_result(websocket_engine::ClientHandshake::new(
         &url,
         options.into(),
@@ -67,13 +68,13 @@ impl GuestClientHandshake for ClientResource {
 pub struct ServerResource {
     handshake: RefCell<websocket_engine::ServerHandshake>,
     /// The last failure of `feed` or `decide`, for `rejection`.
-    failure: RefCell<Option<Error>>,
+    failure: RefCell<Option<ProtocolError>>,
     decided: Cell<bool>,
 }
 
 impl ServerResource {
     /// Remembers a failure of `r` for `rejection`.
-    fn remember<T>(&self, r: Result<T, Error>) -> Result<T, WitError> {
+    fn remember<T>(&self, r: Result<T, ProtocolError>) -> Result<T, WitError> {
         if let Err(e) = &r {
             *self.failure.borrow_mut() = Some(e.clone());
         }
@@ -103,7 +104,7 @@ impl GuestServerHandshake for ServerResource {
 
     fn decide(&self, decision: Option<WitDecision>) -> Result<Vec<u8>, WitError> {
         if self.decided.replace(true) {
-            return wit_result(Err(UsageError::NoRequest.into()));
+            return Err(ProtocolError::from(UsageError::NoRequest).into());
         }
         let mut handshake = self.handshake.borrow_mut();
         let r = match decision {
@@ -126,13 +127,12 @@ impl Guest for super::Component {
 
     fn hixie76_answer(key1: String, key2: String, key3: Vec<u8>) -> Result<Vec<u8>, WitError> {
         let key3: [u8; 8] = wit_result(key3.as_slice().try_into().map_err(|_| {
-            UsageError::InvalidValue {
+            ProtocolError::from(UsageError::InvalidValue {
                 what: "key3 (expected 8 bytes)",
                 got: format!("{} bytes", key3.len()),
-            }
-            .into()
+            })
         }))?;
-        wit_result(hixie76_answer(&key1, &key2, &key3).map_err(Error::from)).map(|a| a.to_vec())
+        wit_result(hixie76_answer(&key1, &key2, &key3).map_err(ProtocolError::from)).map(|a| a.to_vec())
     }
 
     fn rfc6455_accept(key: String) -> String {

@@ -1,0 +1,107 @@
+//! What an adapter reports: the core's [`ProtocolError`], or its
+//! transport's I/O error.
+
+use core::fmt;
+use std::sync::Arc;
+
+use super::{Culprit, ProtocolError};
+
+/// Any failure of an adapter (blocking, tokio, `wasi:io`, the component):
+/// the sans-IO core's error, or the transport's.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// The core reported it: a rule broken, a timer run out.
+    Protocol(ProtocolError),
+    /// The transport failed (never produced by the sans-IO core).
+    Io(Arc<std::io::Error>),
+}
+
+impl Error {
+    /// The core's error, when it is one.
+    pub fn protocol(&self) -> Option<&ProtocolError> {
+        match self {
+            Error::Protocol(e) => Some(e),
+            Error::Io(_) => None,
+        }
+    }
+
+    /// True when the error is a transport time-out or would-block that
+    /// leaves the connection usable (a later read may succeed).
+    pub fn is_transient(&self) -> bool {
+        self.io_kind_in(&[
+            std::io::ErrorKind::WouldBlock,
+            std::io::ErrorKind::TimedOut,
+            std::io::ErrorKind::Interrupted,
+        ])
+    }
+
+    /// True for a transport error that only says the peer is gone (reset,
+    /// broken pipe, not connected): no news once a connection is closing.
+    pub fn is_disconnect(&self) -> bool {
+        self.io_kind_in(&[
+            std::io::ErrorKind::NotConnected,
+            std::io::ErrorKind::BrokenPipe,
+            std::io::ErrorKind::ConnectionReset,
+        ])
+    }
+
+    fn io_kind_in(&self, kinds: &[std::io::ErrorKind]) -> bool {
+        matches!(self, Error::Io(e) if kinds.contains(&e.kind()))
+    }
+
+    /// Who broke the rule.
+    pub fn culprit(&self) -> Culprit {
+        match self {
+            Error::Protocol(e) => e.culprit(),
+            Error::Io(_) => Culprit::Transport,
+        }
+    }
+}
+
+impl PartialEq for Error {
+    /// Transport errors compare by [`std::io::ErrorKind`]; the rest by value.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Error::Protocol(a), Error::Protocol(b)) => a == b,
+            (Error::Io(a), Error::Io(b)) => a.kind() == b.kind(),
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq<ProtocolError> for Error {
+    fn eq(&self, other: &ProtocolError) -> bool {
+        self.protocol() == Some(other)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Protocol(e) => e.fmt(f),
+            Error::Io(e) => write!(f, "transport error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Protocol(e) => e.source(),
+            Error::Io(e) => Some(&**e),
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(Arc::new(e))
+    }
+}
+
+impl From<ProtocolError> for Error {
+    fn from(e: ProtocolError) -> Self {
+        Error::Protocol(e)
+    }
+}
