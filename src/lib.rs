@@ -134,6 +134,7 @@
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+mod deflate;
 mod entropy;
 mod error;
 pub mod framing;
@@ -152,6 +153,7 @@ mod version;
 /// The shared byte buffer messages are made of, re-exported so that users
 /// need no `bytes` dependency of their own.
 pub use bytes::Bytes;
+pub use deflate::{DeflateConfig, DeflateParams};
 pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
 pub use error::{Culprit, Error, FrameError, HandshakeError, Phase, ProtocolError, UrlError, UsageError};
 pub use handshake::{

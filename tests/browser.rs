@@ -184,10 +184,17 @@ fn chat(args: &[&str]) {
         Some(accept(key).as_str()),
         "{handshake:?}"
     );
-    assert_eq!(header(headers, "sec-websocket-extensions"), None, "{handshake:?}");
+    // Chromium offers permessage-deflate; the server accepts it with its
+    // default window for the client's direction.
+    let deflate = "permessage-deflate; client_max_window_bits=12";
+    assert_eq!(
+        header(headers, "sec-websocket-extensions"),
+        Some(deflate),
+        "{handshake:?}"
+    );
     assert_eq!(page.get("url").as_str(), Some(ws_url.as_str()), "{what}");
     assert_eq!(page.get("protocol").as_str(), Some(""), "{what}");
-    assert_eq!(page.get("extensions").as_str(), Some(""), "{what}");
+    assert_eq!(page.get("extensions").as_str(), Some(deflate), "{what}");
 
     // Every message came back unchanged and in order; DevTools saw one
     // text frame each way per message.

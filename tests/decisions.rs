@@ -18,6 +18,10 @@ const REQUEST: &str = "GET /chat?room=1 HTTP/1.1\r\nHost: server.example.com\r\n
     Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, x-other\r\n\
     Cookie: id=7\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
+/// The server's answer to the request's permessage-deflate offer, before
+/// the extra headers.
+const DEFLATE: &str = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=12\r\n";
+
 /// A masked text frame from the client.
 fn client_text(text: &str) -> Vec<u8> {
     let mut wire = Vec::new();
@@ -58,8 +62,9 @@ fn a_hook_sees_the_request_and_accepts_with_headers() {
         assert_eq!(events(&mut session), [Event::Opened]);
         let response = response_of(&mut session, now);
         assert!(
-            response
-                .ends_with("Sec-WebSocket-Protocol: superchat\r\nSet-Cookie: id=8\r\nServer: test\r\n\r\n"),
+            response.ends_with(&format!(
+                "Sec-WebSocket-Protocol: superchat\r\n{DEFLATE}Set-Cookie: id=8\r\nServer: test\r\n\r\n"
+            )),
             "{response}"
         );
     }
@@ -107,7 +112,9 @@ fn the_policy_adds_the_configured_response_headers() {
     assert_eq!(events(&mut session), [Event::Opened]);
     let response = response_of(&mut session, now);
     assert!(
-        response.ends_with("Sec-WebSocket-Protocol: chat\r\nServer: ws\r\n\r\n"),
+        response.ends_with(&format!(
+            "Sec-WebSocket-Protocol: chat\r\n{DEFLATE}Server: ws\r\n\r\n"
+        )),
         "{response}"
     );
 }

@@ -82,14 +82,26 @@ fn the_server_picks_the_clients_first_supported_subprotocol_or_none() {
 }
 
 #[test]
-fn extensions_offered_are_not_confirmed_and_origin_is_optional() {
-    let request = replace(
-        REQUEST.as_bytes(),
-        "Origin: http://example.com\r\n",
-        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n",
-    );
-    let (request, response) = respond(&request, &policy(&[]));
+fn only_permessage_deflate_is_confirmed_and_origin_is_optional() {
+    let offer = |extensions: &str| {
+        replace(
+            REQUEST.as_bytes(),
+            "Origin: http://example.com\r\n",
+            &format!("Sec-WebSocket-Extensions: {extensions}\r\n"),
+        )
+    };
+    let browser = offer("permessage-deflate; client_max_window_bits");
+    let (request, response) = respond(&browser, &policy(&[]));
     assert_eq!(request.origin, None);
+    let response = String::from_utf8(response).unwrap();
+    assert!(
+        response.contains("\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=12\r\n"),
+        "{response}"
+    );
+    // Declined when the server turns it off, and never another extension.
+    let (_, response) = respond(&browser, &policy(&[]).compression(None));
+    assert!(!String::from_utf8(response).unwrap().contains("Extensions"));
+    let (_, response) = respond(&offer("x-webkit-deflate-frame"), &policy(&[]));
     assert!(!String::from_utf8(response).unwrap().contains("Extensions"));
 }
 
@@ -324,7 +336,8 @@ fn the_client_request_is_exact_and_its_key_is_fresh() {
         format!(
             "GET /chat?room=1 HTTP/1.1\r\nHost: example.com:8080\r\nUpgrade: websocket\r\n\
              Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\
-             Sec-WebSocket-Protocol: chat, superchat\r\n\r\n"
+             Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Extensions: permessage-deflate; \
+             server_max_window_bits=12; client_max_window_bits=12, permessage-deflate; client_max_window_bits=12\r\n\r\n"
         )
     );
     // 16 random bytes: different seeds give different keys.
@@ -422,10 +435,20 @@ fn every_broken_response_rule_is_refused_with_its_error() {
     assert_eq!(
         refused(&[], &|r| r.replace(
             "\r\n\r\n",
-            "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n"
+            "\r\nSec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n"
         )),
         ExtensionNotOffered {
-            got: "permessage-deflate".into()
+            got: "x-webkit-deflate-frame".into()
+        }
+    );
+    // permessage-deflate was offered, but not in this form.
+    assert_eq!(
+        refused(&[], &|r| r.replace(
+            "\r\n\r\n",
+            "\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+        )),
+        ExtensionNotOffered {
+            got: "permessage-deflate; client_max_window_bits (client_max_window_bits needs a value)".into()
         }
     );
     assert_eq!(

@@ -88,6 +88,7 @@ codes!(FrameError {
     ExpectedContinuation => "expected-continuation",
     CloseBodyTooShort => "close-body-too-short",
     InvalidCloseCode => "invalid-close-code",
+    InvalidCompressedData => "invalid-compressed-data",
 });
 
 codes!(UsageError {

@@ -20,7 +20,7 @@ pub enum FrameError {
     /// The connection ended in the middle of a frame.
     Truncated,
     /// RFC 6455 section 5.2: RSV1-3 must be 0 unless an extension says
-    /// otherwise, and none was negotiated.
+    /// otherwise (permessage-deflate allows RSV1 on a message's first frame).
     ReservedBits { bits: u8 },
     /// RFC 6455 section 5.2: the opcode is reserved (3-7 or 0xB-0xF).
     UnknownOpcode { opcode: u8 },
@@ -45,15 +45,19 @@ pub enum FrameError {
     /// RFC 6455 section 7.4: a close code that must not be sent on the
     /// wire (or is not defined).
     InvalidCloseCode { code: u16 },
+    /// RFC 7692 section 6.2: a compressed message does not inflate (it is
+    /// not DEFLATE data, or refers further back than the window).
+    InvalidCompressedData,
 }
 
 impl FrameError {
     /// The RFC 6455 close code an endpoint sends when failing a connection
-    /// for this reason (section 7.4.1): 1007 for text that is not UTF-8,
+    /// for this reason (section 7.4.1): 1007 for text that is not UTF-8 or
+    /// a compressed message that does not inflate,
     /// 1009 for a message or frame over the limits, 1002 otherwise.
     pub fn close_code(&self) -> u16 {
         match self {
-            FrameError::InvalidUtf8 => 1007,
+            FrameError::InvalidUtf8 | FrameError::InvalidCompressedData => 1007,
             FrameError::MessageTooLarge { .. } | FrameError::FrameTooLarge { .. } => 1009,
             _ => 1002,
         }
@@ -74,7 +78,7 @@ impl fmt::Display for FrameError {
             FrameError::Truncated => f.write_str("the peer closed the connection in the middle of a frame"),
             FrameError::ReservedBits { bits } => write!(
                 f,
-                "the peer set reserved bits {bits:#03b} with no extension negotiated; expected 0"
+                "the peer set reserved bits {bits:#05b} that no negotiated extension allows there"
             ),
             FrameError::UnknownOpcode { opcode } => {
                 write!(f, "the peer sent reserved opcode {opcode:#x}")
@@ -109,6 +113,9 @@ impl fmt::Display for FrameError {
             ),
             FrameError::InvalidCloseCode { code } => {
                 write!(f, "the peer sent close code {code}, which must not appear on the wire")
+            }
+            FrameError::InvalidCompressedData => {
+                f.write_str("the peer sent a compressed message that does not inflate")
             }
         }
     }

@@ -92,8 +92,8 @@ pub enum HandshakeError {
     /// The server's `Sec-WebSocket-Accept` is not the SHA-1 answer to the
     /// key sent (RFC 6455 section 4.1).
     AcceptMismatch { expected: String, got: String },
-    /// The server confirmed an extension the client did not offer (this
-    /// engine offers none).
+    /// The server confirmed an extension the client did not offer, or
+    /// permessage-deflate with parameters RFC 7692 section 7.1 forbids.
     ExtensionNotOffered { got: String },
     /// The server confirmed a subprotocol the client did not offer.
     ProtocolNotOffered { offered: Vec<String>, got: String },
@@ -231,7 +231,7 @@ impl fmt::Display for HandshakeError {
             ),
             ExtensionNotOffered { got } => write!(
                 f,
-                "the server confirmed extensions {got:?}; the client offered none"
+                "the server confirmed extension {got:?}, which the client did not offer in that form"
             ),
             ProtocolNotOffered { offered, got } => write!(
                 f,

@@ -30,6 +30,7 @@ use std::borrow::Cow;
 
 use super::mask::extend_masked;
 use super::{is_valid_close_code, owned_text, payload as payload_of, CloseBody, Decoded, Frame};
+use crate::deflate::{Decompressor, DeflateParams};
 use crate::error::{FrameError, UsageError};
 use crate::limits::Limits;
 use crate::version::Role;
@@ -96,6 +97,19 @@ pub fn encode_frame(
     mask: Option<[u8; 4]>,
     out: &mut Vec<u8>,
 ) -> Result<(), UsageError> {
+    encode(fin, false, opcode, payload, mask, out)
+}
+
+/// As [`encode_frame`], with RSV1 set when `compressed`: the first frame
+/// of a permessage-deflate message, whose payload is already compressed.
+pub(crate) fn encode(
+    fin: bool,
+    compressed: bool,
+    opcode: OpCode,
+    payload: &[u8],
+    mask: Option<[u8; 4]>,
+    out: &mut Vec<u8>,
+) -> Result<(), UsageError> {
     if opcode.is_control() {
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(UsageError::ControlTooLong { len: payload.len() });
@@ -110,7 +124,7 @@ pub fn encode_frame(
     let len = payload.len();
     let mask_bit = if mask.is_some() { 0x80 } else { 0 };
     out.reserve(14 + len);
-    out.push(u8::from(fin) << 7 | opcode.bits());
+    out.push(u8::from(fin) << 7 | u8::from(compressed) << 6 | opcode.bits());
     if len < 126 {
         out.push(mask_bit | len as u8);
     } else if let Ok(len) = u16::try_from(len) {
@@ -191,6 +205,19 @@ pub struct Decoder {
     control: Vec<u8>,
     /// Which buffer holds the payload returned last.
     stale: Stale,
+    /// permessage-deflate, when negotiated.
+    inflate: Option<Box<Inflating>>,
+    /// The data message in progress is compressed (its first frame had RSV1).
+    compressed: bool,
+}
+
+/// The receiving half of permessage-deflate.
+#[derive(Debug)]
+struct Inflating {
+    /// The peer's window.
+    decompressor: Decompressor,
+    /// A masked compressed chunk, unmasked before it inflates.
+    scratch: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -233,7 +260,21 @@ impl Decoder {
             checked: 0,
             control: Vec::new(),
             stale: Stale::Nothing,
+            inflate: None,
+            compressed: false,
         }
+    }
+
+    /// This decoder, reading permessage-deflate as `params` agreed: a data
+    /// message whose first frame has RSV1 set is inflated as it arrives,
+    /// and [`Limits::max_message_bytes`] bounds its inflated size, checked
+    /// as it grows (a decompression bomb stops at the limit).
+    pub fn with_deflate(mut self, params: &DeflateParams) -> Decoder {
+        self.inflate = Some(Box::new(Inflating {
+            decompressor: params.decompressor(self.role),
+            scratch: Vec::new(),
+        }));
+        self
     }
 
     /// True between messages: no frame and no fragmented message is under
@@ -337,7 +378,7 @@ impl Decoder {
                 self.frame = None;
                 return Ok(Some((head.opcode, Payload::Control, pos)));
             }
-            let whole = head.fin && head.done == 0 && head.opcode != OpCode::Continuation;
+            let whole = head.fin && head.done == 0 && head.opcode != OpCode::Continuation && !self.compressed;
             if whole && head.mask.is_none() && avail >= left_usize {
                 self.frame = None;
                 self.message = None;
@@ -345,19 +386,23 @@ impl Decoder {
                 return Ok(Some((head.opcode, Payload::Input(pos, end), end)));
             }
             let take = avail.min(left_usize);
-            if head.done == 0 {
-                // The frame's length is known: a single-frame message
-                // takes one allocation of its exact size.
-                if self.buf.is_empty() {
-                    self.buf.reserve_exact(left_usize);
-                } else {
-                    self.buf.reserve(left_usize);
+            let complete = head.done + take as u64 == head.len && head.fin;
+            if self.compressed {
+                self.inflate_chunk(&input[pos..pos + take], head.mask, head.done, complete)?;
+            } else {
+                if head.done == 0 {
+                    // The frame's length is known: a single-frame message
+                    // takes one allocation of its exact size.
+                    if self.buf.is_empty() {
+                        self.buf.reserve_exact(left_usize);
+                    } else {
+                        self.buf.reserve(left_usize);
+                    }
                 }
+                append(&mut self.buf, &input[pos..pos + take], head.mask, head.done);
             }
-            append(&mut self.buf, &input[pos..pos + take], head.mask, head.done);
             pos += take;
             head.done += take as u64;
-            let complete = head.done == head.len && head.fin;
             if self.message == Some(OpCode::Text) && !complete {
                 // The rest is still to come: check what is here now, so
                 // that an invalid sequence fails before the rest arrives.
@@ -435,13 +480,15 @@ impl Decoder {
                     limit: self.max_frame,
                 });
             }
-            if self.buf.len() as u64 + len > self.max_message as u64 {
+            if opcode != OpCode::Continuation {
+                self.message = Some(opcode);
+                self.compressed = b0 & 0x40 != 0;
+            }
+            // A compressed message's limit applies to what it inflates to.
+            if !self.compressed && self.buf.len() as u64 + len > self.max_message as u64 {
                 return Err(FrameError::MessageTooLarge {
                     limit: self.max_message,
                 });
-            }
-            if opcode != OpCode::Continuation {
-                self.message = Some(opcode);
             }
         }
         let head = Head {
@@ -460,10 +507,16 @@ impl Decoder {
     /// order of fragments.
     fn check_first_bytes(&self, b0: u8, b1: u8) -> Result<OpCode, FrameError> {
         let rsv = (b0 >> 4) & 0x7;
-        if rsv != 0 {
+        let bits = b0 & 0x0F;
+        // RSV1 marks a compressed message, on its first frame only.
+        let allowed = if self.inflate.is_some() && matches!(bits, 0x1 | 0x2) {
+            0b100
+        } else {
+            0
+        };
+        if rsv & !allowed != 0 {
             return Err(FrameError::ReservedBits { bits: rsv });
         }
-        let bits = b0 & 0x0F;
         let opcode = OpCode::from_bits(bits).ok_or(FrameError::UnknownOpcode { opcode: bits })?;
         let masked = b1 & 0x80 != 0;
         match (self.role, masked) {
@@ -492,6 +545,41 @@ impl Decoder {
             }
         }
         Ok(opcode)
+    }
+
+    /// Inflates a chunk of a compressed message's payload (unmasking it
+    /// first), and the flush tail after the message's last chunk.
+    fn inflate_chunk(
+        &mut self,
+        chunk: &[u8],
+        mask: Option<[u8; 4]>,
+        offset: u64,
+        last: bool,
+    ) -> Result<(), FrameError> {
+        let Decoder {
+            inflate,
+            buf,
+            max_message,
+            ..
+        } = self;
+        let Inflating {
+            decompressor,
+            scratch,
+        } = &mut **inflate.as_mut().expect("only a deflate decoder accepts RSV1");
+        let data = match mask {
+            Some(key) => {
+                scratch.clear();
+                extend_masked(scratch, chunk, key, (offset % 4) as usize);
+                &scratch[..]
+            }
+            None => chunk,
+        };
+        decompressor.inflate(data, buf, *max_message)?;
+        if last {
+            decompressor.finish(buf, *max_message)?;
+            self.compressed = false;
+        }
+        Ok(())
     }
 
     /// Validates the newly buffered text: fails on an invalid sequence,

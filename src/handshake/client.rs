@@ -5,6 +5,7 @@ use super::{
     accept, check_headers, check_value, is_valid_protocol, key, push_field, FieldNames, Status,
     HIXIE75_PREFIX, HIXIE76_STATUS, RFC6455_STATUS, RFC6455_VERSION,
 };
+use crate::deflate::{self, DeflateConfig, DeflateParams};
 use crate::entropy::Entropy;
 use crate::error::{HandshakeError, ProtocolError, UsageError};
 use crate::framing::Utf8Policy;
@@ -39,6 +40,11 @@ pub struct ClientConfig {
     /// the drafts tell clients to. RFC 6455 text is always validated
     /// strictly, as its section 8.1 requires.
     pub utf8: Utf8Policy,
+    /// RFC 6455: the permessage-deflate configurations to offer, most
+    /// preferred first; empty offers none. Default: the
+    /// [`DeflateConfig`] defaults, then the same without
+    /// `server_max_window_bits` for a server that cannot limit its window.
+    pub compression: Vec<DeflateConfig>,
 }
 
 impl Default for ClientConfig {
@@ -73,7 +79,23 @@ impl ClientConfig {
             limits: Limits::default(),
             timeouts: Timeouts::default(),
             utf8: Utf8Policy::default_for(Role::Client),
+            compression: vec![
+                DeflateConfig::default(),
+                DeflateConfig::default().server_max_window_bits(15),
+            ],
         }
+    }
+
+    /// Offers permessage-deflate with `config` alone, or (`None`) not at all.
+    pub fn compression(mut self, config: Option<DeflateConfig>) -> ClientConfig {
+        self.compression = config.into_iter().collect();
+        self
+    }
+
+    /// Offers permessage-deflate with each of `offers`, most preferred first.
+    pub fn compression_offers(mut self, offers: impl IntoIterator<Item = DeflateConfig>) -> ClientConfig {
+        self.compression = offers.into_iter().collect();
+        self
     }
 }
 
@@ -84,6 +106,9 @@ pub struct HandshakeResponse {
     pub protocol: Option<String>,
     /// Every header field of the response, in order (e.g. `Set-Cookie`).
     pub headers: Vec<(String, String)>,
+    /// RFC 6455: the permessage-deflate parameters the server accepted, or
+    /// `None` when it declined every offer (or none was made).
+    pub deflate: Option<DeflateParams>,
 }
 
 /// The fields a client's extra headers may not repeat.
@@ -117,6 +142,8 @@ pub struct ClientHandshake {
     origin: String,
     location: String,
     protocols: Vec<String>,
+    /// RFC 6455: the permessage-deflate offers sent.
+    compression: Vec<DeflateConfig>,
     /// hixie76: the answer the server must send.
     expected: Option<[u8; 16]>,
     /// RFC 6455: the `Sec-WebSocket-Accept` the server must send.
@@ -199,6 +226,11 @@ impl ClientHandshake {
                 &config.protocols.join(", "),
             );
         }
+        let compression = if rfc { config.compression } else { Vec::new() };
+        if !compression.is_empty() {
+            let offers: Vec<String> = compression.iter().map(DeflateConfig::offer).collect();
+            push_field(&mut request, "Sec-WebSocket-Extensions", &offers.join(", "));
+        }
         let mut expected = None;
         let mut key3 = [0u8; 8];
         if version == Version::Hixie76 {
@@ -222,6 +254,7 @@ impl ClientHandshake {
             origin,
             location: url.location(),
             protocols: config.protocols,
+            compression,
             expected,
             accept,
             mask_seed,
@@ -230,6 +263,12 @@ impl ClientHandshake {
             max_headers: config.limits.max_headers,
             error: None,
         })
+    }
+
+    /// The settings this side compresses with when the server accepts
+    /// permessage-deflate: those of the first offer.
+    pub(crate) fn compression(&self) -> Option<&DeflateConfig> {
+        self.compression.first()
     }
 
     /// The bytes to send to the server (for hixie76, key3 included).
@@ -369,6 +408,7 @@ impl ClientHandshake {
         Ok(HandshakeResponse {
             protocol: protocol.map(str::to_owned),
             headers: head.owned_fields(),
+            deflate: None,
         })
     }
 
@@ -398,12 +438,7 @@ impl ClientHandshake {
                 got: got.to_owned(),
             });
         }
-        let extensions = head.list("Sec-WebSocket-Extensions");
-        if !extensions.is_empty() {
-            return Err(HandshakeError::ExtensionNotOffered {
-                got: extensions.join(", "),
-            });
-        }
+        let deflate = deflate::confirm(&head.list("Sec-WebSocket-Extensions"), &self.compression)?;
         let protocol = head.get("Sec-WebSocket-Protocol")?;
         if let Some(p) = protocol {
             if !self.protocols.iter().any(|o| o == p) {
@@ -416,6 +451,7 @@ impl ClientHandshake {
         Ok(HandshakeResponse {
             protocol: protocol.map(str::to_owned),
             headers: head.owned_fields(),
+            deflate,
         })
     }
 

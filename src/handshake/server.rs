@@ -9,6 +9,7 @@ use super::{
     accept, check_headers, is_valid_protocol, key, push_field, push_fields, FieldNames, Status,
     HIXIE75_PREFIX, HIXIE76_STATUS, HIXIE76_UPGRADE, RFC6455_STATUS, RFC6455_VERSION,
 };
+use crate::deflate::{self, DeflateConfig, DeflateParams};
 use crate::error::{HandshakeError, ProtocolError, UsageError};
 use crate::framing::Utf8Policy;
 use crate::limits::Limits;
@@ -62,6 +63,10 @@ pub struct ServerConfig {
     /// [`Session::decide`](crate::Session::decide) instead of deciding
     /// itself. Default: false.
     pub defer_decisions: bool,
+    /// RFC 6455: permessage-deflate, accepted with these settings when a
+    /// client offers it; `None` declines every offer. Default: the
+    /// [`DeflateConfig`] defaults.
+    pub compression: Option<DeflateConfig>,
     /// Decides on each request instead of `origins` and `protocols`.
     on_request: Option<RequestHook>,
 }
@@ -78,6 +83,7 @@ impl fmt::Debug for ServerConfig {
             .field("protocols", &self.protocols)
             .field("response_headers", &self.response_headers)
             .field("defer_decisions", &self.defer_decisions)
+            .field("compression", &self.compression)
             .field("on_request", &self.on_request.as_ref().map(|_| "hook"))
             .finish()
     }
@@ -95,6 +101,7 @@ impl Default for ServerConfig {
             protocols: Vec::new(),
             response_headers: Vec::new(),
             defer_decisions: false,
+            compression: Some(DeflateConfig::default()),
             on_request: None,
         }
     }
@@ -129,6 +136,12 @@ impl ServerConfig {
     /// Adds a header field to every 101 response of the policy.
     pub fn response_header(mut self, name: impl Into<String>, value: impl Into<String>) -> ServerConfig {
         self.response_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Accepts permessage-deflate with `config`, or (`None`) declines it.
+    pub fn compression(mut self, config: Option<DeflateConfig>) -> ServerConfig {
+        self.compression = config;
         self
     }
 
@@ -350,6 +363,23 @@ impl ServerHandshake {
         e
     }
 
+    /// RFC 6455: the permessage-deflate parameters an accepted request puts
+    /// in force: the first offer the configuration can accept, or `None`.
+    pub fn deflate(&self) -> Option<DeflateParams> {
+        self.deflate_answer().map(|(params, _)| params)
+    }
+
+    /// The parameters and the `Sec-WebSocket-Extensions` answer.
+    fn deflate_answer(&self) -> Option<(DeflateParams, String)> {
+        let request = self.request.as_ref().filter(|r| r.version == Version::Rfc6455)?;
+        deflate::accept(&request.extensions, self.config.compression.as_ref()?)
+    }
+
+    /// The settings this side compresses with, when it does.
+    pub(crate) fn compression(&self) -> Option<&DeflateConfig> {
+        self.config.compression.as_ref()
+    }
+
     /// The request, once its head has been read and checked.
     pub fn request(&self) -> Option<&Request> {
         self.request.as_ref()
@@ -388,6 +418,9 @@ impl ServerHandshake {
             push_field(&mut out, "Sec-WebSocket-Accept", accept);
             if let Some(p) = protocol {
                 push_field(&mut out, "Sec-WebSocket-Protocol", p);
+            }
+            if let Some((_, extensions)) = self.deflate_answer() {
+                push_field(&mut out, "Sec-WebSocket-Extensions", &extensions);
             }
             push_fields(&mut out, &answer.headers);
             out.extend_from_slice(b"\r\n");

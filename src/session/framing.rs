@@ -8,6 +8,7 @@ use chacha20::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
 use super::event::{Closed, Event};
+use crate::deflate::{Compressor, DeflateConfig, DeflateParams};
 use crate::error::{FrameError, ProtocolError, UsageError};
 use crate::framing::rfc6455::{self, OpCode};
 use crate::framing::{hixie, CloseBody, Decoded, Frame, Utf8Policy};
@@ -48,7 +49,23 @@ pub(crate) struct Framing {
     masks: Option<Box<MaskKeys>>,
     /// A message sent in parts is under way.
     part: Option<PartKind>,
+    /// permessage-deflate, when negotiated: this side's window.
+    deflate: Option<Box<Deflating>>,
 }
+
+/// The sending half of permessage-deflate.
+#[derive(Debug)]
+struct Deflating {
+    compressor: Compressor,
+    /// The message being sent in parts is compressed.
+    in_part: bool,
+    /// The compressed payload of the frame being encoded.
+    buf: Vec<u8>,
+}
+
+/// A compressed-payload buffer above this size is let go after use, so
+/// that one large message does not pin its size for the connection's life.
+const KEEP_BUF: usize = 64 * 1024;
 
 /// Most bytes of framing around one frame's payload: an RFC 6455 header
 /// with a 64-bit length and a masking key.
@@ -61,9 +78,16 @@ impl Framing {
         utf8: Utf8Policy,
         limits: &Limits,
         mask_seed: Option<[u8; 32]>,
+        deflate: Option<(DeflateParams, DeflateConfig)>,
     ) -> Framing {
         let decoder = match version {
-            Version::Rfc6455 => Decoder::Rfc6455(rfc6455::Decoder::new(role, limits)),
+            Version::Rfc6455 => {
+                let decoder = rfc6455::Decoder::new(role, limits);
+                Decoder::Rfc6455(match &deflate {
+                    Some((params, _)) => decoder.with_deflate(params),
+                    None => decoder,
+                })
+            }
             _ => Decoder::Hixie(hixie::Decoder::new(version, utf8, limits)),
         };
         Framing {
@@ -71,6 +95,13 @@ impl Framing {
             decoder,
             masks: mask_seed.map(|seed| Box::new(MaskKeys(ChaCha20Rng::from_seed(seed)))),
             part: None,
+            deflate: deflate.map(|(params, config)| {
+                Box::new(Deflating {
+                    compressor: params.compressor(role, &config),
+                    in_part: false,
+                    buf: Vec::new(),
+                })
+            }),
         }
     }
 
@@ -104,7 +135,7 @@ impl Framing {
     /// Encodes a whole text message.
     pub(crate) fn text(&mut self, out: &mut Vec<u8>, text: &str) -> Result<(), ProtocolError> {
         match self.version {
-            Version::Rfc6455 => self.frame(out, true, OpCode::Text, text.as_bytes()),
+            Version::Rfc6455 => self.data_frame(out, true, OpCode::Text, text.as_bytes()),
             _ => {
                 hixie::encode_text(text, out);
                 Ok(())
@@ -121,7 +152,7 @@ impl Framing {
         data: &[u8],
     ) -> Result<(), ProtocolError> {
         match self.version {
-            Version::Rfc6455 => self.frame(out, true, OpCode::Binary, data),
+            Version::Rfc6455 => self.data_frame(out, true, OpCode::Binary, data),
             Version::Hixie76 if frame_type == 0xFF && data.is_empty() => Err(UsageError::CloseAsData.into()),
             _ => Ok(hixie::encode_binary(frame_type, data, out)?),
         }
@@ -159,7 +190,7 @@ impl Framing {
                 (true, PartKind::Text) => OpCode::Text,
                 (true, PartKind::Binary) => OpCode::Binary,
             };
-            return self.frame(out, last, opcode, data);
+            return self.data_frame(out, last, opcode, data);
         }
         if first {
             out.push(0x00);
@@ -211,6 +242,39 @@ impl Framing {
             }
             Version::Hixie75 => Ok(()),
         }
+    }
+
+    /// Encodes a frame of a data message, compressed when permessage-deflate
+    /// is on and the message is worth it (one sent in parts always is: its
+    /// size is not known when it begins).
+    fn data_frame(
+        &mut self,
+        out: &mut Vec<u8>,
+        fin: bool,
+        opcode: OpCode,
+        payload: &[u8],
+    ) -> Result<(), ProtocolError> {
+        let first = opcode != OpCode::Continuation;
+        let compress = self.deflate.as_deref_mut().is_some_and(|deflate| {
+            let compress = match first {
+                true => !fin || deflate.compressor.wants(payload.len()),
+                false => deflate.in_part,
+            };
+            deflate.in_part = compress && !fin;
+            compress
+        });
+        if !compress {
+            return self.frame(out, fin, opcode, payload);
+        }
+        let mask = self.next_mask();
+        let deflate = self.deflate.as_deref_mut().expect("compressing");
+        deflate.buf.clear();
+        deflate.compressor.compress(payload, fin, &mut deflate.buf);
+        rfc6455::encode(fin, first, opcode, &deflate.buf, mask, out)?;
+        if deflate.buf.capacity() > KEEP_BUF {
+            deflate.buf = Vec::new();
+        }
+        Ok(())
     }
 
     fn frame(

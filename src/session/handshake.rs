@@ -1,5 +1,6 @@
 //! The opening handshake as a stage of a session.
 
+use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::error::{HandshakeError, ProtocolError, UsageError};
 use crate::handshake::{ClientHandshake, Decision, HandshakeResponse, Request, ServerHandshake, Status};
 use crate::version::Role;
@@ -16,15 +17,27 @@ pub(super) enum Agreed {
     Client {
         response: HandshakeResponse,
         mask_seed: Option<[u8; 32]>,
+        deflate: Option<(DeflateParams, DeflateConfig)>,
     },
     Server {
         request: Request,
         /// The response bytes to send.
         response: Vec<u8>,
+        deflate: Option<(DeflateParams, DeflateConfig)>,
     },
     /// A server that defers its decisions read this request: it waits for
     /// [`Handshake::respond`].
     Undecided(Request),
+}
+
+/// What a server's accepted handshake agreed.
+fn server_agreed(handshake: &ServerHandshake, request: Request, response: Vec<u8>) -> Agreed {
+    let deflate = handshake.deflate().zip(handshake.compression().copied());
+    Agreed::Server {
+        request,
+        response,
+        deflate,
+    }
 }
 
 impl Handshake {
@@ -38,7 +51,15 @@ impl Handshake {
                 };
                 let response = handshake.response().expect("complete").clone();
                 let mask_seed = handshake.mask_seed();
-                Ok(Some((consumed, Agreed::Client { response, mask_seed })))
+                let deflate = response.deflate.zip(handshake.compression().copied());
+                Ok(Some((
+                    consumed,
+                    Agreed::Client {
+                        response,
+                        mask_seed,
+                        deflate,
+                    },
+                )))
             }
             Handshake::Server(handshake) => {
                 let Status::Complete { consumed } = handshake.handle_input(input)? else {
@@ -49,7 +70,7 @@ impl Handshake {
                     return Ok(Some((consumed, Agreed::Undecided(request))));
                 }
                 let response = handshake.decide()?;
-                Ok(Some((consumed, Agreed::Server { request, response })))
+                Ok(Some((consumed, server_agreed(handshake, request, response))))
             }
         }
     }
@@ -61,7 +82,7 @@ impl Handshake {
         };
         let response = handshake.respond(decision)?;
         let request = handshake.request().expect("complete").clone();
-        Ok(Agreed::Server { request, response })
+        Ok(server_agreed(handshake, request, response))
     }
 
     /// The failure an end of input before completion is.

@@ -19,6 +19,7 @@ use self::framing::{Framing, MAX_OVERHEAD};
 use self::handshake::{Agreed, Handshake};
 use self::output::Output;
 use self::timers::Timers;
+use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::entropy::Entropy;
 use crate::error::{FrameError, HandshakeError, ProtocolError, UsageError};
 use crate::framing::Utf8Policy;
@@ -232,7 +233,7 @@ impl Session {
             entropy.fill(&mut s)?;
             seed = Some(s);
         }
-        session.open(config.version, seed, now);
+        session.open(config.version, seed, None, now);
         Ok(session)
     }
 
@@ -246,7 +247,7 @@ impl Session {
             config.utf8,
             now,
         );
-        session.open(version, None, now);
+        session.open(version, None, None, now);
         session
     }
 
@@ -500,7 +501,13 @@ impl Session {
     }
 
     /// Opens the session after a handshake that agreed on `version`.
-    fn open(&mut self, version: Version, mask_seed: Option<[u8; 32]>, now: Instant) {
+    fn open(
+        &mut self,
+        version: Version,
+        mask_seed: Option<[u8; 32]>,
+        deflate: Option<(DeflateParams, DeflateConfig)>,
+        now: Instant,
+    ) {
         self.version = Some(version);
         self.framing = Some(Framing::new(
             version,
@@ -508,6 +515,7 @@ impl Session {
             self.utf8,
             &self.limits,
             mask_seed,
+            deflate,
         ));
         self.state = State::Open;
         self.timers.opened(now);
@@ -516,16 +524,24 @@ impl Session {
 
     fn agreed(&mut self, agreed: Agreed, now: Instant) {
         match agreed {
-            Agreed::Client { response, mask_seed } => {
+            Agreed::Client {
+                response,
+                mask_seed,
+                deflate,
+            } => {
                 self.response = Some(response);
                 let version = self.version.expect("a client knows its version");
-                self.open(version, mask_seed, now);
+                self.open(version, mask_seed, deflate, now);
             }
-            Agreed::Server { request, response } => {
+            Agreed::Server {
+                request,
+                response,
+                deflate,
+            } => {
                 self.out.room(response.len()).extend_from_slice(&response);
                 let version = request.version;
                 self.request = Some(request);
-                self.open(version, None, now);
+                self.open(version, None, deflate, now);
             }
             Agreed::Undecided(_) => unreachable!("an undecided request is held, not agreed"),
         }

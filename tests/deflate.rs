@@ -1,0 +1,250 @@
+//! permessage-deflate between two sessions, frame by frame: what goes on
+//! the wire (RSV1, sizes, windows), what comes out, and every way a peer's
+//! compressed data can break the rules.
+
+mod common;
+
+use std::time::Instant;
+
+use common::{events, output};
+use websocket_engine::*;
+
+/// A client and a server session, opened with these configurations.
+fn pair(client: ClientConfig, server: ServerConfig) -> (Session, Session, Instant) {
+    let now = Instant::now();
+    let url = WsUrl::parse("ws://example.com/").unwrap();
+    let mut c = Session::client(&url, client, &mut SeededEntropy::new(1), now).unwrap();
+    let mut s = Session::server(server, now);
+    s.handle_input(now, &output(&mut c, now));
+    c.handle_input(now, &output(&mut s, now));
+    assert_eq!(events(&mut c), [Event::Opened]);
+    assert_eq!(events(&mut s), [Event::Opened]);
+    (c, s, now)
+}
+
+/// One frame's first byte, payload length and (unmasked) payload.
+fn frames(wire: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < wire.len() {
+        let (b0, b1) = (wire[at], wire[at + 1]);
+        let (mut len, mut head) = (usize::from(b1 & 0x7F), 2);
+        if len == 126 {
+            len = usize::from(u16::from_be_bytes([wire[at + 2], wire[at + 3]]));
+            head = 4;
+        } else if len == 127 {
+            len = u64::from_be_bytes(wire[at + 2..at + 10].try_into().unwrap()) as usize;
+            head = 10;
+        }
+        let mask = (b1 & 0x80 != 0).then(|| {
+            let k: [u8; 4] = wire[at + head..at + head + 4].try_into().unwrap();
+            head += 4;
+            k
+        });
+        let mut payload = wire[at + head..at + head + len].to_vec();
+        if let Some(key) = mask {
+            framing::apply_mask(&mut payload, key, 0);
+        }
+        out.push((b0, payload));
+        at += head + len;
+    }
+    out
+}
+
+/// Text that compresses well, as chat and JSON do.
+fn json(n: usize) -> String {
+    let mut s = String::new();
+    let mut i = 0;
+    while s.len() < n {
+        s.push_str(&format!(
+            "{{\"id\":{i},\"user\":\"u{}\",\"text\":\"hello\"}},",
+            i % 7
+        ));
+        i += 1;
+    }
+    s.truncate(n);
+    s
+}
+
+#[test]
+fn both_sides_agree_on_the_defaults_and_report_them() {
+    let (c, s, _) = pair(ClientConfig::default(), ServerConfig::default());
+    let expected = DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: 12,
+        client_max_window_bits: 12,
+    };
+    assert_eq!(c.response().unwrap().deflate, Some(expected));
+    assert_eq!(s.request().unwrap().extensions.len(), 2, "two offers");
+    let _ = s;
+}
+
+#[test]
+fn messages_go_compressed_with_rsv1_and_come_back_whole() {
+    let (mut c, mut s, now) = pair(ClientConfig::default(), ServerConfig::default());
+    for size in [0, 10, 31, 32, 100, 5000, 70_000, 1 << 20] {
+        let text = json(size);
+        c.send_text(&text).unwrap();
+        let wire = output(&mut c, now);
+        let sent = frames(&wire);
+        assert_eq!(sent.len(), 1);
+        let (b0, payload) = &sent[0];
+        // Below the 32-byte minimum a message goes as it is.
+        assert_eq!(b0 & 0x40 != 0, size >= 32, "RSV1 for {size} bytes");
+        if size >= 100 {
+            assert!(payload.len() * 3 < size, "{size} bytes became {}", payload.len());
+        }
+        s.handle_input(now, &wire);
+        assert_eq!(
+            events(&mut s),
+            [Event::Message(Message::Text(text.clone().into()))]
+        );
+        // And back, server to client.
+        s.send_text(&text).unwrap();
+        let wire = output(&mut s, now);
+        assert_eq!(frames(&wire)[0].0 & 0x40 != 0, size >= 32);
+        c.handle_input(now, &wire);
+        assert_eq!(events(&mut c), [Event::Message(Message::Text(text.into()))]);
+    }
+}
+
+#[test]
+fn context_takeover_shrinks_a_repeat_and_no_takeover_does_not() {
+    let sizes = |server: ServerConfig| {
+        let (_, mut s, now) = pair(ClientConfig::default(), server);
+        let text = json(2000);
+        let mut sizes = Vec::new();
+        for _ in 0..2 {
+            s.send_text(&text).unwrap();
+            sizes.push(frames(&output(&mut s, now))[0].1.len());
+        }
+        sizes
+    };
+    let taken = sizes(ServerConfig::default());
+    assert!(taken[1] * 5 < taken[0], "{taken:?}");
+    let reset =
+        sizes(ServerConfig::new().compression(Some(DeflateConfig::new().server_no_context_takeover(true))));
+    assert_eq!(reset[0], reset[1], "each message starts afresh");
+}
+
+#[test]
+fn a_message_in_parts_sets_rsv1_on_its_first_frame_only() {
+    let (mut c, mut s, now) = pair(ClientConfig::default(), ServerConfig::default());
+    let parts = [json(300), json(20), String::new(), json(4000)];
+    for (i, part) in parts.iter().enumerate() {
+        c.send_text_part(part, i == parts.len() - 1).unwrap();
+    }
+    let wire = output(&mut c, now);
+    let sent = frames(&wire);
+    let firsts: Vec<u8> = sent.iter().map(|(b0, _)| b0 & 0xF0).collect();
+    assert_eq!(firsts, [0x40, 0x00, 0x00, 0x80], "RSV1 first, FIN last");
+    s.handle_input(now, &wire);
+    assert_eq!(
+        events(&mut s),
+        [Event::Message(Message::Text(parts.concat().into()))]
+    );
+}
+
+#[test]
+fn a_decompression_bomb_stops_at_the_limit_with_1009() {
+    let limit = 1 << 20;
+    let (mut c, mut s, now) = pair(
+        ClientConfig::default(),
+        ServerConfig::new().max_message_size(limit),
+    );
+    let bomb = vec![0u8; 15 << 20];
+    c.send_binary(&bomb).unwrap();
+    let wire = output(&mut c, now);
+    assert!(
+        wire.len() < 32 << 10,
+        "15 MiB of zeros compress to {} bytes",
+        wire.len()
+    );
+    s.handle_input(now, &wire);
+    assert_eq!(
+        events(&mut s),
+        [Event::Failed(FrameError::MessageTooLarge { limit }.into())]
+    );
+    let close = frames(&output(&mut s, now));
+    assert_eq!(close[0].1[..2], 1009u16.to_be_bytes());
+}
+
+#[test]
+fn a_window_of_8_bits_is_honoured_with_literals_only() {
+    // The client asks the server to keep at most 256 bytes of history.
+    let client = ClientConfig::default().compression(Some(DeflateConfig::new().server_max_window_bits(8)));
+    let (mut c, mut s, now) = pair(client, ServerConfig::default());
+    assert_eq!(c.response().unwrap().deflate.unwrap().server_max_window_bits, 8);
+    let text = json(20_000);
+    s.send_text(&text).unwrap();
+    let wire = output(&mut s, now);
+    let (b0, payload) = &frames(&wire)[0];
+    assert_eq!(b0 & 0x40, 0x40, "still compressed");
+    assert!(
+        payload.len() < text.len(),
+        "Huffman coding alone still saves bytes"
+    );
+    // A decoder with a 256-byte window reads it: no reference reaches back.
+    let mut inflate = zlib_rs::Inflate::new(false, 8);
+    let mut data = payload.clone();
+    data.extend_from_slice(&[0, 0, 0xFF, 0xFF]);
+    let mut out = vec![0u8; text.len() + 64];
+    inflate
+        .decompress(&data, &mut out, zlib_rs::InflateFlush::SyncFlush)
+        .expect("a 256-byte window suffices");
+    assert_eq!(&out[..inflate.total_out() as usize], text.as_bytes());
+    c.handle_input(now, &wire);
+    assert_eq!(events(&mut c), [Event::Message(Message::Text(text.into()))]);
+}
+
+#[test]
+fn off_on_either_side_means_plain_frames() {
+    for (client, server) in [
+        (ClientConfig::default().compression(None), ServerConfig::default()),
+        (ClientConfig::default(), ServerConfig::new().compression(None)),
+    ] {
+        let (mut c, _, now) = pair(client, server);
+        assert_eq!(c.response().unwrap().deflate, None);
+        c.send_text(&json(1000)).unwrap();
+        assert_eq!(frames(&output(&mut c, now))[0].0, 0x81);
+    }
+}
+
+/// A server-to-client frame with these first bits and payload.
+fn server_frame(b0: u8, payload: &[u8]) -> Vec<u8> {
+    let mut wire = vec![b0, payload.len() as u8];
+    wire.extend_from_slice(payload);
+    wire
+}
+
+#[test]
+fn broken_compressed_frames_fail_with_their_rule() {
+    let cases: [(Vec<u8>, FrameError); 4] = [
+        // Not DEFLATE: block type 3 is reserved.
+        (
+            server_frame(0xC1, &[0xFF, 0xFF]),
+            FrameError::InvalidCompressedData,
+        ),
+        // RSV1 on a control frame.
+        (server_frame(0xC9, b""), FrameError::ReservedBits { bits: 4 }),
+        // RSV1 on a continuation.
+        (
+            [server_frame(0x41, &[0x02, 0x00]), server_frame(0xC0, &[0x00])].concat(),
+            FrameError::ReservedBits { bits: 4 },
+        ),
+        // RSV2 is no extension's.
+        (server_frame(0xA1, b"x"), FrameError::ReservedBits { bits: 2 }),
+    ];
+    for (wire, error) in cases {
+        let (mut c, _, now) = pair(ClientConfig::default(), ServerConfig::default());
+        c.handle_input(now, &wire);
+        assert_eq!(
+            events(&mut c),
+            [Event::Failed(error.clone().into())],
+            "{wire:02x?}"
+        );
+        let close = frames(&output(&mut c, now));
+        assert_eq!(close[0].1[..2], error.close_code().to_be_bytes());
+    }
+}
