@@ -90,8 +90,7 @@ fn messages_go_compressed_with_rsv1_and_come_back_whole() {
         let sent = frames(&wire);
         assert_eq!(sent.len(), 1);
         let (b0, payload) = &sent[0];
-        // Below the 32-byte minimum a message goes as it is.
-        assert_eq!(b0 & 0x40 != 0, size >= 32, "RSV1 for {size} bytes");
+        assert_eq!(b0 & 0x40, 0x40, "RSV1 for {size} bytes");
         if size >= 100 {
             assert!(payload.len() * 3 < size, "{size} bytes became {}", payload.len());
         }
@@ -103,7 +102,25 @@ fn messages_go_compressed_with_rsv1_and_come_back_whole() {
         // And back, server to client.
         s.send_text(&text).unwrap();
         let wire = output(&mut s, now);
-        assert_eq!(frames(&wire)[0].0 & 0x40 != 0, size >= 32);
+        assert_eq!(frames(&wire)[0].0 & 0x40, 0x40);
+        c.handle_input(now, &wire);
+        assert_eq!(events(&mut c), [Event::Message(Message::Text(text.into()))]);
+    }
+}
+
+#[test]
+fn messages_below_the_minimum_size_go_as_they_are() {
+    let server = ServerConfig::new().compression(Some(DeflateConfig::new().min_size(32)));
+    let (mut c, mut s, now) = pair(ClientConfig::default(), server);
+    for size in [10, 31, 32, 100] {
+        let text = json(size);
+        s.send_text(&text).unwrap();
+        let wire = output(&mut s, now);
+        assert_eq!(
+            frames(&wire)[0].0 & 0x40 != 0,
+            size >= 32,
+            "RSV1 for {size} bytes"
+        );
         c.handle_input(now, &wire);
         assert_eq!(events(&mut c), [Event::Message(Message::Text(text.into()))]);
     }
@@ -246,5 +263,27 @@ fn broken_compressed_frames_fail_with_their_rule() {
         );
         let close = frames(&output(&mut c, now));
         assert_eq!(close[0].1[..2], error.close_code().to_be_bytes());
+    }
+}
+
+#[test]
+fn serve_accepts_compression_unless_told_not_to() {
+    for (args, expected) in [
+        (&["--native"][..], Some(12)),
+        (&["--native", "--no-compression"][..], None),
+    ] {
+        let server = common::serve(args);
+        let (mut ws, response) = blocking::connect(&server.url, ClientConfig::default()).unwrap();
+        assert_eq!(
+            response.deflate.map(|d| d.client_max_window_bits),
+            expected,
+            "{args:?}"
+        );
+        ws.send_text(&json(10_000)).unwrap();
+        assert_eq!(
+            ws.read_message().unwrap(),
+            Some(Message::Text(json(10_000).into()))
+        );
+        ws.close().unwrap();
     }
 }

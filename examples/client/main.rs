@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run --release --example client -- URL --version hixie75|hixie76|rfc6455 [--origin O] [--protocol P]...
-//!     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--component]
+//!     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--component]
 //! ```
 //!
 //! Keepalive is on by default (RFC 6455: a ping after 20 s of silence, and
@@ -14,6 +14,9 @@
 //!
 //! `--protocol` may be repeated for RFC 6455, which offers several
 //! subprotocols; the hixie versions take one.
+//!
+//! RFC 6455 offers permessage-deflate unless `--no-compression` is given
+//! (natively; the component offers it until its WIT options can say no).
 //!
 //! `--component` runs the engine as a WebAssembly component inside an
 //! embedded wasmtime (it connects with `wasi:sockets`); by default it runs
@@ -35,7 +38,7 @@ use websocket_engine::{ClientConfig, Timeouts, Version};
 
 const USAGE: &str =
     "usage: client URL --version hixie75|hixie76|rfc6455 [--origin ORIGIN] [--protocol PROTOCOL]... \
-                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--component]";
+                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--component]";
 
 /// A timer given in seconds to `flag`; 0 turns it off.
 fn seconds(flag: &str, value: &str) -> Option<Duration> {
@@ -52,6 +55,7 @@ fn main() {
     let mut origin = None;
     let mut protocols = Vec::new();
     let mut in_component = false;
+    let mut compression = true;
     let mut timeouts = Timeouts::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -73,6 +77,7 @@ fn main() {
             "--ping-interval" => timeouts.ping_interval = seconds(&arg, &value()),
             "--ping-timeout" => timeouts.ping_timeout = seconds(&arg, &value()),
             "--idle-timeout" => timeouts.idle = seconds(&arg, &value()),
+            "--no-compression" => compression = false,
             "--component" => in_component = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -93,7 +98,15 @@ fn main() {
     config.origin = origin;
     config.protocols = protocols;
     config.timeouts = timeouts;
-    let result = if in_component {
+    if !compression {
+        config.compression.clear();
+    }
+    let result = if in_component && !compression {
+        Err(
+            "--no-compression needs the native client until the component's WIT options can turn it off"
+                .into(),
+        )
+    } else if in_component {
         run_component(&url, config)
     } else {
         let (tx, rx) = std::sync::mpsc::channel();

@@ -9,6 +9,12 @@ use websocket_host::{serve_echo, Runtime};
 use crate::{die, Args};
 
 pub fn run(args: Args) {
+    if !args.compression {
+        die(
+            "--no-compression",
+            "the embedded component accepts permessage-deflate until its WIT options can turn it off; use --native",
+        );
+    }
     let path = library_component().unwrap_or_else(|e| die("cannot build the component", e));
     let rt = Runtime::new(&path).unwrap_or_else(|e| die("cannot load the component", e));
     let options = ServerOptions {

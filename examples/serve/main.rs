@@ -5,13 +5,18 @@
 //!
 //! ```text
 //! cargo run --release --example serve -- --listen 127.0.0.1:9001 [--origin O]... [--protocol P]...
-//!     [--backlog N] [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--native]
+//!     [--backlog N] [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression]
+//!     [--native]
 //! ```
 //!
 //! By default the engine runs as a WebAssembly component inside an embedded
 //! wasmtime (the component is built for wasm32-wasip2 first); `--native`
 //! runs it as native code. Built for wasm32-wasip2 itself, this example is a
 //! command component for `wasmtime run -S inherit-network`.
+//!
+//! permessage-deflate is accepted unless `--no-compression` is given (with
+//! `--native` or as the command component; the embedded component takes it
+//! once its WIT options carry compression).
 
 #[cfg(not(target_arch = "wasm32"))]
 mod component;
@@ -26,10 +31,10 @@ mod wit;
 use std::process::exit;
 use std::time::Duration;
 
-use websocket_engine::{ServerConfig, Timeouts};
+use websocket_engine::{DeflateConfig, ServerConfig, Timeouts};
 
 const USAGE: &str = "usage: serve --listen ADDR [--origin ORIGIN]... [--protocol PROTOCOL]... [--backlog N] \
-                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--native]";
+                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--native]";
 
 /// The command line.
 pub struct Args {
@@ -40,6 +45,8 @@ pub struct Args {
     /// accepted (default 1024).
     pub backlog: u32,
     pub timeouts: Timeouts,
+    /// Accept permessage-deflate (default true).
+    pub compression: bool,
     pub native: bool,
 }
 
@@ -51,12 +58,14 @@ impl Args {
             .timeouts(self.timeouts.clone())
             .origins(self.origins.iter().cloned())
             .protocols(self.protocols.iter().cloned())
+            .compression(self.compression.then(DeflateConfig::default))
     }
 }
 
 fn parse() -> Args {
     let mut listen = None;
     let (mut origins, mut protocols, mut native, mut backlog) = (Vec::new(), Vec::new(), false, 1024);
+    let mut compression = true;
     let mut timeouts = Timeouts::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -74,6 +83,7 @@ fn parse() -> Args {
             "--ping-interval" => timeouts.ping_interval = seconds(&arg, &value()),
             "--ping-timeout" => timeouts.ping_timeout = seconds(&arg, &value()),
             "--idle-timeout" => timeouts.idle = seconds(&arg, &value()),
+            "--no-compression" => compression = false,
             "--native" => native = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -95,6 +105,7 @@ fn parse() -> Args {
         protocols,
         backlog,
         timeouts,
+        compression,
         native,
     }
 }

@@ -12,13 +12,17 @@ use crate::setters::setters;
 /// | `client_no_context_takeover` | false | the client starts each message with an empty window |
 /// | `server_max_window_bits` | 12 | the server's LZ77 window, 2^n bytes, 8 to 15 |
 /// | `client_max_window_bits` | 12 | the client's LZ77 window, 2^n bytes, 8 to 15 |
-/// | `min_size` | 32 | messages shorter than this are sent uncompressed |
+/// | `min_size` | 0 | messages shorter than this are sent uncompressed |
 /// | `level` | 6 | zlib compression level, 0 (store) to 9 (smallest) |
 /// | `mem_level` | 5 | zlib memory level, 1 to 9: the compressor's hash table and buffers |
 ///
 /// The windows default to 4 KiB and the memory level to 5, as Python
 /// `websockets` does: about 40 KiB per connection instead of zlib's
-/// 300 KiB, for a few per cent of ratio on typical text.
+/// 300 KiB, for a few per cent of ratio on typical text. Every message is
+/// compressed by default, as `websockets` does too (a short one may grow
+/// by a few bytes; raise `min_size` to send those as they are). The
+/// Autobahn driver `kosoku` mis-reads an uncompressed message on a
+/// compressed connection, which RFC 7692 allows, so its cases need 0.
 ///
 /// A client offers `client_max_window_bits` (without a value when it is 15,
 /// which tells the server it may ask for less), and `server_max_window_bits`
@@ -53,7 +57,7 @@ impl Default for DeflateConfig {
             client_no_context_takeover: false,
             server_max_window_bits: 12,
             client_max_window_bits: 12,
-            min_size: 32,
+            min_size: 0,
             level: 6,
             mem_level: 5,
         }

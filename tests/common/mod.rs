@@ -3,6 +3,8 @@
 
 use websocket_engine::*;
 
+pub mod json;
+
 /// The spec summary's verified hixie-76 vectors: key1, key2, key3, answer.
 pub const MD5_VECTORS: [(&str, &str, &[u8; 8], &[u8; 16]); 3] = [
     (
