@@ -25,7 +25,7 @@ use websocket_host::bindings::exports::websocket::protocol::framing::{
 };
 use websocket_host::bindings::exports::websocket::protocol::handshake::Status as WitStatus;
 use websocket_host::bindings::{
-    ClientOptions, Error as WitError, Library, ServerOptions, Utf8Policy, Version as WitVersion,
+    ClientOptions, Compression, Error as WitError, Library, ServerOptions, Utf8Policy, Version as WitVersion,
 };
 use websocket_host::{compose, serve_echo, Access, ComponentConnection, HostState, Runtime};
 
@@ -58,6 +58,7 @@ fn client_options(version: websocket_engine::Version) -> ClientOptions {
         limits: None,
         timeouts: None,
         utf8: None,
+        compression: Compression::Defaults,
     }
 }
 
@@ -72,6 +73,7 @@ fn server_options() -> ServerOptions {
         page: None,
         response_headers: Vec::new(),
         defer_decisions: false,
+        compression: Compression::Defaults,
     }
 }
 

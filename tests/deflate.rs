@@ -271,6 +271,9 @@ fn serve_accepts_compression_unless_told_not_to() {
     for (args, expected) in [
         (&["--native"][..], Some(12)),
         (&["--native", "--no-compression"][..], None),
+        // The component in embedded wasmtime, through the WIT options.
+        (&[][..], Some(12)),
+        (&["--no-compression"][..], None),
     ] {
         let server = common::serve(args);
         let (mut ws, response) = blocking::connect(&server.url, ClientConfig::default()).unwrap();
@@ -285,5 +288,50 @@ fn serve_accepts_compression_unless_told_not_to() {
             Some(Message::Text(json(10_000).into()))
         );
         ws.close().unwrap();
+    }
+}
+
+#[test]
+fn empty_messages_and_parts_after_others_stay_in_step() {
+    let (mut c, _, now) = pair(ClientConfig::default(), ServerConfig::default());
+    // An empty message after another flushes nothing new; an empty last
+    // part likewise. Either must still end its message for the peer.
+    let texts = [
+        "hello".to_owned(),
+        String::new(),
+        String::new(),
+        "z".repeat(200_000),
+        json(70_000),
+    ];
+    for t in &texts {
+        c.send_text(t).unwrap();
+    }
+    c.send_text_part("abc", false).unwrap();
+    c.send_text_part("", true).unwrap();
+    let wire = output(&mut c, now);
+    let mut expected: Vec<Event> = texts
+        .iter()
+        .map(|t| Event::Message(Message::Text(t.clone().into())))
+        .collect();
+    expected.push(Event::Message(Message::Text("abc".into())));
+    for piece in [1, 7, 1500, wire.len()] {
+        let (_, mut s2, now) = pair(ClientConfig::default(), ServerConfig::default());
+        let mut got = Vec::new();
+        for chunk in wire.chunks(piece) {
+            s2.handle_input(now, chunk);
+            got.extend(events(&mut s2));
+        }
+        // Compare lengths first: a failure must not print 200 KB.
+        let sizes = |events: &[Event]| {
+            events
+                .iter()
+                .map(|e| match e {
+                    Event::Message(m) => m.as_text().map_or(usize::MAX, str::len),
+                    _ => usize::MAX,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(sizes(&got), sizes(&expected), "pieces of {piece}");
+        assert!(got == expected, "pieces of {piece}");
     }
 }

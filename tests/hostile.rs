@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use websocket_build::library_component;
 use websocket_engine::{blocking, ClientConfig, Error, Limits, Message, ServerConfig, Timeouts, Version};
-use websocket_host::bindings::{self, ServerOptions};
+use websocket_host::bindings::{self, Compression, ServerOptions};
 use websocket_host::{serve_echo, HostError, Runtime};
 
 #[derive(Debug, Clone, Copy)]
@@ -100,6 +100,7 @@ fn start(mode: Mode, limits: Limits, timeouts: Timeouts) -> Server {
                 page: None,
                 response_headers: Vec::new(),
                 defer_decisions: false,
+                compression: Compression::Defaults,
             };
             let report = move |_, e: HostError| {
                 let code = match e.guest() {

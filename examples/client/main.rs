@@ -15,8 +15,7 @@
 //! `--protocol` may be repeated for RFC 6455, which offers several
 //! subprotocols; the hixie versions take one.
 //!
-//! RFC 6455 offers permessage-deflate unless `--no-compression` is given
-//! (natively; the component offers it until its WIT options can say no).
+//! RFC 6455 offers permessage-deflate unless `--no-compression` is given.
 //!
 //! `--component` runs the engine as a WebAssembly component inside an
 //! embedded wasmtime (it connects with `wasi:sockets`); by default it runs
@@ -101,12 +100,7 @@ fn main() {
     if !compression {
         config.compression.clear();
     }
-    let result = if in_component && !compression {
-        Err(
-            "--no-compression needs the native client until the component's WIT options can turn it off"
-                .into(),
-        )
-    } else if in_component {
+    let result = if in_component {
         run_component(&url, config)
     } else {
         let (tx, rx) = std::sync::mpsc::channel();

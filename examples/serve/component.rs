@@ -3,18 +3,12 @@
 //! instance of the component.
 
 use websocket_build::library_component;
-use websocket_host::bindings::ServerOptions;
+use websocket_host::bindings::{Compression, ServerOptions};
 use websocket_host::{serve_echo, Runtime};
 
 use crate::{die, Args};
 
 pub fn run(args: Args) {
-    if !args.compression {
-        die(
-            "--no-compression",
-            "the embedded component accepts permessage-deflate until its WIT options can turn it off; use --native",
-        );
-    }
     let path = library_component().unwrap_or_else(|e| die("cannot build the component", e));
     let rt = Runtime::new(&path).unwrap_or_else(|e| die("cannot load the component", e));
     let options = ServerOptions {
@@ -27,6 +21,10 @@ pub fn run(args: Args) {
         page: Some(crate::PAGE.to_owned()),
         response_headers: Vec::new(),
         defer_decisions: false,
+        compression: match args.compression {
+            true => Compression::Defaults,
+            false => Compression::Off,
+        },
     };
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

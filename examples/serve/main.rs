@@ -14,9 +14,7 @@
 //! runs it as native code. Built for wasm32-wasip2 itself, this example is a
 //! command component for `wasmtime run -S inherit-network`.
 //!
-//! permessage-deflate is accepted unless `--no-compression` is given (with
-//! `--native` or as the command component; the embedded component takes it
-//! once its WIT options carry compression).
+//! permessage-deflate is accepted unless `--no-compression` is given.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod component;

@@ -11,8 +11,9 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::websocket::protocol::types::{
-    AcceptOptions, ClientOptions, CloseInfo, Culprit, Decision, Error, ErrorInfo, HixieFrame, Limits,
-    Message, Refusal, Role, ServerOptions, Timeouts, Utf8Policy, Version,
+    AcceptOptions, ClientOptions, CloseInfo, Compression, Culprit, Decision, DeflateOptions, DeflateParams,
+    Error, ErrorInfo, HixieFrame, Limits, Message, Refusal, Role, ServerOptions, Timeouts, Utf8Policy,
+    Version,
 };
 
 /// The details of an error, whatever layer reported it.

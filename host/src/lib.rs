@@ -15,7 +15,7 @@
 //! connection:
 //!
 //! ```no_run
-//! use websocket_host::bindings::ServerOptions;
+//! use websocket_host::bindings::{Compression, ServerOptions};
 //! use websocket_host::{ComponentConnection, Runtime};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,7 +23,7 @@
 //! let rt = Runtime::new("target/wasm32-wasip2/release/websocket_component.wasm".as_ref())?;
 //! let options = ServerOptions {
 //!     limits: None, timeouts: None, origins: vec![], protocols: vec![], secure: false, utf8: None,
-//!     page: None, response_headers: vec![], defer_decisions: false,
+//!     page: None, response_headers: vec![], defer_decisions: false, compression: Compression::Defaults,
 //! };
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:9001").await?;
 //! let (tcp, _) = listener.accept().await?;

@@ -85,6 +85,13 @@ impl Compressor {
             if out[start..].ends_with(&TAIL) {
                 out.truncate(out.len() - TAIL.len());
             }
+            // A flush right after another makes nothing, yet the peer
+            // will append the tail: give it the empty stored block's
+            // first byte, as RFC 7692 section 7.2.3.6 does for an empty
+            // message.
+            if out.len() == start {
+                out.push(0x00);
+            }
             if self.reset_each {
                 stream.reset();
             }

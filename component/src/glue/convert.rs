@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
+use super::compression;
 use super::exports::websocket::protocol::types as wit;
 use websocket_engine::framing::Utf8Policy;
 use websocket_engine::{
-    Accept, ClientConfig, Culprit, Decision, Error, HandshakeResponse, Limits, Message, ProtocolError,
-    Refusal, Request, Role, ServerConfig, Timeouts, Version,
+    Accept, ClientConfig, Culprit, Decision, DeflateConfig, Error, HandshakeResponse, Limits, Message,
+    ProtocolError, Refusal, Request, Role, ServerConfig, Timeouts, Version,
 };
 
 fn clamp(n: usize) -> u32 {
@@ -122,6 +123,9 @@ impl From<wit::ClientOptions> for ClientConfig {
         config.limits = limits(o.limits);
         config.timeouts = timeouts(o.timeouts);
         config.utf8 = utf8(o.utf8, Role::Client);
+        if let Some(offers) = compression::settings(o.compression) {
+            config.compression = offers;
+        }
         config
     }
 }
@@ -138,6 +142,9 @@ impl From<wit::ServerOptions> for ServerConfig {
             .defer_decisions(o.defer_decisions);
         config.page = o.page;
         config.response_headers = o.response_headers;
+        if let Some(settings) = compression::settings(o.compression) {
+            config.compression = settings.into_iter().next();
+        }
         config
     }
 }
@@ -215,6 +222,7 @@ impl From<&HandshakeResponse> for wit::ResponseInfo {
         wit::ResponseInfo {
             protocol: r.protocol.clone(),
             headers: r.headers.clone(),
+            deflate: r.deflate.map(Into::into),
         }
     }
 }
@@ -265,5 +273,9 @@ impl wit::Guest for super::Component {
 
     fn default_timeouts() -> wit::Timeouts {
         (&Timeouts::default()).into()
+    }
+
+    fn default_deflate() -> wit::DeflateOptions {
+        (&DeflateConfig::default()).into()
     }
 }

@@ -2,6 +2,7 @@
 //! `export`, on by default). It only translates between WIT types and the
 //! engine's; all behaviour lives in the engine and `websocket-wasi`.
 
+mod compression;
 mod connection;
 mod convert;
 mod framing;

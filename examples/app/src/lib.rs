@@ -19,7 +19,7 @@ wit_bindgen::generate!({
 use std::io::{BufRead, Write};
 
 use websocket::protocol::connection::{connect, Connection};
-use websocket::protocol::types::{ClientOptions, Error, Message, Version};
+use websocket::protocol::types::{ClientOptions, Compression, Error, Message, Version};
 
 struct App;
 
@@ -76,6 +76,7 @@ impl exports::wasi::cli::run::Guest for App {
             limits: None,
             timeouts: None,
             utf8: None,
+            compression: Compression::Defaults,
         };
         let result = connect(url, &options).and_then(|conn| {
             // The handshake completes as the connection is driven; reading
