@@ -99,14 +99,12 @@ fn judge(name: &str, verdicts: &BTreeMap<String, (String, String)>) {
 }
 
 #[test]
-#[ignore = "517 cases, about ten minutes: cargo test --test autobahn -- --ignored"]
 fn autobahn_native_server() {
     let server = common::serve(&["--native"]);
     judge("native server", &run_cases(&server.url, "native"));
 }
 
 #[test]
-#[ignore = "517 cases, about ten minutes: cargo test --test autobahn -- --ignored"]
 fn autobahn_component_server() {
     let server = common::serve(&[]);
     judge("component server", &run_cases(&server.url, "component"));
