@@ -8,12 +8,13 @@
 use std::path::Path;
 use std::process::Command;
 
-const TARGETS: [&str; 6] = [
+const TARGETS: [&str; 7] = [
     "server_request",
     "client_response",
     "hixie75_frames",
     "hixie76_frames",
     "rfc6455_frames",
+    "rfc6455_deflate_frames",
     "connection",
 ];
 

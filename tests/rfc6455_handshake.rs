@@ -498,9 +498,10 @@ fn every_broken_response_rule_is_refused_with_its_error() {
 fn client_and_server_connections_mask_by_role() {
     let now = Instant::now();
     let url = WsUrl::parse("ws://example.com/chat").unwrap();
+    // Plain frames: permessage-deflate off, so the bytes are the text's.
     let mut client = Session::client(
         &url,
-        ClientConfig::new(Version::Rfc6455),
+        ClientConfig::new(Version::Rfc6455).compression(None),
         &mut SeededEntropy::new(5),
         now,
     )

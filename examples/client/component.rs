@@ -33,16 +33,49 @@ fn print(message: Message) {
     }
 }
 
-pub fn run(url: &str, config: ClientConfig, lines: UnboundedReceiver<String>) -> Result<(), String> {
+/// The component, loaded, and a runtime to drive it on.
+fn start() -> Result<(Runtime, tokio::runtime::Runtime), String> {
     let path = library_component()?;
     let rt = Runtime::new(&path).map_err(|e| format!("cannot load the component: {e}"))?;
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    Ok((rt, tokio))
+}
+
+pub fn run(url: &str, config: ClientConfig, lines: UnboundedReceiver<String>) -> Result<(), String> {
+    let (rt, tokio) = start()?;
     tokio
         .block_on(talk(&rt, url, &options(config), lines))
         .map_err(|e| e.to_string())
+}
+
+/// Sends every message back unchanged until the server closes; fails
+/// unless it closes cleanly.
+pub fn echo(url: &str, config: ClientConfig) -> Result<(), String> {
+    let (rt, tokio) = start()?;
+    tokio.block_on(async {
+        let mut conn = ComponentConnection::connect(&rt, url, &options(config))
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut clean = false;
+        let echoed: Result<(), HostError> = async {
+            while let Some(event) = conn.next_event().await? {
+                match event {
+                    Event::Message(message) => conn.send(&message).await?,
+                    Event::Closed(closed) => clean = closed.clean,
+                    Event::Request(_) | Event::Opened | Event::Ping(_) | Event::Pong(_) => {}
+                }
+            }
+            Ok(())
+        }
+        .await;
+        let flushed = conn.flush().await;
+        conn.finish().await.map_err(|e| e.to_string())?;
+        echoed.and(flushed).map_err(|e| e.to_string())?;
+        crate::closed_cleanly(clean)
+    })
 }
 
 async fn talk(

@@ -6,11 +6,17 @@
 //!
 //! ```text
 //! cargo run --release --example client -- URL --version hixie75|hixie76|rfc6455 [--origin O] [--protocol P]...
-//!     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--component]
+//!     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--echo]
+//!     [--component]
 //! ```
 //!
 //! Keepalive is on by default (RFC 6455: a ping after 20 s of silence, and
 //! failure if nothing comes within 20 s more); 0 turns a timer off.
+//!
+//! `--echo` reads no stdin: it sends every message it receives back
+//! unchanged (text as text, binary as binary) and exits 0 when the server
+//! closes the connection cleanly, as the Autobahn fuzzing server expects
+//! of a client under test.
 //!
 //! `--protocol` may be repeated for RFC 6455, which offers several
 //! subprotocols; the hixie versions take one.
@@ -37,7 +43,7 @@ use websocket_engine::{ClientConfig, Timeouts, Version};
 
 const USAGE: &str =
     "usage: client URL --version hixie75|hixie76|rfc6455 [--origin ORIGIN] [--protocol PROTOCOL]... \
-                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--component]";
+                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--echo] [--component]";
 
 /// A timer given in seconds to `flag`; 0 turns it off.
 fn seconds(flag: &str, value: &str) -> Option<Duration> {
@@ -55,6 +61,7 @@ fn main() {
     let mut protocols = Vec::new();
     let mut in_component = false;
     let mut compression = true;
+    let mut echo = false;
     let mut timeouts = Timeouts::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -77,6 +84,7 @@ fn main() {
             "--ping-timeout" => timeouts.ping_timeout = seconds(&arg, &value()),
             "--idle-timeout" => timeouts.idle = seconds(&arg, &value()),
             "--no-compression" => compression = false,
+            "--echo" => echo = true,
             "--component" => in_component = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -101,7 +109,9 @@ fn main() {
         config.compression.clear();
     }
     let result = if in_component {
-        run_component(&url, config)
+        run_component(&url, config, echo)
+    } else if echo {
+        native::echo(&url, config)
     } else {
         let (tx, rx) = std::sync::mpsc::channel();
         stdin_lines(move |line| tx.send(line).is_ok());
@@ -114,15 +124,26 @@ fn main() {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn run_component(url: &str, config: ClientConfig) -> Result<(), String> {
+fn run_component(url: &str, config: ClientConfig, echo: bool) -> Result<(), String> {
+    if echo {
+        return component::echo(url, config);
+    }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     stdin_lines(move |line| tx.send(line).is_ok());
     component::run(url, config, rx)
 }
 
 #[cfg(target_arch = "wasm32")]
-fn run_component(_: &str, _: ClientConfig) -> Result<(), String> {
+fn run_component(_: &str, _: ClientConfig, _: bool) -> Result<(), String> {
     Err("--component needs a native host".into())
+}
+
+/// The end of an echo: fine when the closing handshake completed.
+fn closed_cleanly(clean: bool) -> Result<(), String> {
+    match clean {
+        true => Ok(()),
+        false => Err("the connection ended without a clean close".into()),
+    }
 }
 
 /// Prints one received message as a line.

@@ -4,7 +4,7 @@ use std::sync::mpsc::{self, TryRecvError};
 use std::time::Duration;
 
 use websocket_engine::blocking::{self, WebSocket};
-use websocket_engine::{ClientConfig, Error, Message};
+use websocket_engine::{ClientConfig, Error, Event, Message};
 
 /// Runs the client with the engine as native code.
 pub fn run(url: &str, config: ClientConfig, lines: mpsc::Receiver<String>) -> Result<(), Error> {
@@ -26,6 +26,20 @@ pub fn run(url: &str, config: ClientConfig, lines: mpsc::Receiver<String>) -> Re
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Sends every message back unchanged until the server closes; fails
+/// unless it closes cleanly.
+pub fn echo(url: &str, config: ClientConfig) -> Result<(), String> {
+    let (mut ws, _response) = blocking::connect(url, config).map_err(|e| e.to_string())?;
+    while let Some(event) = ws.next_event().map_err(|e| e.to_string())? {
+        match event {
+            Event::Message(message) => ws.send(&message).map_err(|e| e.to_string())?,
+            Event::Closed(closed) => return crate::closed_cleanly(closed.clean),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Closes, then prints every reply until the server has closed too.

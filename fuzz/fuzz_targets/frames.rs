@@ -4,7 +4,7 @@
 //! hands them over (`decode_owned`, the chunked pass).
 
 use websocket_engine::framing::{hixie, rfc6455, Decoded, Utf8Policy};
-use websocket_engine::{FrameError, Limits, Role, Version};
+use websocket_engine::{DeflateParams, FrameError, Limits, Role, Version};
 
 /// The decoder of a version; for RFC 6455 the policy bit picks the role.
 enum Decoder {
@@ -15,6 +15,7 @@ enum Decoder {
 fn decode(
     version: Version,
     policy: Utf8Policy,
+    deflate: Option<&DeflateParams>,
     bytes: &[u8],
     chunk: usize,
     owned: bool,
@@ -29,7 +30,11 @@ fn decode(
             } else {
                 Role::Client
             };
-            Decoder::Rfc6455(rfc6455::Decoder::new(role, &limits))
+            let decoder = rfc6455::Decoder::new(role, &limits);
+            Decoder::Rfc6455(match deflate {
+                Some(params) => decoder.with_deflate(params),
+                None => decoder,
+            })
         }
         _ => Decoder::Hixie(hixie::Decoder::new(version, policy, &limits)),
     };
@@ -56,7 +61,29 @@ fn decode(
     (frames, None)
 }
 
+#[allow(dead_code)]
 pub fn check(version: Version, data: &[u8]) {
+    check_with(version, None, data);
+}
+
+/// As [`check`], for an RFC 6455 decoder reading permessage-deflate with
+/// the parameters the next byte picks: the window (9 to 15 bits) and
+/// whether the peer resets it after each message.
+#[allow(dead_code)]
+pub fn check_deflate(data: &[u8]) {
+    let Some((&bits, data)) = data.split_first() else {
+        return;
+    };
+    let params = DeflateParams {
+        server_no_context_takeover: bits & 0x10 != 0,
+        client_no_context_takeover: bits & 0x20 != 0,
+        server_max_window_bits: 9 + (bits & 0x07).min(6),
+        client_max_window_bits: 9 + (bits & 0x07).min(6),
+    };
+    check_with(Version::Rfc6455, Some(&params), data);
+}
+
+fn check_with(version: Version, deflate: Option<&DeflateParams>, data: &[u8]) {
     let Some((&control, data)) = data.split_first() else {
         return;
     };
@@ -67,7 +94,7 @@ pub fn check(version: Version, data: &[u8]) {
     };
     let chunk = usize::from(control >> 1).max(1);
     assert_eq!(
-        decode(version, policy, data, data.len().max(1), false),
-        decode(version, policy, data, chunk, true)
+        decode(version, policy, deflate, data, data.len().max(1), false),
+        decode(version, policy, deflate, data, chunk, true)
     );
 }

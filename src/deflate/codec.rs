@@ -133,12 +133,12 @@ impl Decompressor {
                 .min((limit - len.min(limit)).saturating_add(1));
             out.resize(len + room, 0);
             let before = (stream.total_in(), stream.total_out());
-            let status = stream
-                .decompress(input, &mut out[len..], InflateFlush::SyncFlush)
-                .map_err(|_| FrameError::InvalidCompressedData)?;
+            let result = stream.decompress(input, &mut out[len..], InflateFlush::SyncFlush);
             let taken = (stream.total_in() - before.0) as usize;
             let made = (stream.total_out() - before.1) as usize;
+            // What inflated before a failure stays, for the caller to judge.
             out.truncate(len + made);
+            let status = result.map_err(|_| FrameError::InvalidCompressedData)?;
             input = &input[taken..];
             if out.len() > limit {
                 return Err(FrameError::MessageTooLarge { limit });

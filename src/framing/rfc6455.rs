@@ -574,9 +574,21 @@ impl Decoder {
             }
             None => chunk,
         };
-        decompressor.inflate(data, buf, *max_message)?;
+        let inflated = decompressor
+            .inflate(data, buf, *max_message)
+            .and_then(|()| match last {
+                true => decompressor.finish(buf, *max_message),
+                false => Ok(()),
+            });
+        if let Err(e) = inflated {
+            // Text that went wrong before the data did fails as such,
+            // however the input was split.
+            if self.message == Some(OpCode::Text) {
+                self.check_utf8()?;
+            }
+            return Err(e);
+        }
         if last {
-            decompressor.finish(buf, *max_message)?;
             self.compressed = false;
         }
         Ok(())
