@@ -76,7 +76,7 @@ fn both_sides_agree_on_the_defaults_and_report_them() {
         client_max_window_bits: 12,
     };
     assert_eq!(c.response().unwrap().deflate, Some(expected));
-    assert_eq!(s.request().unwrap().extensions.len(), 2, "two offers");
+    assert_eq!(s.request().unwrap().extensions.len(), 3, "three offers");
     let _ = s;
 }
 

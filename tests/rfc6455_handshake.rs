@@ -337,7 +337,8 @@ fn the_client_request_is_exact_and_its_key_is_fresh() {
             "GET /chat?room=1 HTTP/1.1\r\nHost: example.com:8080\r\nUpgrade: websocket\r\n\
              Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\
              Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Extensions: permessage-deflate; \
-             server_max_window_bits=12; client_max_window_bits=12, permessage-deflate; client_max_window_bits=12\r\n\r\n"
+             server_max_window_bits=12; client_max_window_bits=12, permessage-deflate; client_max_window_bits=12, \
+             permessage-deflate; client_no_context_takeover; client_max_window_bits=12\r\n\r\n"
         )
     );
     // 16 random bytes: different seeds give different keys.

@@ -43,7 +43,9 @@ pub struct ClientConfig {
     /// RFC 6455: the permessage-deflate configurations to offer, most
     /// preferred first; empty offers none. Default: the
     /// [`DeflateConfig`] defaults, then the same without
-    /// `server_max_window_bits` for a server that cannot limit its window.
+    /// `server_max_window_bits` for a server that cannot limit its window,
+    /// then that with `client_no_context_takeover` for a server that only
+    /// accepts a client that may be told to empty its window.
     pub compression: Vec<DeflateConfig>,
 }
 
@@ -82,6 +84,9 @@ impl ClientConfig {
             compression: vec![
                 DeflateConfig::default(),
                 DeflateConfig::default().server_max_window_bits(15),
+                DeflateConfig::default()
+                    .server_max_window_bits(15)
+                    .client_no_context_takeover(true),
             ],
         }
     }
