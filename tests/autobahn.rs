@@ -15,7 +15,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Cases allowed a `NON-STRICT` verdict, with the reason. None so far.
@@ -64,16 +64,6 @@ fn run_cases(url: &str, name: &str) -> BTreeMap<String, (String, String)> {
     read_report(&out)
 }
 
-/// kosoku as a fuzzing server, killed when dropped.
-struct FuzzingServer(Child);
-
-impl Drop for FuzzingServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Runs every case with the `client` example (`--echo`, plus `args`)
 /// against kosoku's fuzzing server, then has it write its report.
 fn run_client_cases(name: &str, args: &[&str]) -> BTreeMap<String, (String, String)> {
@@ -89,7 +79,11 @@ fn run_client_cases(name: &str, args: &[&str]) -> BTreeMap<String, (String, Stri
         .stdout(Stdio::null())
         .spawn()
         .expect("kosoku runs");
-    let server = FuzzingServer(server);
+    // Killed when dropped.
+    let server = common::Running {
+        child: server,
+        first_line: String::new(),
+    };
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

@@ -8,6 +8,53 @@ use crate::error::FrameError;
 /// message's end, and section 7.2.2 puts it back before inflating.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xFF, 0xFF];
 
+/// Output room per zlib call: enough for most messages in one call, small
+/// enough that a large message does not zero its whole size in advance.
+const STEP: usize = 64 * 1024;
+
+/// A zlib stream of either direction, as [`step`] drives it.
+trait Zlib {
+    type Status;
+    /// One call with a sync flush.
+    fn call(&mut self, input: &[u8], out: &mut [u8]) -> Self::Status;
+    /// Bytes taken and made since the stream began.
+    fn totals(&self) -> (u64, u64);
+}
+
+impl Zlib for Deflate {
+    type Status = Result<zlib_rs::Status, zlib_rs::DeflateError>;
+    fn call(&mut self, input: &[u8], out: &mut [u8]) -> Self::Status {
+        self.compress(input, out, DeflateFlush::SyncFlush)
+    }
+    fn totals(&self) -> (u64, u64) {
+        (self.total_in(), self.total_out())
+    }
+}
+
+impl Zlib for Inflate {
+    type Status = Result<zlib_rs::Status, zlib_rs::InflateError>;
+    fn call(&mut self, input: &[u8], out: &mut [u8]) -> Self::Status {
+        self.decompress(input, out, InflateFlush::SyncFlush)
+    }
+    fn totals(&self) -> (u64, u64) {
+        (self.total_in(), self.total_out())
+    }
+}
+
+/// Lets `stream` write into `room` fresh bytes at the end of `out`, keeping
+/// what it wrote (also when it failed): its status, the input it took and
+/// the bytes it made.
+fn step<Z: Zlib>(stream: &mut Z, input: &[u8], out: &mut Vec<u8>, room: usize) -> (Z::Status, usize, usize) {
+    let len = out.len();
+    out.resize(len + room, 0);
+    let (in_before, out_before) = stream.totals();
+    let status = stream.call(input, &mut out[len..]);
+    let (in_after, out_after) = stream.totals();
+    let made = (out_after - out_before) as usize;
+    out.truncate(len + made);
+    (status, (in_after - in_before) as usize, made)
+}
+
 /// Compresses the messages this side sends.
 pub(crate) struct Compressor {
     /// Made on the first compressed message, so that a connection that
@@ -66,15 +113,9 @@ impl Compressor {
         let start = out.len();
         let mut input = data;
         loop {
-            let len = out.len();
-            // A sync flush needs the input's bound plus a few bytes.
-            let room = input.len() + input.len() / 1000 + 64;
-            out.resize(len + room, 0);
-            let before = (stream.total_in(), stream.total_out());
-            let status = stream.compress(input, &mut out[len..], DeflateFlush::SyncFlush);
-            let taken = (stream.total_in() - before.0) as usize;
-            let made = (stream.total_out() - before.1) as usize;
-            out.truncate(len + made);
+            // The input's bound for a short one; a long one takes turns.
+            let room = (input.len() + input.len() / 1000 + 64).min(STEP);
+            let (status, taken, made) = step(stream, input, out, room);
             input = &input[taken..];
             // The flush is complete when output room was left over.
             if status.is_err() || (input.is_empty() && made < room) {
@@ -126,18 +167,12 @@ impl Decompressor {
             .get_or_insert_with(|| Inflate::new(false, window_bits));
         let mut input = data;
         loop {
-            let len = out.len();
             // Room for a typical ratio, never past one byte over the limit.
             let room = (input.len() * 4)
-                .clamp(1024, 1 << 20)
-                .min((limit - len.min(limit)).saturating_add(1));
-            out.resize(len + room, 0);
-            let before = (stream.total_in(), stream.total_out());
-            let result = stream.decompress(input, &mut out[len..], InflateFlush::SyncFlush);
-            let taken = (stream.total_in() - before.0) as usize;
-            let made = (stream.total_out() - before.1) as usize;
+                .clamp(1024, STEP)
+                .min((limit - out.len().min(limit)).saturating_add(1));
             // What inflated before a failure stays, for the caller to judge.
-            out.truncate(len + made);
+            let (result, taken, made) = step(stream, input, out, room);
             let status = result.map_err(|_| FrameError::InvalidCompressedData)?;
             input = &input[taken..];
             if out.len() > limit {
