@@ -11,7 +11,9 @@
 //! the test drives Chromium over its DevTools protocol instead, in real
 //! time with bounded waits, through this crate's own RFC 6455 client. The
 //! DevTools network events show the page's HTTP response and the socket's
-//! handshake as the browser saw them.
+//! handshake as the browser saw them. A recording relay between Chromium
+//! and the server shows the frames on the wire: every message went
+//! compressed (permessage-deflate) both ways, 1 MB ones included.
 //!
 //! Chromium is Debian's `chromium` package, which `bash .ci/install`
 //! installs; without it the test fails rather than skips.
@@ -30,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use common::json::Json;
 use common::serve;
+use common::tap::Tap;
 use websocket_engine::blocking::{self, WebSocket};
 use websocket_engine::{ClientConfig, Message, Version};
 
@@ -38,26 +41,30 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 #[test]
 fn chromium_chats_with_the_component_server() {
-    chat(&[]);
+    chat(&[], &messages());
 }
 
 #[test]
 fn chromium_chats_with_the_native_server() {
-    chat(&["--native"]);
+    chat(&["--native"], &messages());
 }
 
-/// Serves the page with `serve ARGS`, lets Chromium chat with it and checks
-/// every step.
-fn chat(args: &[&str]) {
+#[test]
+fn chromium_compresses_megabyte_messages_with_the_component_server() {
+    chat(&[], &megabytes());
+}
+
+/// Serves the page with `serve ARGS`, lets Chromium chat with it (sending
+/// `messages`) through a recording relay, and checks every step.
+fn chat(args: &[&str], messages: &[String]) {
     let chromium = find_in_path("chromium").unwrap_or_else(|| {
         panic!("chromium is not installed (Debian's `chromium` package): run `bash .ci/install`")
     });
     let server = serve(args);
-    let ws_url = server.url.clone();
+    let (tap, ws_url) = Tap::before(&server.url);
     let page_url = ws_url.replacen("ws://", "http://", 1);
-    let messages = messages();
     let mut hook = String::new();
-    for m in &messages {
+    for m in messages {
         write!(hook, "say={}&", percent_encode(m)).unwrap();
     }
     let url = format!("{page_url}#{hook}close");
@@ -207,7 +214,7 @@ fn chat(args: &[&str]) {
         _ => browser.fail(&format!("no echoes: {what}")),
     };
     assert_eq!(received.len(), messages.len(), "{what}");
-    for (i, (got, sent)) in received.iter().zip(&messages).enumerate() {
+    for (i, (got, sent)) in received.iter().zip(messages).enumerate() {
         assert!(
             got == sent,
             "echo {i} differs: sent {} bytes, got {} ({:?}...)",
@@ -247,6 +254,26 @@ fn chat(args: &[&str]) {
     assert_eq!(page.get("state").as_str(), Some("closed (code 1000)"), "{what}");
     event("Network.webSocketClosed");
     devtools.close();
+    compressed_both_ways(&tap, messages);
+}
+
+/// Checks on the wire, as the relay saw it, that every message went
+/// compressed both ways (Chromium compresses every one, and so does the
+/// server by default), the long ones to under half their size and the
+/// 1 MB ones to under a fifth.
+fn compressed_both_ways(tap: &Tap, messages: &[String]) {
+    let wires = tap.websockets();
+    assert_eq!(wires.len(), 1, "one WebSocket connection");
+    for (direction, wire) in [("sent", wires[0].sent()), ("echoed", wires[0].received())] {
+        let what = format!("{direction} on the wire: {wire:?}");
+        assert_eq!(wire.len(), messages.len(), "{what}");
+        for (m, sent) in wire.iter().zip(messages) {
+            assert!(m.compressed, "{what}");
+            assert!(sent.len() < 10_000 || m.wire_len * 2 < sent.len(), "{what}");
+            // The 1 MB texts shrink about sevenfold (to about 137 KB).
+            assert!(sent.len() < 100_000 || m.wire_len * 5 < sent.len(), "{what}");
+        }
+    }
 }
 
 /// What the page sends: ASCII, multi-byte UTF-8 with an emoji, an empty
@@ -266,6 +293,25 @@ fn messages() -> Vec<String> {
         ten_k,
         "0123456789".repeat(7_000),
     ]
+}
+
+/// Two different compressible texts of 1 MB, made of unreserved URL
+/// characters only (the page takes its messages from the URL, which
+/// Chromium caps at 2 MiB).
+fn megabytes() -> Vec<String> {
+    (0..2)
+        .map(|n| {
+            let mut text = String::new();
+            for i in 0.. {
+                if text.len() >= 1_000_000 {
+                    break;
+                }
+                write!(text, "message-{n}_record-{i:06}.score~{}_", i * 7 % 1000).unwrap();
+            }
+            text.truncate(1_000_000);
+            text
+        })
+        .collect()
 }
 
 /// A one-line view of the page's report, for failure messages.

@@ -13,13 +13,18 @@
 //! text (ASCII, multi-byte, empty), binary and ~200 KiB messages, pings both
 //! ways, fragmented messages (ws splits one inside a UTF-8 sequence and puts
 //! a ping between its fragments), the closing handshake with its code and
-//! reason, and subprotocol negotiation.
+//! reason, and subprotocol negotiation. The `compression` module runs
+//! both peers with permessage-deflate on both ways (their defaults, and
+//! windows of 2^9 bytes without context takeover) and checks through a
+//! recording relay that the frames on the wire were compressed as agreed.
 //!
 //! A missing peer fails the test; every process and every read is bounded
 //! by a timeout, so a hang fails instead of stalling CI.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
+#[path = "interop_rfc6455/compression.rs"]
+mod compression;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -198,11 +203,14 @@ struct PeerServer {
 
 impl PeerServer {
     fn start(peer: Peer, protocols: &[&str]) -> PeerServer {
+        let args: Vec<&str> = protocols.iter().flat_map(|p| ["--protocol", p]).collect();
+        PeerServer::with_args(peer, &args)
+    }
+
+    /// The server started with the command-line arguments `args`.
+    fn with_args(peer: Peer, args: &[&str]) -> PeerServer {
         let mut command = peer.command("echo_server");
-        for p in protocols {
-            command.args(["--protocol", p]);
-        }
-        command.current_dir(peers_dir());
+        command.args(args).current_dir(peers_dir());
         let mut process = Lines::spawn(&format!("{peer:?} echo server"), command);
         let first = process.next_line();
         let port = first

@@ -4,6 +4,7 @@
 use websocket_engine::*;
 
 pub mod json;
+pub mod tap;
 
 /// The spec summary's verified hixie-76 vectors: key1, key2, key3, answer.
 pub const MD5_VECTORS: [(&str, &str, &[u8; 8], &[u8; 16]); 3] = [

@@ -1,32 +1,44 @@
 """An RFC 6455 client on Python websockets, for the interop tests.
 
-Usage: python py_client.py URL [--protocol P]...
+Usage: python py_client.py URL [--protocol P]... [--deflate default|small]
 
 Offers the subprotocols given, then sends each test message and waits for
 its echo, pings, and closes with 1000 "bye". It prints a transcript that
 the Rust test compares line by line (ws_client.js prints the same one):
 
+    extensions HEADER|-               (only with --deflate: what the
+                                       server's answer agreed)
     protocol P|-
     echo KIND BYTES ok|MISMATCH ...   (one line per message)
     pong ping-1
     close CODE prompt|slow            (the server's close code; prompt when
                                        the server also closed TCP in time)
 
+--deflate default offers permessage-deflate as websockets does by default
+(it does without the flag too, but prints nothing of it); --deflate small
+offers windows of 2^9 bytes both ways and no context takeover either way.
+With --deflate it sends two more messages: the same 2000 random bytes four
+times over, twice.
+
 Exits 1 on any failure, which the transcript then shows.
 """
 
 import argparse
 import asyncio
+import random
 import sys
 import time
 
 from websockets.asyncio.client import connect
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+
+import py_deflate
 
 CLOSE_TIMEOUT = 10
 
 
-def messages():
-    return [
+def messages(deflate):
+    sample = [
         "hello",
         "wörld ünïcode ✓ 🎉",
         "",
@@ -35,6 +47,12 @@ def messages():
         "websocket ✓ " * 16384,
         bytes(i % 251 for i in range(200 * 1024)),
     ]
+    if deflate:
+        # Repeats 2000 bytes apart, twice: compressible only with a window
+        # above 2^10, the second copy all the more with context takeover.
+        repeats = random.Random(7).randbytes(2000) * 4
+        sample += [repeats, repeats]
+    return sample
 
 
 def size(message):
@@ -54,10 +72,14 @@ async def session(args):
             open_timeout=10,
             close_timeout=CLOSE_TIMEOUT,
             max_size=16 * 1024 * 1024,
+            **py_deflate.options(args.deflate, ClientPerMessageDeflateFactory),
         )
+        if args.deflate:
+            agreed = ws.response.headers.get("Sec-WebSocket-Extensions")
+            print(f"extensions {agreed or '-'}", flush=True)
         print(f"protocol {ws.subprotocol or '-'}", flush=True)
         ok = True
-        for message in messages():
+        for message in messages(args.deflate):
             await ws.send(message)
             got = await ws.recv()
             if type(got) is type(message) and got == message:
@@ -83,6 +105,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
     parser.add_argument("--protocol", action="append", default=[])
+    parser.add_argument("--deflate", choices=["default", "small"])
     args = parser.parse_args()
     sys.exit(0 if asyncio.run(session(args)) else 1)
 

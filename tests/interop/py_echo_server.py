@@ -1,6 +1,6 @@
 """An RFC 6455 echo server on Python websockets, for the interop tests.
 
-Usage: python py_echo_server.py [--protocol P]...
+Usage: python py_echo_server.py [--protocol P]... [--deflate small]
 
 Listens on 127.0.0.1 on a free port and prints "listening PORT" first.
 Every message comes back unchanged, except two commands:
@@ -15,6 +15,10 @@ The server picks the first subprotocol the client offers among its own
 (--protocol), and none when there is no match. When a connection ends it
 prints "closed CODE REASON" with the client's close frame (CODE "none"
 when the client sent none).
+
+It accepts permessage-deflate as websockets does by default; with
+--deflate small it asks for windows of 2^9 bytes both ways and no context
+takeover either way.
 """
 
 import argparse
@@ -23,6 +27,9 @@ import sys
 
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+
+import py_deflate
 
 
 def selector(supported):
@@ -61,6 +68,7 @@ async def handler(ws):
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--protocol", action="append", default=[])
+    parser.add_argument("--deflate", choices=["default", "small"])
     args = parser.parse_args()
     async with serve(
         handler,
@@ -69,6 +77,7 @@ async def main():
         select_subprotocol=selector(args.protocol),
         ping_interval=None,
         max_size=16 * 1024 * 1024,
+        **py_deflate.options(args.deflate, ServerPerMessageDeflateFactory),
     ) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"listening {port}", flush=True)

@@ -1,7 +1,7 @@
 'use strict';
 // An RFC 6455 echo server on ws (npm), for the interop tests.
 //
-// Usage: node ws_echo_server.js [--protocol P]...
+// Usage: node ws_echo_server.js [--protocol P]... [--deflate default|small]
 //
 // Listens on 127.0.0.1 on a free port and prints "listening PORT" first.
 // Every message comes back unchanged, except two commands:
@@ -18,14 +18,30 @@
 // (--protocol), and none when there is no match. When a connection ends it
 // prints "closed CODE REASON" with the client's close frame (1005 when it
 // had no code, 1006 when the client sent none).
+//
+// ws servers do not accept permessage-deflate by default: --deflate default
+// accepts it with ws's settings, --deflate small asks for windows of 2^9
+// bytes both ways and no context takeover either way.
 const { WebSocketServer } = require('ws');
 
 const supported = [];
+let perMessageDeflate = false;
 for (let i = 2; i < process.argv.length; i++) {
   if (process.argv[i] === '--protocol' && i + 1 < process.argv.length) {
     supported.push(process.argv[++i]);
+  } else if (process.argv[i] === '--deflate' && process.argv[i + 1] === 'default') {
+    perMessageDeflate = true;
+    i++;
+  } else if (process.argv[i] === '--deflate' && process.argv[i + 1] === 'small') {
+    perMessageDeflate = {
+      serverNoContextTakeover: true,
+      clientNoContextTakeover: true,
+      serverMaxWindowBits: 9,
+      clientMaxWindowBits: 9,
+    };
+    i++;
   } else {
-    console.error('usage: node ws_echo_server.js [--protocol P]...');
+    console.error('usage: node ws_echo_server.js [--protocol P]... [--deflate default|small]');
     process.exit(2);
   }
 }
@@ -34,6 +50,7 @@ const server = new WebSocketServer({
   host: '127.0.0.1',
   port: 0,
   maxPayload: 16 * 1024 * 1024,
+  perMessageDeflate,
   handleProtocols(offered) {
     for (const p of offered) if (supported.includes(p)) return p;
     return false;
