@@ -494,6 +494,87 @@ proptest! {
     }
 }
 
+/// The component's compressing encoder gives the native encoder's bytes
+/// (the same zlib code, the same settings), and its compressed decoder
+/// inflates them back; whole messages and one sent in two frames.
+#[test]
+fn sans_io_compressed_framing_matches_the_native_engine() {
+    use websocket_engine::{DeflateConfig, DeflateParams, Role};
+    use websocket_host::bindings::{DeflateParams as WitParams, Role as WitRole};
+    let agreed = DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: true,
+        server_max_window_bits: 15,
+        client_max_window_bits: 10,
+    };
+    let wit_agreed = WitParams {
+        server_no_context_takeover: agreed.server_no_context_takeover,
+        client_no_context_takeover: agreed.client_no_context_takeover,
+        server_max_window_bits: agreed.server_max_window_bits,
+        client_max_window_bits: agreed.client_max_window_bits,
+    };
+    let text = "compressible text, ".repeat(500);
+    let frames: [(bool, OpCode, &[u8]); 4] = [
+        (true, OpCode::Text, text.as_bytes()),
+        (false, OpCode::Binary, &text.as_bytes()[..4000]),
+        (true, OpCode::Continuation, &text.as_bytes()[4000..]),
+        (true, OpCode::Text, text.as_bytes()),
+    ];
+    let mut native = rfc6455::Encoder::with_deflate(Role::Client, &agreed, &DeflateConfig::default());
+    let mut c = SansIo::new();
+    let f = c.library.websocket_protocol_framing();
+    let encoder = c
+        .tokio
+        .block_on(
+            f.encoder()
+                .call_constructor(&mut c.store, WitRole::Client, Some(wit_agreed), None),
+        )
+        .unwrap();
+    let mut wire = Vec::new();
+    for (i, (fin, opcode, payload)) in frames.into_iter().enumerate() {
+        let mask = 0x0102_0304_u32.wrapping_mul(i as u32 + 1);
+        let mut expected = Vec::new();
+        native
+            .encode(fin, opcode, payload, Some(mask.to_be_bytes()), &mut expected)
+            .unwrap();
+        let wit_opcode = match opcode {
+            OpCode::Text => WitOpcode::Text,
+            OpCode::Binary => WitOpcode::Binary,
+            _ => WitOpcode::Continuation,
+        };
+        let got = c
+            .tokio
+            .block_on(
+                f.encoder()
+                    .call_encode(&mut c.store, encoder, fin, wit_opcode, payload, Some(mask)),
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(got, expected, "frame {i}");
+        // RSV1 on a message's first frame only; far fewer bytes than sent.
+        assert_eq!(got[0] & 0x40 != 0, opcode != OpCode::Continuation, "frame {i}");
+        assert!(got.len() < payload.len() / 4, "frame {i}: {} bytes", got.len());
+        wire.extend(got);
+    }
+    let decoder = c
+        .tokio
+        .block_on(
+            f.decoder()
+                .call_compressed(&mut c.store, WitRole::Server, None, wit_agreed),
+        )
+        .unwrap();
+    let decoded = c.decode(decoder, &wire);
+    assert_eq!(decoded.error.map(|e| code(&e).to_owned()), None);
+    assert_eq!(
+        decoded.frames,
+        vec![
+            WitFrame::Text(text.clone()),
+            WitFrame::Binary(text.clone().into_bytes()),
+            WitFrame::Text(text.clone()),
+        ]
+    );
+}
+
 fn messages() -> Vec<String> {
     let mut m = vec![
         "hello".to_owned(),

@@ -39,6 +39,19 @@ pub struct DeflateParams {
     pub client_max_window_bits: u8,
 }
 
+/// What a bare `permessage-deflate` agrees: context takeover both ways,
+/// windows of 2^15 bytes.
+impl Default for DeflateParams {
+    fn default() -> DeflateParams {
+        DeflateParams {
+            server_no_context_takeover: false,
+            client_no_context_takeover: false,
+            server_max_window_bits: 15,
+            client_max_window_bits: 15,
+        }
+    }
+}
+
 impl DeflateParams {
     /// The compressor for what `role` sends, with `config`'s level, memory
     /// and minimum size.

@@ -4,6 +4,7 @@
 //! RFC 6455 has its own, in [`rfc6455`]. Both decoders yield the same
 //! [`Frame`] type.
 
+mod encoder;
 pub mod hixie;
 mod mask;
 pub mod rfc6455;

@@ -28,6 +28,7 @@
 
 use std::borrow::Cow;
 
+pub use super::encoder::Encoder;
 use super::mask::extend_masked;
 use super::{is_valid_close_code, owned_text, payload as payload_of, CloseBody, Decoded, Frame};
 use crate::deflate::{Decompressor, DeflateParams};

@@ -8,7 +8,7 @@ use chacha20::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
 use super::event::{Closed, Event};
-use crate::deflate::{Compressor, DeflateConfig, DeflateParams};
+use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::error::{FrameError, ProtocolError, UsageError};
 use crate::framing::rfc6455::{self, OpCode};
 use crate::framing::{hixie, CloseBody, Decoded, Frame, Utf8Policy};
@@ -49,23 +49,10 @@ pub(crate) struct Framing {
     masks: Option<Box<MaskKeys>>,
     /// A message sent in parts is under way.
     part: Option<PartKind>,
-    /// permessage-deflate, when negotiated: this side's window.
-    deflate: Option<Box<Deflating>>,
+    /// RFC 6455 data frames, compressed when permessage-deflate was
+    /// agreed.
+    encoder: rfc6455::Encoder,
 }
-
-/// The sending half of permessage-deflate.
-#[derive(Debug)]
-struct Deflating {
-    compressor: Compressor,
-    /// The message being sent in parts is compressed.
-    in_part: bool,
-    /// The compressed payload of the frame being encoded.
-    buf: Vec<u8>,
-}
-
-/// A compressed-payload buffer above this size is let go after use, so
-/// that one large message does not pin its size for the connection's life.
-const KEEP_BUF: usize = 64 * 1024;
 
 /// Most bytes of framing around one frame's payload: an RFC 6455 header
 /// with a 64-bit length and a masking key.
@@ -95,13 +82,10 @@ impl Framing {
             decoder,
             masks: mask_seed.map(|seed| Box::new(MaskKeys(ChaCha20Rng::from_seed(seed)))),
             part: None,
-            deflate: deflate.map(|(params, config)| {
-                Box::new(Deflating {
-                    compressor: params.compressor(role, &config),
-                    in_part: false,
-                    buf: Vec::new(),
-                })
-            }),
+            encoder: match deflate {
+                Some((params, config)) => rfc6455::Encoder::with_deflate(role, &params, &config),
+                None => rfc6455::Encoder::new(),
+            },
         }
     }
 
@@ -254,27 +238,8 @@ impl Framing {
         opcode: OpCode,
         payload: &[u8],
     ) -> Result<(), ProtocolError> {
-        let first = opcode != OpCode::Continuation;
-        let compress = self.deflate.as_deref_mut().is_some_and(|deflate| {
-            let compress = match first {
-                true => !fin || deflate.compressor.wants(payload.len()),
-                false => deflate.in_part,
-            };
-            deflate.in_part = compress && !fin;
-            compress
-        });
-        if !compress {
-            return self.frame(out, fin, opcode, payload);
-        }
         let mask = self.next_mask();
-        let deflate = self.deflate.as_deref_mut().expect("compressing");
-        deflate.buf.clear();
-        deflate.compressor.compress(payload, fin, &mut deflate.buf);
-        rfc6455::encode(fin, first, opcode, &deflate.buf, mask, out)?;
-        if deflate.buf.capacity() > KEEP_BUF {
-            deflate.buf = Vec::new();
-        }
-        Ok(())
+        Ok(self.encoder.encode(fin, opcode, payload, mask, out)?)
     }
 
     fn frame(

@@ -41,6 +41,17 @@ impl From<DeflateParams> for wit::DeflateParams {
     }
 }
 
+impl From<wit::DeflateParams> for DeflateParams {
+    fn from(p: wit::DeflateParams) -> Self {
+        DeflateParams {
+            server_no_context_takeover: p.server_no_context_takeover,
+            client_no_context_takeover: p.client_no_context_takeover,
+            server_max_window_bits: p.server_max_window_bits,
+            client_max_window_bits: p.client_max_window_bits,
+        }
+    }
+}
+
 /// The settings `compression` gives, or `None` for the engine's defaults.
 pub(super) fn settings(compression: wit::Compression) -> Option<Vec<DeflateConfig>> {
     match compression {

@@ -4,14 +4,15 @@ use std::cell::RefCell;
 
 use super::convert::{limits, wit_result};
 use super::exports::websocket::protocol::framing::{
-    CloseBody, Decoded, Frame as WitFrame, Guest, GuestDecoder, Opcode,
+    CloseBody, Decoded, Decoder as WitDecoder, Frame as WitFrame, Guest, GuestDecoder, GuestEncoder, Opcode,
 };
 use super::exports::websocket::protocol::types::{
-    Error as WitError, HixieFrame, Limits, Role as WitRole, Utf8Policy, Version,
+    DeflateOptions, DeflateParams as WitDeflateParams, Error as WitError, HixieFrame, Limits,
+    Role as WitRole, Utf8Policy, Version,
 };
 use websocket_engine::framing::rfc6455::{self, OpCode};
 use websocket_engine::framing::{hixie, Decoded as Step, Frame};
-use websocket_engine::{Error, Role};
+use websocket_engine::{DeflateConfig, DeflateParams, Error, Role};
 
 /// The decoder of the version asked for.
 enum AnyDecoder {
@@ -68,13 +69,17 @@ fn step(
     })
 }
 
+fn role(role: WitRole) -> Role {
+    match role {
+        WitRole::Client => Role::Client,
+        WitRole::Server => Role::Server,
+    }
+}
+
 impl GuestDecoder for DecoderResource {
-    fn new(version: Version, role: WitRole, utf8: Utf8Policy, limits_: Option<Limits>) -> Self {
+    fn new(version: Version, role_: WitRole, utf8: Utf8Policy, limits_: Option<Limits>) -> Self {
         let limits = limits(limits_);
-        let role = match role {
-            WitRole::Client => Role::Client,
-            WitRole::Server => Role::Server,
-        };
+        let role = role(role_);
         let decoder = match version {
             Version::Rfc6455 => AnyDecoder::Rfc6455(rfc6455::Decoder::new(role, &limits)),
             v => {
@@ -83,6 +88,11 @@ impl GuestDecoder for DecoderResource {
             }
         };
         DecoderResource(RefCell::new(decoder))
+    }
+
+    fn compressed(role_: WitRole, limits_: Option<Limits>, agreed: WitDeflateParams) -> WitDecoder {
+        let decoder = rfc6455::Decoder::new(role(role_), &limits(limits_)).with_deflate(&agreed.into());
+        WitDecoder::new(DecoderResource(RefCell::new(AnyDecoder::Rfc6455(decoder))))
     }
 
     fn decode(&self, input: Vec<u8>) -> Decoded {
@@ -100,12 +110,57 @@ impl GuestDecoder for DecoderResource {
     }
 }
 
+pub struct EncoderResource(RefCell<rfc6455::Encoder>);
+
+impl GuestEncoder for EncoderResource {
+    fn new(role_: WitRole, agreed: Option<WitDeflateParams>, options: Option<DeflateOptions>) -> Self {
+        let encoder = match agreed {
+            Some(agreed) => {
+                let config = options.map_or_else(DeflateConfig::default, Into::into);
+                rfc6455::Encoder::with_deflate(role(role_), &DeflateParams::from(agreed), &config)
+            }
+            None => rfc6455::Encoder::new(),
+        };
+        EncoderResource(RefCell::new(encoder))
+    }
+
+    fn encode(
+        &self,
+        fin: bool,
+        opcode: Opcode,
+        payload: Vec<u8>,
+        mask: Option<u32>,
+    ) -> Result<Vec<u8>, WitError> {
+        let mut out = Vec::new();
+        let r = self
+            .0
+            .borrow_mut()
+            .encode(fin, opcode.into(), &payload, mask_key(mask), &mut out);
+        wit_result(r.map_err(Error::from))?;
+        Ok(out)
+    }
+}
+
 fn mask_key(mask: Option<u32>) -> Option<[u8; 4]> {
     mask.map(u32::to_be_bytes)
 }
 
+impl From<Opcode> for OpCode {
+    fn from(opcode: Opcode) -> OpCode {
+        match opcode {
+            Opcode::Continuation => OpCode::Continuation,
+            Opcode::Text => OpCode::Text,
+            Opcode::Binary => OpCode::Binary,
+            Opcode::Close => OpCode::Close,
+            Opcode::Ping => OpCode::Ping,
+            Opcode::Pong => OpCode::Pong,
+        }
+    }
+}
+
 impl Guest for super::Component {
     type Decoder = DecoderResource;
+    type Encoder = EncoderResource;
 
     fn encode_text(text: String) -> Vec<u8> {
         let mut out = Vec::new();
@@ -131,16 +186,8 @@ impl Guest for super::Component {
         payload: Vec<u8>,
         mask: Option<u32>,
     ) -> Result<Vec<u8>, WitError> {
-        let opcode = match opcode {
-            Opcode::Continuation => OpCode::Continuation,
-            Opcode::Text => OpCode::Text,
-            Opcode::Binary => OpCode::Binary,
-            Opcode::Close => OpCode::Close,
-            Opcode::Ping => OpCode::Ping,
-            Opcode::Pong => OpCode::Pong,
-        };
         let mut out = Vec::new();
-        let r = rfc6455::encode_frame(fin, opcode, &payload, mask_key(mask), &mut out);
+        let r = rfc6455::encode_frame(fin, opcode.into(), &payload, mask_key(mask), &mut out);
         wit_result(r.map_err(Error::from))?;
         Ok(out)
     }
