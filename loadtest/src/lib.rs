@@ -7,6 +7,7 @@
 //! does nothing, so the workspace's wasm32 build and lint still pass.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod compressed;
 pub mod load;
 
 use std::io::Write;

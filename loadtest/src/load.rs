@@ -8,6 +8,9 @@
 //! without the engine: each connection builds its masked frame once and
 //! rewrites only the 8-byte sequence number at the start of the payload per
 //! message, and reads into one reused buffer, so the loop allocates nothing.
+//! With `--deflate` the connections offer permessage-deflate (without it
+//! they offer no extension), and the frames go through the engine's
+//! compressing encoder and inflating decoder instead (`compressed.rs`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,14 +21,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use websocket_engine::framing::{hixie, rfc6455};
-use websocket_engine::{ClientConfig, ClientHandshake, SeededEntropy, Status, Version, WsUrl};
+use websocket_engine::{ClientConfig, ClientHandshake, DeflateParams, SeededEntropy, Status, Version, WsUrl};
 
+use crate::compressed::{Compressed, Got};
 use crate::{cpu_seconds, die, parse_or_die, peak_rss_kib, Report};
 
 const NAME: &str = "load";
 const USAGE: &str = "usage: load --url ws://ADDR/ --connections N --size BYTES --seconds S \
                      [--version rfc6455|hixie76|hixie75] [--server-pid PID] [--warmup S] \
-                     [--threads N] [--json]";
+                     [--threads N] [--deflate] [--json]";
 
 /// Handshakes under way at once: the servers' listen backlogs are small.
 const OPENING_AT_ONCE: usize = 64;
@@ -46,6 +50,8 @@ pub struct Args {
     pub version: Version,
     pub server_pid: Option<u32>,
     pub threads: usize,
+    /// Offer permessage-deflate and compress every message.
+    pub deflate: bool,
     pub json: bool,
 }
 
@@ -61,6 +67,7 @@ fn parse() -> Args {
         version: Version::Rfc6455,
         server_pid: None,
         threads: 1,
+        deflate: false,
         json: false,
     };
     let mut argv = std::env::args().skip(1);
@@ -74,6 +81,7 @@ fn parse() -> Args {
             "--version" => args.version = parse_or_die(NAME, &arg, argv.next()),
             "--server-pid" => args.server_pid = Some(parse_or_die(NAME, &arg, argv.next())),
             "--threads" => args.threads = parse_or_die(NAME, &arg, argv.next()),
+            "--deflate" => args.deflate = true,
             "--json" => args.json = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -140,10 +148,11 @@ pub async fn run(args: &Args) -> Result<Report, String> {
     let gate = Arc::new(Semaphore::new(OPENING_AT_ONCE));
     let opening: Vec<_> = (0..args.connections)
         .map(|id| {
-            let (url, gate, version) = (url.clone(), gate.clone(), args.version);
+            let (url, gate, version, deflate) = (url.clone(), gate.clone(), args.version, args.deflate);
             tokio::spawn(async move {
                 let _permit = gate.acquire_owned().await.expect("open semaphore");
-                let opened = tokio::time::timeout(Duration::from_secs(30), open(&url, addr, version, id));
+                let opened =
+                    tokio::time::timeout(Duration::from_secs(30), open(&url, addr, version, deflate, id));
                 match opened.await {
                     Ok(r) => r,
                     Err(_) => Err("the handshake took over 30 s".into()),
@@ -153,11 +162,18 @@ pub async fn run(args: &Args) -> Result<Report, String> {
         .collect();
     let mut conns = Vec::with_capacity(args.connections);
     for (id, handle) in opening.into_iter().enumerate() {
-        let (stream, leftover) = handle
+        let (stream, leftover, agreed) = handle
             .await
             .map_err(|e| format!("connection {id}: {e}"))?
             .map_err(|e| format!("connection {id}: cannot open: {e}"))?;
-        conns.push(Conn::new(id, args.version, args.size, stream, &leftover));
+        if args.deflate && agreed.is_none() {
+            return Err(format!(
+                "connection {id}: the server did not agree to permessage-deflate"
+            ));
+        }
+        let mut conn = Conn::new(id, args.version, args.size, stream, &leftover);
+        conn.deflate = agreed.map(|agreed| Box::new(Compressed::new(&agreed)));
+        conns.push(conn);
     }
 
     let begun = Instant::now();
@@ -239,21 +255,26 @@ pub async fn run(args: &Args) -> Result<Report, String> {
     })
 }
 
-/// Connects and performs the client handshake; returns the stream and any
-/// bytes that came after the handshake's response.
+/// Connects and performs the client handshake (offering permessage-deflate
+/// when `deflate`); returns the stream, any bytes that came after the
+/// handshake's response, and the permessage-deflate parameters agreed.
 async fn open(
     url: &WsUrl,
     addr: SocketAddr,
     version: Version,
+    deflate: bool,
     id: usize,
-) -> Result<(TcpStream, Vec<u8>), String> {
+) -> Result<(TcpStream, Vec<u8>, Option<DeflateParams>), String> {
     let mut stream = TcpStream::connect(addr)
         .await
         .map_err(|e| format!("connect to {addr}: {e}"))?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
     let mut entropy = SeededEntropy::new(0x5eed_0000 + id as u64);
-    let mut hs =
-        ClientHandshake::new(url, ClientConfig::new(version), &mut entropy).map_err(|e| e.to_string())?;
+    let mut config = ClientConfig::new(version);
+    if !deflate {
+        config = config.compression(None);
+    }
+    let mut hs = ClientHandshake::new(url, config, &mut entropy).map_err(|e| e.to_string())?;
     stream
         .write_all(hs.request())
         .await
@@ -267,7 +288,8 @@ async fn open(
         }
         // Complete means verified: the response is a valid acceptance.
         if let Status::Complete { consumed } = hs.handle_input(&buf[..n]).map_err(|e| e.to_string())? {
-            return Ok((stream, buf[consumed..n].to_vec()));
+            let agreed = hs.response().and_then(|r| r.deflate);
+            return Ok((stream, buf[consumed..n].to_vec(), agreed));
         }
     }
 }
@@ -298,6 +320,8 @@ struct Conn {
     /// `rbuf[pos..filled]` is read but not yet used.
     pos: usize,
     filled: usize,
+    /// permessage-deflate, when agreed.
+    deflate: Option<Box<Compressed>>,
 }
 
 impl Conn {
@@ -327,6 +351,7 @@ impl Conn {
             rbuf,
             pos: 0,
             filled: leftover.len(),
+            deflate: None,
         }
     }
 
@@ -356,7 +381,16 @@ impl Conn {
     async fn echo_loop(&mut self, start: Instant, end: Instant, out: &mut Outcome) -> Result<(), String> {
         let mut seq = 0u32;
         loop {
-            self.set_sequence(seq);
+            match (&mut self.deflate, self.mask) {
+                (Some(deflate), Some(mask)) => deflate.message(
+                    seq,
+                    self.expected.len(),
+                    mask,
+                    &mut self.expected,
+                    &mut self.frame,
+                ),
+                _ => self.set_sequence(seq),
+            }
             seq = seq.wrapping_add(1);
             let sent = Instant::now();
             if sent >= end {
@@ -417,8 +451,48 @@ impl Conn {
 
     async fn read_echo(&mut self) -> Result<(), String> {
         match self.version {
+            Version::Rfc6455 if self.deflate.is_some() => self.read_compressed().await,
             Version::Rfc6455 => self.read_rfc6455().await,
             _ => self.read_hixie().await,
+        }
+    }
+
+    /// A compressed echo: one text message, inflated, equal to `expected`.
+    async fn read_compressed(&mut self) -> Result<(), String> {
+        loop {
+            let deflate = self.deflate.as_mut().expect("compressed");
+            let (got, consumed) = deflate.decode(&self.rbuf[self.pos..self.filled])?;
+            let pong = match got {
+                Got::Partial => None,
+                Got::Text(text) if text.as_bytes() == self.expected => {
+                    self.pos += consumed;
+                    return Ok(());
+                }
+                Got::Text(text) => {
+                    let at = first_difference(text.as_bytes(), &self.expected);
+                    return Err(format!(
+                        "the echo ({} bytes) differs from the {} sent at byte {at}",
+                        text.len(),
+                        self.expected.len()
+                    ));
+                }
+                Got::Ping(payload) => Some(payload),
+                Got::Other => None,
+                Got::Close => return Err("the server closed the connection".into()),
+            };
+            self.pos += consumed;
+            if let Some(payload) = pong {
+                let mut frame = Vec::new();
+                rfc6455::encode_frame(true, rfc6455::OpCode::Pong, &payload, self.mask, &mut frame)
+                    .map_err(|e| format!("cannot answer a ping: {e}"))?;
+                self.stream
+                    .write_all(&frame)
+                    .await
+                    .map_err(|e| format!("write: {e}"))?;
+            }
+            if self.pos == self.filled {
+                self.fill().await?;
+            }
         }
     }
 
@@ -664,6 +738,7 @@ mod tests {
             version,
             server_pid: Some(std::process::id()),
             threads: 1,
+            deflate: false,
             json: true,
         }
     }
