@@ -178,3 +178,51 @@ fn a_broadcast_allocates_the_payload_once() {
         "{bytes} bytes allocated to send {SIZE} bytes to {CONNECTIONS} sessions"
     );
 }
+
+/// What one compressing connection holds once it has sent and received a
+/// compressed message with the default settings (windows of 2^12 bytes):
+/// zlib-rs's compressor (its hash table has 64 Ki entries whatever the
+/// memory level) and decompressor, and the frame buffers. SECURITY.md and
+/// `DeflateConfig`'s docs give this figure.
+#[test]
+fn a_compressing_connection_holds_about_210_kib() {
+    use websocket_engine::framing::rfc6455::{Decoder, Encoder};
+    use websocket_engine::framing::Decoded;
+    use websocket_engine::{DeflateConfig, DeflateParams, Limits, Role};
+    let _one = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let agreed = DeflateParams {
+        server_max_window_bits: 12,
+        client_max_window_bits: 12,
+        ..DeflateParams::default()
+    };
+    let text = "a compressible message, ".repeat(50);
+    // What the client sends, made before counting.
+    let mut masked = Vec::new();
+    Encoder::with_deflate(Role::Client, &agreed, &DeflateConfig::default())
+        .encode(
+            true,
+            OpCode::Text,
+            text.as_bytes(),
+            Some([1, 2, 3, 4]),
+            &mut masked,
+        )
+        .unwrap();
+    let mut wire = Vec::with_capacity(1024);
+    let before = LIVE.load(Ordering::Relaxed);
+    let mut encoder = Encoder::with_deflate(Role::Server, &agreed, &DeflateConfig::default());
+    let mut decoder = Decoder::new(Role::Server, &Limits::default()).with_deflate(&agreed);
+    encoder
+        .encode(true, OpCode::Text, text.as_bytes(), None, &mut wire)
+        .unwrap();
+    let Decoded::Frame { frame, .. } = decoder.decode(&masked).unwrap() else {
+        panic!("a whole frame")
+    };
+    drop(frame);
+    let held = LIVE.load(Ordering::Relaxed) - before;
+    let sent = wire.len();
+    eprintln!(
+        "a compressing connection holds {} KiB ({sent} bytes sent)",
+        held / 1024
+    );
+    assert!((180 * 1024..240 * 1024).contains(&held), "{held} bytes");
+}

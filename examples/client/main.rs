@@ -25,7 +25,8 @@
 //!
 //! `--component` runs the engine as a WebAssembly component inside an
 //! embedded wasmtime (it connects with `wasi:sockets`); by default it runs
-//! as native code.
+//! as native code. It builds the component first (a no-op when it is
+//! fresh), unless `WEBSOCKET_COMPONENT` names a component file to load.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod component;

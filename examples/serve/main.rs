@@ -10,7 +10,8 @@
 //! ```
 //!
 //! By default the engine runs as a WebAssembly component inside an embedded
-//! wasmtime (the component is built for wasm32-wasip2 first); `--native`
+//! wasmtime (the component is built for wasm32-wasip2 first, unless
+//! `WEBSOCKET_COMPONENT` names a component file to load); `--native`
 //! runs it as native code. Built for wasm32-wasip2 itself, this example is a
 //! command component for `wasmtime run -S inherit-network`.
 //!

@@ -17,8 +17,14 @@ use crate::setters::setters;
 /// | `mem_level` | 5 | zlib memory level, 1 to 9: the compressor's hash table and buffers |
 ///
 /// The windows default to 4 KiB and the memory level to 5, as Python
-/// `websockets` does: about 40 KiB per connection instead of zlib's
-/// 300 KiB, for a few per cent of ratio on typical text. Every message is
+/// `websockets` does. With zlib-rs that is not what sets the memory: its
+/// compressor's hash table has 64 Ki entries whatever the memory level, so
+/// a connection that has sent and received a compressed message holds
+/// about 210 KiB (`tests/memory.rs`; with C zlib, `websockets` holds about
+/// 40 KiB), made on its first compressed message in each direction.
+/// zlib-rs was chosen for speed (about twice `websockets`' compression
+/// rate, BENCHMARKS.md), window-bits control and pure-Rust wasm32 builds.
+/// Every message is
 /// compressed by default, as `websockets` does too (a short one may grow
 /// by a few bytes; raise `min_size` to send those as they are). The
 /// Autobahn driver `kosoku` mis-reads an uncompressed message on a

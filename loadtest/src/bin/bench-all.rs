@@ -3,14 +3,16 @@
 //! ```text
 //! bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build]
 //!           [--servers native,component,tungstenite,fastwebsockets]
-//!           [--framings rfc6455,hixie76] [--repeat N] [--bin-dir DIR] [--json FILE]
+//!           [--framings rfc6455,hixie76,rfc6455-deflate] [--repeat N] [--bin-dir DIR] [--json FILE]
 //!           [--startup-timeout SECS]
 //! ```
 //!
 //! Each (server, framing, case) runs against a fresh server process on
 //! 127.0.0.1 port 0, so that its peak RSS is that case's. The cases are
 //! 100 x 20 B, 10 x 1 KiB and 200 x 16 KiB text messages, in RFC 6455
-//! against all four servers and in hixie76 against ours. Binaries are
+//! against all four servers and in hixie76 against ours; `rfc6455-deflate`
+//! (not run unless asked) is RFC 6455 with permessage-deflate (`load
+//! --deflate`), against ours only. Binaries are
 //! looked up beside this one (`target/release/`, and `examples/serve`
 //! under it); `--build` builds them first. Every server is killed at the
 //! end, on failure too (and, should this process die, by the kernel:
@@ -40,7 +42,7 @@ mod imp {
     const NAME: &str = "bench-all";
     const USAGE: &str = "usage: bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build] \
                          [--servers native,component,tungstenite,fastwebsockets] \
-                         [--framings rfc6455,hixie76] [--repeat N] [--bin-dir DIR] [--json FILE] \
+                         [--framings rfc6455,hixie76,rfc6455-deflate] [--repeat N] [--bin-dir DIR] [--json FILE] \
                          [--startup-timeout SECS]";
 
     /// (connections, payload bytes)
@@ -80,8 +82,9 @@ mod imp {
             }
         }
 
-        fn speaks_hixie(self) -> bool {
-            matches!(self, Server::Native | Server::Component)
+        /// Only ours speak hixie76 and permessage-deflate.
+        fn speaks(self, framing: &str) -> bool {
+            framing == "rfc6455" || matches!(self, Server::Native | Server::Component)
         }
 
         fn command(self, bin: &Path) -> Command {
@@ -159,7 +162,7 @@ mod imp {
                     if let Some(bad) = args
                         .framings
                         .iter()
-                        .find(|f| !["rfc6455", "hixie76"].contains(&f.as_str()))
+                        .find(|f| !["rfc6455", "hixie76", "rfc6455-deflate"].contains(&f.as_str()))
                     {
                         die(NAME, format!("unknown framing {bad:?}\n{USAGE}"));
                     }
@@ -271,7 +274,11 @@ mod imp {
         (connections, size): (usize, usize),
     ) -> Result<Report, String> {
         let mut cmd = Command::new(args.bin_dir.join("load"));
-        cmd.args(["--url", url, "--version", framing, "--json"])
+        match framing.strip_suffix("-deflate") {
+            Some(version) => cmd.args(["--version", version, "--deflate"]),
+            None => cmd.args(["--version", framing]),
+        };
+        cmd.args(["--url", url, "--json"])
             .args(["--connections", &connections.to_string()])
             .args(["--size", &size.to_string()])
             .args(["--seconds", &args.seconds.to_string()])
@@ -392,7 +399,7 @@ mod imp {
             for framing in &args.framings {
                 for case in CASES {
                     for &server in &args.servers {
-                        if framing != "rfc6455" && !server.speaks_hixie() {
+                        if !server.speaks(framing) {
                             continue;
                         }
                         eprint!(
@@ -537,7 +544,7 @@ mod imp {
         for framing in &args.framings {
             for case in CASES {
                 for &server in &args.servers {
-                    if framing != "rfc6455" && !server.speaks_hixie() {
+                    if !server.speaks(framing) {
                         continue;
                     }
                     let all: Vec<&Row> = rows

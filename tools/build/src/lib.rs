@@ -92,7 +92,20 @@ fn build(package: &str, args: &[&str], artefact: &str) -> Result<PathBuf, String
     }
 }
 
-/// The library component (`websocket_component.wasm`), built if needed.
+/// The library component (`websocket_component.wasm`), built if needed; or,
+/// when the environment variable [`COMPONENT_VAR`] names a file, that file,
+/// with nothing built (a process started hundreds of times, as the Autobahn
+/// client runs do, then skips a cargo run each time).
 pub fn library_component() -> Result<PathBuf, String> {
-    built_wasm("websocket-component", &["--lib"], "websocket_component.wasm")
+    match std::env::var_os(COMPONENT_VAR) {
+        Some(path) if Path::new(&path).is_file() => Ok(PathBuf::from(path)),
+        Some(path) => Err(format!(
+            "{COMPONENT_VAR}={} is not a file",
+            path.to_string_lossy()
+        )),
+        None => built_wasm("websocket-component", &["--lib"], "websocket_component.wasm"),
+    }
 }
+
+/// The environment variable that names a library component already built.
+pub const COMPONENT_VAR: &str = "WEBSOCKET_COMPONENT";
