@@ -87,10 +87,10 @@ mod bench {
             let mut wire = Vec::new();
             rfc6455::encode_frame(true, OpCode::Binary, &[42; SIZE], Some([1, 2, 3, 4]), &mut wire).unwrap();
             Room {
-                inbound: Session::open_server(Version::Rfc6455, &config, now),
+                inbound: Session::open_server(Version::Rfc6455, &config, None, now),
                 wire,
                 sessions: (0..CONNECTIONS)
-                    .map(|_| Session::open_server(Version::Rfc6455, &config, now))
+                    .map(|_| Session::open_server(Version::Rfc6455, &config, None, now))
                     .collect(),
                 now,
             }

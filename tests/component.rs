@@ -1053,6 +1053,7 @@ fn the_component_server_defers_decisions_to_its_host() {
                 Decision::Accept(AcceptOptions {
                     protocol: Some("chat".into()),
                     headers: vec![("Set-Cookie".into(), "seen=1".into())],
+                    compression: false,
                 })
             } else {
                 Decision::Refuse(Refusal {
@@ -1078,6 +1079,9 @@ fn the_component_server_defers_decisions_to_its_host() {
     let (mut ws, response) = blocking::connect(&url, config.clone()).unwrap();
     assert_eq!(response.protocol.as_deref(), Some("chat"));
     assert!(response.headers.contains(&("Set-Cookie".into(), "seen=1".into())));
+    // The host's decision declined permessage-deflate, which the client
+    // offered and the server's options accept.
+    assert_eq!(response.deflate, None);
     ws.send_text("decided").unwrap();
     assert_eq!(ws.read_message().unwrap(), Some(Message::text("decided")));
     ws.close().unwrap();

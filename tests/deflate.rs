@@ -335,3 +335,122 @@ fn empty_messages_and_parts_after_others_stay_in_step() {
         assert!(got == expected, "pieces of {piece}");
     }
 }
+
+#[test]
+fn an_accept_can_decline_compression_for_one_connection() {
+    let now = Instant::now();
+    let url = WsUrl::parse("ws://example.com/").unwrap();
+    for compression in [true, false] {
+        let mut c = Session::client(&url, ClientConfig::default(), &mut SeededEntropy::new(1), now).unwrap();
+        let mut s = Session::server(ServerConfig::default().defer_decisions(true), now);
+        s.handle_input(now, &output(&mut c, now));
+        assert!(matches!(events(&mut s)[..], [Event::Request(_)]));
+        s.decide(now, Decision::Accept(Accept::new().compression(compression)))
+            .unwrap();
+        let response = output(&mut s, now);
+        let head = String::from_utf8_lossy(&response).to_ascii_lowercase();
+        assert_eq!(head.contains("sec-websocket-extensions"), compression, "{head}");
+        c.handle_input(now, &response);
+        assert_eq!(c.response().unwrap().deflate.is_some(), compression);
+        // The server's frames follow the answer: RSV1 only when accepted.
+        s.send_text(&json(1000)).unwrap();
+        let wire = output(&mut s, now);
+        assert_eq!(frames(&wire)[0].0 & 0x40 != 0, compression);
+        c.handle_input(now, &wire);
+        assert_eq!(
+            events(&mut c),
+            [Event::Opened, Event::Message(Message::Text(json(1000).into()))]
+        );
+    }
+}
+
+#[test]
+fn sessions_opened_elsewhere_compress_as_agreed() {
+    let now = Instant::now();
+    let agreed = DeflateParams {
+        client_no_context_takeover: true,
+        client_max_window_bits: 9,
+        ..DeflateParams::default()
+    };
+    let mut c = Session::open_client(
+        &ClientConfig::default(),
+        &mut SeededEntropy::new(1),
+        Some(agreed),
+        now,
+    )
+    .unwrap();
+    let mut s = Session::open_server(Version::Rfc6455, &ServerConfig::default(), Some(agreed), now);
+    let _ = (events(&mut c), events(&mut s));
+    let text = json(20_000);
+    for _ in 0..2 {
+        c.send_text(&text).unwrap();
+        let wire = output(&mut c, now);
+        let (b0, payload) = &frames(&wire)[0];
+        assert_eq!(b0 & 0x40, 0x40);
+        // No context takeover on the client's side: both copies cost alike.
+        assert!(
+            payload.len() * 3 < text.len() && payload.len() > 500,
+            "{}",
+            payload.len()
+        );
+        s.handle_input(now, &wire);
+        assert_eq!(
+            events(&mut s),
+            [Event::Message(Message::Text(text.clone().into()))]
+        );
+    }
+    // The server keeps its window: the repeat shrinks (1861 to 269 bytes).
+    let sizes: Vec<usize> = (0..2)
+        .map(|_| {
+            s.send_text(&text).unwrap();
+            let wire = output(&mut s, now);
+            c.handle_input(now, &wire);
+            assert_eq!(
+                events(&mut c),
+                [Event::Message(Message::Text(text.clone().into()))]
+            );
+            frames(&wire)[0].1.len()
+        })
+        .collect();
+    assert!(sizes[1] * 4 < sizes[0], "{sizes:?}");
+    // Without agreed parameters, plain frames.
+    let mut plain = Session::open_server(Version::Rfc6455, &ServerConfig::default(), None, now);
+    plain.send_text(&text).unwrap();
+    assert_eq!(frames(&output(&mut plain, now))[0].0, 0x81);
+}
+
+/// `--compression-level` reaches the compressor on both command lines, for
+/// the native engine and the component: level 0 stores (the message grows
+/// by a few bytes), the default shrinks it. Seen on the wire by a relay.
+#[test]
+fn serve_and_client_take_a_compression_level() {
+    use common::tap::Tap;
+    let text = json(10_000);
+    for (mode, client_mode) in [(&["--native"][..], &[][..]), (&[][..], &["--component"][..])] {
+        for level in [None, Some("0")] {
+            let mut args = mode.to_vec();
+            args.extend(level.map(|l| ["--compression-level", l]).into_iter().flatten());
+            let server = common::serve(&args);
+            let (tap, url) = Tap::before(&server.url);
+            let mut client_args = vec!["--version", "rfc6455"];
+            client_args.extend_from_slice(client_mode);
+            client_args.extend(level.map(|l| ["--compression-level", l]).into_iter().flatten());
+            let out = common::client(&url, &client_args, &format!("{text}\n"));
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{text}\n"));
+            let wires = tap.websockets();
+            let (sent, echoed) = (&wires[0].sent()[0], &wires[0].received()[0]);
+            assert!(sent.compressed && echoed.compressed, "{args:?}");
+            for m in [sent, echoed] {
+                match level {
+                    Some(_) => assert!(m.wire_len >= text.len(), "{args:?}: {m:?}"),
+                    None => assert!(m.wire_len * 3 < text.len(), "{args:?}: {m:?}"),
+                }
+            }
+        }
+    }
+}

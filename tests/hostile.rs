@@ -4,6 +4,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
+// The examples' conversions to WIT records; this test needs only some.
+#[allow(dead_code)]
 #[path = "../examples/common/wit.rs"]
 mod wit;
 

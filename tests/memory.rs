@@ -70,7 +70,7 @@ static ALLOCATOR: Counting = Counting;
 fn steady_partial_writes_keep_output_memory_bounded() {
     let _one_at_a_time = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let now = Instant::now();
-    let mut session = Session::open_server(Version::Rfc6455, &ServerConfig::default(), now);
+    let mut session = Session::open_server(Version::Rfc6455, &ServerConfig::default(), None, now);
     let message = "x".repeat(1000);
     let before = LIVE.load(Ordering::Relaxed);
     let mut peak = 0;
@@ -125,10 +125,10 @@ fn a_received_binary_message_is_allocated_once_at_its_size() {
     let cases = [(true, 1500), (false, 1500), (false, usize::MAX)];
     for (masked, chunk) in cases {
         let mut session = match masked {
-            true => Session::open_server(Version::Rfc6455, &ServerConfig::default(), now),
+            true => Session::open_server(Version::Rfc6455, &ServerConfig::default(), None, now),
             false => {
                 let config = ClientConfig::new(Version::Rfc6455);
-                Session::open_client(&config, &mut SeededEntropy::new(1), now).unwrap()
+                Session::open_client(&config, &mut SeededEntropy::new(1), None, now).unwrap()
             }
         };
         let wire = wire(COUNT, SIZE, masked);
@@ -156,7 +156,7 @@ fn a_broadcast_allocates_the_payload_once() {
     let now = Instant::now();
     let config = ServerConfig::default();
     let mut sessions: Vec<Session> = (0..CONNECTIONS)
-        .map(|_| Session::open_server(Version::Rfc6455, &config, now))
+        .map(|_| Session::open_server(Version::Rfc6455, &config, None, now))
         .collect();
     let drain = |sessions: &mut Vec<Session>, message: &Message| {
         for session in sessions.iter_mut() {

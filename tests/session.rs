@@ -29,10 +29,14 @@ fn server_config(timeouts: Timeouts) -> ServerConfig {
 /// An open session (its handshake done elsewhere), at `now`.
 fn open_at(version: Version, role: Role, timeouts: Timeouts, now: Instant) -> Session {
     match role {
-        Role::Client => {
-            Session::open_client(&client_config(version, timeouts), &mut SeededEntropy::new(1), now).unwrap()
-        }
-        Role::Server => Session::open_server(version, &server_config(timeouts), now),
+        Role::Client => Session::open_client(
+            &client_config(version, timeouts),
+            &mut SeededEntropy::new(1),
+            None,
+            now,
+        )
+        .unwrap(),
+        Role::Server => Session::open_server(version, &server_config(timeouts), None, now),
     }
 }
 
@@ -246,7 +250,7 @@ fn sends_past_the_output_limit_fail_until_the_peer_reads() {
     let mut config = server_config(Timeouts::default());
     config.limits.max_pending_output = 100;
     let now = Instant::now();
-    let mut c = Session::open_server(Version::Hixie76, &config, now);
+    let mut c = Session::open_server(Version::Hixie76, &config, None, now);
     c.send_text(&"a".repeat(60)).unwrap();
     assert_eq!(
         c.send_text(&"b".repeat(60)),
@@ -272,7 +276,7 @@ fn reading_pauses_while_replies_pile_up() {
     let mut config = server_config(Timeouts::default());
     config.limits.output_high_water = 1000;
     let now = Instant::now();
-    let mut c = Session::open_server(Version::Hixie75, &config, now);
+    let mut c = Session::open_server(Version::Hixie75, &config, None, now);
     assert!(c.wants_read());
     c.send_text(&"a".repeat(998)).unwrap();
     assert!(!c.wants_read(), "1000 bytes wait");

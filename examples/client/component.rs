@@ -4,7 +4,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use websocket_build::library_component;
 use websocket_engine::ClientConfig;
 use websocket_host::bindings::exports::websocket::protocol::connection::{Event, State};
-use websocket_host::bindings::{ClientOptions, Compression, Message, Version};
+use websocket_host::bindings::{ClientOptions, Message, Version};
 use websocket_host::{ComponentConnection, HostError, Runtime};
 
 fn options(config: ClientConfig) -> ClientOptions {
@@ -20,10 +20,10 @@ fn options(config: ClientConfig) -> ClientOptions {
         limits: None,
         timeouts: Some(crate::wit::timeouts(&config.timeouts)),
         utf8: None,
-        compression: match config.compression.is_empty() {
-            true => Compression::Off,
-            false => Compression::Defaults,
-        },
+        compression: crate::wit::compression(
+            &config.compression,
+            &ClientConfig::new(config.version).compression,
+        ),
     }
 }
 

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run --release --example client -- URL --version hixie75|hixie76|rfc6455 [--origin O] [--protocol P]...
-//!     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--echo]
+//!     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--echo]
 //!     [--component]
 //! ```
 //!
@@ -21,7 +21,9 @@
 //! `--protocol` may be repeated for RFC 6455, which offers several
 //! subprotocols; the hixie versions take one.
 //!
-//! RFC 6455 offers permessage-deflate unless `--no-compression` is given.
+//! RFC 6455 offers permessage-deflate unless `--no-compression` is given;
+//! `--compression-level N` (0 to 9, default 6) sets zlib's level for what
+//! the client sends.
 //!
 //! `--component` runs the engine as a WebAssembly component inside an
 //! embedded wasmtime (it connects with `wasi:sockets`); by default it runs
@@ -44,7 +46,7 @@ use websocket_engine::{ClientConfig, Timeouts, Version};
 
 const USAGE: &str =
     "usage: client URL --version hixie75|hixie76|rfc6455 [--origin ORIGIN] [--protocol PROTOCOL]... \
-                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--echo] [--component]";
+                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--echo] [--component]";
 
 /// A timer given in seconds to `flag`; 0 turns it off.
 fn seconds(flag: &str, value: &str) -> Option<Duration> {
@@ -61,7 +63,7 @@ fn main() {
     let mut origin = None;
     let mut protocols = Vec::new();
     let mut in_component = false;
-    let mut compression = true;
+    let (mut compression, mut level) = (true, None);
     let mut echo = false;
     let mut timeouts = Timeouts::default();
     let mut args = std::env::args().skip(1);
@@ -85,6 +87,7 @@ fn main() {
             "--ping-timeout" => timeouts.ping_timeout = seconds(&arg, &value()),
             "--idle-timeout" => timeouts.idle = seconds(&arg, &value()),
             "--no-compression" => compression = false,
+            "--compression-level" => level = Some(value()),
             "--echo" => echo = true,
             "--component" => in_component = true,
             "-h" | "--help" => {
@@ -108,6 +111,15 @@ fn main() {
     config.timeouts = timeouts;
     if !compression {
         config.compression.clear();
+    }
+    if let Some(level) = level {
+        let level = level.parse::<u8>().unwrap_or_else(|_| {
+            eprintln!("client: --compression-level takes 0 to 9\n{USAGE}");
+            exit(2)
+        });
+        for offer in &mut config.compression {
+            *offer = offer.level(level.min(9));
+        }
     }
     let result = if in_component {
         run_component(&url, config, echo)

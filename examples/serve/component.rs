@@ -3,7 +3,8 @@
 //! instance of the component.
 
 use websocket_build::library_component;
-use websocket_host::bindings::{Compression, ServerOptions};
+use websocket_engine::DeflateConfig;
+use websocket_host::bindings::ServerOptions;
 use websocket_host::{serve_echo, Runtime};
 
 use crate::{die, Args};
@@ -21,10 +22,7 @@ pub fn run(args: Args) {
         page: Some(crate::PAGE.to_owned()),
         response_headers: Vec::new(),
         defer_decisions: false,
-        compression: match args.compression {
-            true => Compression::Defaults,
-            false => Compression::Off,
-        },
+        compression: crate::wit::compression(args.compression.as_slice(), &[DeflateConfig::default()]),
     };
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo run --release --example serve -- --listen 127.0.0.1:9001 [--origin O]... [--protocol P]...
-//!     [--backlog N] [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression]
+//!     [--backlog N] [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N]
 //!     [--native]
 //! ```
 //!
@@ -15,7 +15,9 @@
 //! runs it as native code. Built for wasm32-wasip2 itself, this example is a
 //! command component for `wasmtime run -S inherit-network`.
 //!
-//! permessage-deflate is accepted unless `--no-compression` is given.
+//! permessage-deflate is accepted unless `--no-compression` is given;
+//! `--compression-level N` (0 to 9, default 6) sets zlib's level for what
+//! the server sends.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod component;
@@ -33,7 +35,7 @@ use std::time::Duration;
 use websocket_engine::{DeflateConfig, ServerConfig, Timeouts};
 
 const USAGE: &str = "usage: serve --listen ADDR [--origin ORIGIN]... [--protocol PROTOCOL]... [--backlog N] \
-                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--native]";
+                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--native]";
 
 /// The command line.
 pub struct Args {
@@ -44,8 +46,9 @@ pub struct Args {
     /// accepted (default 1024).
     pub backlog: u32,
     pub timeouts: Timeouts,
-    /// Accept permessage-deflate (default true).
-    pub compression: bool,
+    /// The permessage-deflate settings accepted with, or `None` to decline
+    /// it (default: the engine's defaults).
+    pub compression: Option<DeflateConfig>,
     pub native: bool,
 }
 
@@ -57,14 +60,14 @@ impl Args {
             .timeouts(self.timeouts.clone())
             .origins(self.origins.iter().cloned())
             .protocols(self.protocols.iter().cloned())
-            .compression(self.compression.then(DeflateConfig::default))
+            .compression(self.compression)
     }
 }
 
 fn parse() -> Args {
     let mut listen = None;
     let (mut origins, mut protocols, mut native, mut backlog) = (Vec::new(), Vec::new(), false, 1024);
-    let mut compression = true;
+    let (mut compression, mut level) = (true, None);
     let mut timeouts = Timeouts::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -83,6 +86,7 @@ fn parse() -> Args {
             "--ping-timeout" => timeouts.ping_timeout = seconds(&arg, &value()),
             "--idle-timeout" => timeouts.idle = seconds(&arg, &value()),
             "--no-compression" => compression = false,
+            "--compression-level" => level = Some(number(&arg, &value()).min(9) as u8),
             "--native" => native = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -104,7 +108,10 @@ fn parse() -> Args {
         protocols,
         backlog,
         timeouts,
-        compression,
+        compression: compression.then(|| {
+            let defaults = DeflateConfig::default();
+            level.map_or(defaults, |l| defaults.level(l))
+        }),
         native,
     }
 }

@@ -40,13 +40,13 @@ fuzz_target!(|data: &[u8]| {
             let mut config = ClientConfig::new(version);
             config.limits = limits.clone();
             config.timeouts = timeouts;
-            Session::open_client(&config, &mut SeededEntropy::new(1), now).unwrap()
+            Session::open_client(&config, &mut SeededEntropy::new(1), None, now).unwrap()
         }
         Role::Server => {
             let mut config = ServerConfig::default();
             config.limits = limits.clone();
             config.timeouts = timeouts;
-            Session::open_server(version, &config, now)
+            Session::open_server(version, &config, None, now)
         }
     };
     let mut ended = false;

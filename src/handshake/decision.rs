@@ -36,7 +36,7 @@ pub enum Decision {
 }
 
 /// How to accept a request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Accept {
     /// The subprotocol to confirm: one the client offered, or none.
@@ -44,12 +44,34 @@ pub struct Accept {
     /// Header fields added to the response (`Set-Cookie`, `Server`, ...),
     /// after the handshake's own, which they must not repeat.
     pub headers: Vec<(String, String)>,
+    /// RFC 6455: accept permessage-deflate when the configuration does and
+    /// the client offers it (true by default); false declines it for this
+    /// connection alone.
+    pub compression: bool,
+}
+
+impl Default for Accept {
+    fn default() -> Accept {
+        Accept {
+            protocol: None,
+            headers: Vec::new(),
+            compression: true,
+        }
+    }
 }
 
 impl Accept {
-    /// Accepts with no subprotocol and no extra header.
+    /// Accepts with no subprotocol and no extra header, compressing as
+    /// the configuration says.
     pub fn new() -> Accept {
         Accept::default()
+    }
+
+    /// Accepts permessage-deflate as configured (`true`, the default) or
+    /// declines it for this connection (`false`).
+    pub fn compression(mut self, on: bool) -> Accept {
+        self.compression = on;
+        self
     }
 
     /// Confirms `protocol`.

@@ -187,6 +187,7 @@ impl ServerConfig {
         Ok(Decision::Accept(Accept {
             protocol,
             headers: self.response_headers.clone(),
+            compression: true,
         }))
     }
 
@@ -274,6 +275,8 @@ pub struct ServerHandshake {
     error: Option<ProtocolError>,
     /// The refusal a request hook chose.
     refused: Option<Refusal>,
+    /// The accepting decision declined permessage-deflate.
+    declined_deflate: bool,
 }
 
 impl ServerHandshake {
@@ -287,6 +290,7 @@ impl ServerHandshake {
             key3: Vec::new(),
             error: None,
             refused: None,
+            declined_deflate: false,
         }
     }
 
@@ -320,7 +324,10 @@ impl ServerHandshake {
     /// [`ServerHandshake::refusal`] gives the refusal's bytes.
     pub fn respond(&mut self, decision: Decision) -> Result<Vec<u8>, ProtocolError> {
         match decision {
-            Decision::Accept(accept) => self.accept(&accept),
+            Decision::Accept(accept) => {
+                self.declined_deflate = !accept.compression;
+                self.accept(&accept)
+            }
             Decision::Refuse(refusal) => {
                 refusal.check()?;
                 let status = refusal.status;
@@ -364,13 +371,18 @@ impl ServerHandshake {
     }
 
     /// RFC 6455: the permessage-deflate parameters an accepted request puts
-    /// in force: the first offer the configuration can accept, or `None`.
+    /// in force: the first offer the configuration can accept, or `None`
+    /// (also once [`ServerHandshake::respond`] accepted with
+    /// [`Accept::compression`] false).
     pub fn deflate(&self) -> Option<DeflateParams> {
         self.deflate_answer().map(|(params, _)| params)
     }
 
     /// The parameters and the `Sec-WebSocket-Extensions` answer.
     fn deflate_answer(&self) -> Option<(DeflateParams, String)> {
+        if self.declined_deflate {
+            return None;
+        }
         let request = self.request.as_ref().filter(|r| r.version == Version::Rfc6455)?;
         deflate::accept(&request.extensions, self.config.compression.as_ref()?)
     }
@@ -419,7 +431,7 @@ impl ServerHandshake {
             if let Some(p) = protocol {
                 push_field(&mut out, "Sec-WebSocket-Protocol", p);
             }
-            if let Some((_, extensions)) = self.deflate_answer() {
+            if let Some((_, extensions)) = self.deflate_answer().filter(|_| answer.compression) {
                 push_field(&mut out, "Sec-WebSocket-Extensions", &extensions);
             }
             push_fields(&mut out, &answer.headers);

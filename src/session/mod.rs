@@ -214,10 +214,14 @@ impl Session {
     }
 
     /// An open client session whose handshake happened elsewhere (an RFC
-    /// 6455 client draws the seed of its masking keys from `entropy`).
+    /// 6455 client draws the seed of its masking keys from `entropy`), with
+    /// permessage-deflate as `deflate` agreed, if it did (compressing with
+    /// the level, memory level and minimum size of the first of
+    /// `config.compression`, or the defaults).
     pub fn open_client(
         config: &ClientConfig,
         entropy: &mut dyn Entropy,
+        deflate: Option<DeflateParams>,
         now: Instant,
     ) -> Result<Session, ProtocolError> {
         let mut session = Session::new(
@@ -233,13 +237,20 @@ impl Session {
             entropy.fill(&mut s)?;
             seed = Some(s);
         }
-        session.open(config.version, seed, None, now);
+        let compression = config.compression.first().copied().unwrap_or_default();
+        session.open(config.version, seed, deflate.map(|d| (d, compression)), now);
         Ok(session)
     }
 
     /// An open server session speaking `version`, whose handshake happened
-    /// elsewhere.
-    pub fn open_server(version: Version, config: &ServerConfig, now: Instant) -> Session {
+    /// elsewhere, with permessage-deflate as `deflate` agreed, if it did
+    /// (compressing with `config.compression`'s settings, or the defaults).
+    pub fn open_server(
+        version: Version,
+        config: &ServerConfig,
+        deflate: Option<DeflateParams>,
+        now: Instant,
+    ) -> Session {
         let mut session = Session::new(
             Role::Server,
             config.limits.clone(),
@@ -247,7 +258,8 @@ impl Session {
             config.utf8,
             now,
         );
-        session.open(version, None, None, now);
+        let compression = config.compression.unwrap_or_default();
+        session.open(version, None, deflate.map(|d| (d, compression)), now);
         session
     }
 

@@ -165,7 +165,7 @@ fn rfc_6455_text_is_strict_even_under_the_replace_policy() {
     let mut config = ClientConfig::new(Version::Rfc6455);
     config.utf8 = Utf8Policy::Replace;
     let now = std::time::Instant::now();
-    let mut conn = Session::open_client(&config, &mut SeededEntropy::new(1), now).unwrap();
+    let mut conn = Session::open_client(&config, &mut SeededEntropy::new(1), None, now).unwrap();
     conn.handle_input(now, &text(b"ok\xc0\x80").unmasked().bytes());
     assert_eq!(conn.poll_event(), Some(Event::Opened));
     assert_eq!(

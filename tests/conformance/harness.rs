@@ -398,12 +398,12 @@ impl Sut {
             Role::Server => {
                 let mut config = ServerConfig::default();
                 config.limits = limits.clone();
-                Session::open_server(Version::Rfc6455, &config, now)
+                Session::open_server(Version::Rfc6455, &config, None, now)
             }
             Role::Client => {
                 let mut config = ClientConfig::new(Version::Rfc6455);
                 config.limits = limits.clone();
-                Session::open_client(&config, &mut SeededEntropy::new(0x6455), now).expect("a session")
+                Session::open_client(&config, &mut SeededEntropy::new(0x6455), None, now).expect("a session")
             }
         };
         assert_eq!(conn.poll_event(), Some(Event::Opened));

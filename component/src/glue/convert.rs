@@ -156,6 +156,7 @@ impl From<wit::Decision> for Decision {
                 let mut accept = Accept::new();
                 accept.protocol = a.protocol;
                 accept.headers = a.headers;
+                accept.compression = a.compression;
                 Decision::Accept(accept)
             }
             wit::Decision::Refuse(r) => {
