@@ -108,7 +108,9 @@ impl Compressed {
         expected.clear();
         expected.extend(text[start..].iter().cycle().take(size));
         if size >= 8 {
-            expected[..8].copy_from_slice(format!("{seq:08x}").as_bytes());
+            for (i, digit) in expected[..8].iter_mut().enumerate() {
+                *digit = crate::load::sequence_digit(seq, i);
+            }
         }
         frame.clear();
         self.encoder

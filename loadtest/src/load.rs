@@ -418,7 +418,7 @@ impl Conn {
             return;
         }
         for i in 0..8 {
-            let digit = b"0123456789abcdef"[(seq >> (28 - 4 * i) & 0xF) as usize];
+            let digit = sequence_digit(seq, i);
             self.expected[i] = digit;
             self.frame[self.payload_at + i] = digit ^ self.mask.map_or(0, |k| k[i % 4]);
         }
@@ -619,6 +619,12 @@ impl Conn {
         };
         let _ = tokio::time::timeout(Duration::from_secs(3), closing).await;
     }
+}
+
+/// Digit `i` (0 to 7) of `seq` in hexadecimal, as the first 8 bytes of a
+/// message carry it.
+pub(crate) fn sequence_digit(seq: u32, i: usize) -> u8 {
+    b"0123456789abcdef"[(seq >> (28 - 4 * i) & 0xF) as usize]
 }
 
 /// The header of a server's frame: (FIN, opcode, header length, payload

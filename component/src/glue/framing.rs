@@ -12,7 +12,7 @@ use super::exports::websocket::protocol::types::{
 };
 use websocket_engine::framing::rfc6455::{self, OpCode};
 use websocket_engine::framing::{hixie, Decoded as Step, Frame};
-use websocket_engine::{DeflateConfig, DeflateParams, Error, Role};
+use websocket_engine::{DeflateConfig, DeflateParams, Error, Role, UsageError};
 
 /// The decoder of the version asked for.
 enum AnyDecoder {
@@ -131,14 +131,19 @@ impl GuestEncoder for EncoderResource {
         payload: Vec<u8>,
         mask: Option<u32>,
     ) -> Result<Vec<u8>, WitError> {
-        let mut out = Vec::new();
-        let r = self
-            .0
-            .borrow_mut()
-            .encode(fin, opcode.into(), &payload, mask_key(mask), &mut out);
-        wit_result(r.map_err(Error::from))?;
-        Ok(out)
+        encoded(|out| {
+            self.0
+                .borrow_mut()
+                .encode(fin, opcode.into(), &payload, mask_key(mask), out)
+        })
     }
+}
+
+/// The bytes an encoder appends to a fresh buffer, or its error as WIT's.
+fn encoded(encode: impl FnOnce(&mut Vec<u8>) -> Result<(), UsageError>) -> Result<Vec<u8>, WitError> {
+    let mut out = Vec::new();
+    wit_result(encode(&mut out).map_err(Error::from))?;
+    Ok(out)
 }
 
 fn mask_key(mask: Option<u32>) -> Option<[u8; 4]> {
@@ -169,9 +174,7 @@ impl Guest for super::Component {
     }
 
     fn encode_binary(frame_type: u8, payload: Vec<u8>) -> Result<Vec<u8>, WitError> {
-        let mut out = Vec::new();
-        wit_result(hixie::encode_binary(frame_type, &payload, &mut out).map_err(Error::from))?;
-        Ok(out)
+        encoded(|out| hixie::encode_binary(frame_type, &payload, out))
     }
 
     fn encode_close() -> Vec<u8> {
@@ -186,16 +189,10 @@ impl Guest for super::Component {
         payload: Vec<u8>,
         mask: Option<u32>,
     ) -> Result<Vec<u8>, WitError> {
-        let mut out = Vec::new();
-        let r = rfc6455::encode_frame(fin, opcode.into(), &payload, mask_key(mask), &mut out);
-        wit_result(r.map_err(Error::from))?;
-        Ok(out)
+        encoded(|out| rfc6455::encode_frame(fin, opcode.into(), &payload, mask_key(mask), out))
     }
 
     fn encode_close_frame(code: Option<u16>, reason: String, mask: Option<u32>) -> Result<Vec<u8>, WitError> {
-        let mut out = Vec::new();
-        let r = rfc6455::encode_close(code, &reason, mask_key(mask), &mut out);
-        wit_result(r.map_err(Error::from))?;
-        Ok(out)
+        encoded(|out| rfc6455::encode_close(code, &reason, mask_key(mask), out))
     }
 }
