@@ -454,3 +454,21 @@ fn serve_and_client_take_a_compression_level() {
         }
     }
 }
+
+#[test]
+fn a_sans_io_accept_without_compression_agrees_to_none() {
+    let url = WsUrl::parse("ws://example.com/").unwrap();
+    let client = ClientHandshake::new(&url, ClientConfig::default(), &mut SeededEntropy::new(1)).unwrap();
+    for compression in [true, false] {
+        let mut server = ServerHandshake::new(ServerConfig::default());
+        server.handle_input(client.request()).unwrap();
+        assert!(
+            server.deflate().is_some(),
+            "offered and accepted by the configuration"
+        );
+        let response = server.accept(&Accept::new().compression(compression)).unwrap();
+        let head = String::from_utf8_lossy(&response).to_ascii_lowercase();
+        assert_eq!(head.contains("sec-websocket-extensions"), compression, "{head}");
+        assert_eq!(server.deflate().is_some(), compression);
+    }
+}

@@ -324,10 +324,7 @@ impl ServerHandshake {
     /// [`ServerHandshake::refusal`] gives the refusal's bytes.
     pub fn respond(&mut self, decision: Decision) -> Result<Vec<u8>, ProtocolError> {
         match decision {
-            Decision::Accept(accept) => {
-                self.declined_deflate = !accept.compression;
-                self.accept(&accept)
-            }
+            Decision::Accept(accept) => self.accept(&accept),
             Decision::Refuse(refusal) => {
                 refusal.check()?;
                 let status = refusal.status;
@@ -372,8 +369,8 @@ impl ServerHandshake {
 
     /// RFC 6455: the permessage-deflate parameters an accepted request puts
     /// in force: the first offer the configuration can accept, or `None`
-    /// (also once [`ServerHandshake::respond`] accepted with
-    /// [`Accept::compression`] false).
+    /// (also once the request was accepted with [`Accept::compression`]
+    /// false).
     pub fn deflate(&self) -> Option<DeflateParams> {
         self.deflate_answer().map(|(params, _)| params)
     }
@@ -406,12 +403,15 @@ impl ServerHandshake {
     }
 
     /// Accepts the request, confirming `answer.protocol` (which must be
-    /// one the client offered, or `None`) and adding `answer.headers`.
-    /// Returns the response bytes to send.
-    pub fn accept(&self, answer: &Accept) -> Result<Vec<u8>, ProtocolError> {
+    /// one the client offered, or `None`), adding `answer.headers`, and
+    /// answering permessage-deflate unless `answer.compression` is false
+    /// ([`ServerHandshake::deflate`] then says `None`). Returns the
+    /// response bytes to send.
+    pub fn accept(&mut self, answer: &Accept) -> Result<Vec<u8>, ProtocolError> {
         if !self.is_complete() {
             return Err(UsageError::HandshakeIncomplete.into());
         }
+        self.declined_deflate = !answer.compression;
         let request = self.request.as_ref().expect("complete");
         let protocol = answer.protocol.as_deref();
         if protocol.is_some_and(|p| !request.protocols.iter().any(|o| o == p)) {
@@ -431,7 +431,7 @@ impl ServerHandshake {
             if let Some(p) = protocol {
                 push_field(&mut out, "Sec-WebSocket-Protocol", p);
             }
-            if let Some((_, extensions)) = self.deflate_answer().filter(|_| answer.compression) {
+            if let Some((_, extensions)) = self.deflate_answer() {
                 push_field(&mut out, "Sec-WebSocket-Extensions", &extensions);
             }
             push_fields(&mut out, &answer.headers);
