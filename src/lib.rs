@@ -134,6 +134,7 @@
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+mod connect;
 mod deflate;
 mod entropy;
 mod error;
@@ -141,10 +142,13 @@ pub mod framing;
 mod handshake;
 mod limits;
 mod message;
+mod proxy;
 mod session;
 mod setters;
 mod state;
 mod timeouts;
+#[cfg(all(feature = "rustls", not(target_arch = "wasm32")))]
+pub mod tls;
 #[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
 pub mod tokio_io;
 mod url;
@@ -153,15 +157,20 @@ mod version;
 /// The shared byte buffer messages are made of, re-exported so that users
 /// need no `bytes` dependency of their own.
 pub use bytes::Bytes;
+pub use connect::ConnectOptions;
 pub use deflate::{DeflateConfig, DeflateParams};
 pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
-pub use error::{Culprit, Error, FrameError, HandshakeError, Phase, ProtocolError, UrlError, UsageError};
+pub use error::{
+    Culprit, Error, FrameError, HandshakeError, Phase, ProtocolError, ProxyError, TlsError, UrlError,
+    UsageError,
+};
 pub use handshake::{
     hixie76_answer, rfc6455_accept, Accept, ClientConfig, ClientHandshake, Decision, HandshakeResponse,
     Refusal, Request, ServerConfig, ServerHandshake, Status,
 };
 pub use limits::Limits;
 pub use message::{Message, Utf8Bytes};
+pub use proxy::{Proxy, ProxyHandshake, ProxyScheme};
 pub use session::{Closed, Event, Session, State, Step};
 pub use timeouts::Timeouts;
 pub use url::WsUrl;

@@ -23,7 +23,6 @@ mod common;
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -487,7 +486,7 @@ fn is_executable(path: &Path) -> bool {
 /// A DevTools protocol connection to the browser target. Commands for a
 /// page go through its flat session; events are kept in order.
 struct DevTools {
-    ws: WebSocket<TcpStream>,
+    ws: WebSocket<blocking::MaybeTlsStream>,
     next_id: u64,
     events: Vec<Json>,
 }

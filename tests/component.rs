@@ -594,7 +594,13 @@ fn component_server_with_native_clients() {
         .unwrap();
     let addr = listener.local_addr().unwrap();
     let report = |peer, e| panic!("{peer}: {e}");
-    tokio.spawn(serve_echo(runtime().clone(), listener, server_options(), report));
+    tokio.spawn(serve_echo(
+        runtime().clone(),
+        listener,
+        server_options(),
+        None,
+        report,
+    ));
     let clients: Vec<_> = (0..6)
         .map(|i| {
             thread::spawn(move || {

@@ -111,7 +111,7 @@ fn start(mode: Mode, limits: Limits, timeouts: Timeouts) -> Server {
                 };
                 record.lock().unwrap().push(code);
             };
-            tokio.spawn(serve_echo(rt, listener, options, report));
+            tokio.spawn(serve_echo(rt, listener, options, None, report));
             Server {
                 addr,
                 errors,
@@ -561,7 +561,7 @@ fn flood(server: &Server, ending: Ending) -> thread::JoinHandle<()> {
 fn answered_within_a_second(
     server: &Server,
     mode: Mode,
-    clients: &mut [blocking::WebSocket<TcpStream>],
+    clients: &mut [blocking::WebSocket<blocking::MaybeTlsStream>],
     rounds: usize,
 ) -> Duration {
     let mut slowest = Duration::ZERO;

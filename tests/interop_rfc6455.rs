@@ -415,7 +415,7 @@ fn sample_messages() -> Vec<Message> {
     ]
 }
 
-fn connect(url: &str, protocols: &[&str]) -> (WebSocket<std::net::TcpStream>, Option<String>) {
+fn connect(url: &str, protocols: &[&str]) -> (WebSocket<blocking::MaybeTlsStream>, Option<String>) {
     let mut config = ClientConfig::new(Version::Rfc6455);
     config.protocols = protocols.iter().map(|p| p.to_string()).collect();
     config.timeouts.close = Duration::from_secs(5);
@@ -437,7 +437,7 @@ fn brief(event: &Event) -> String {
 }
 
 /// The next event, within [`LINE_TIMEOUT`].
-fn next_event(ws: &mut WebSocket<std::net::TcpStream>) -> Event {
+fn next_event(ws: &mut WebSocket<blocking::MaybeTlsStream>) -> Event {
     match ws.next_event() {
         Ok(Some(event)) => event,
         Ok(None) => panic!("the connection ended early"),
@@ -448,7 +448,7 @@ fn next_event(ws: &mut WebSocket<std::net::TcpStream>) -> Event {
 /// Closes with 1000 "bye" and checks that the peer echoed the code and
 /// reason (both peers echo the close frame), then that the connection
 /// ends, and that the peer server got our close frame.
-fn close_and_check(ws: &mut WebSocket<std::net::TcpStream>, server: &mut PeerServer) {
+fn close_and_check(ws: &mut WebSocket<blocking::MaybeTlsStream>, server: &mut PeerServer) {
     ws.close_with(1000, "bye").unwrap();
     let event = next_event(ws);
     assert!(

@@ -26,7 +26,7 @@ fn echo_server(config: ServerConfig) -> (String, thread::JoinHandle<Result<usize
     (addr, handle)
 }
 
-fn connect(addr: &str, version: Version) -> WebSocket<TcpStream> {
+fn connect(addr: &str, version: Version) -> WebSocket<blocking::MaybeTlsStream> {
     blocking::connect(&format!("ws://{addr}/echo"), ClientConfig::new(version))
         .unwrap()
         .0

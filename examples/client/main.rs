@@ -7,8 +7,15 @@
 //! ```text
 //! cargo run --release --example client -- URL --version hixie75|hixie76|rfc6455 [--origin O] [--protocol P]...
 //!     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--echo]
-//!     [--component]
+//!     [--ca FILE] [--proxy URL] [--component]
 //! ```
+//!
+//! `wss://` URLs are reached over TLS; `--ca FILE` adds the PEM
+//! certificates in FILE to the trusted roots. `--proxy URL`
+//! (`http://[user:pass@]host:port` for HTTP `CONNECT`,
+//! `socks5://[user:pass@]host:port`) reaches the server through a proxy;
+//! without it, `https_proxy`, `http_proxy`, `all_proxy` and `no_proxy` in
+//! the environment are followed, as curl does.
 //!
 //! Keepalive is on by default (RFC 6455: a ping after 20 s of silence, and
 //! failure if nothing comes within 20 s more); 0 turns a timer off.
@@ -46,7 +53,7 @@ use websocket_engine::{ClientConfig, Timeouts, Version};
 
 const USAGE: &str =
     "usage: client URL --version hixie75|hixie76|rfc6455 [--origin ORIGIN] [--protocol PROTOCOL]... \
-                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--echo] [--component]";
+                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--echo] [--ca FILE] [--proxy URL] [--component]";
 
 /// A timer given in seconds to `flag`; 0 turns it off.
 fn seconds(flag: &str, value: &str) -> Option<Duration> {
@@ -65,6 +72,7 @@ fn main() {
     let mut in_component = false;
     let (mut compression, mut level) = (true, None);
     let mut echo = false;
+    let mut reach = Reach::default();
     let mut timeouts = Timeouts::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -89,6 +97,8 @@ fn main() {
             "--no-compression" => compression = false,
             "--compression-level" => level = Some(value()),
             "--echo" => echo = true,
+            "--ca" => reach.ca = Some(value()),
+            "--proxy" => reach.proxy = Some(value()),
             "--component" => in_component = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -122,13 +132,17 @@ fn main() {
         }
     }
     let result = if in_component {
-        run_component(&url, config, echo)
-    } else if echo {
-        native::echo(&url, config)
+        run_component(&url, config, echo, &reach)
     } else {
-        let (tx, rx) = std::sync::mpsc::channel();
-        stdin_lines(move |line| tx.send(line).is_ok());
-        native::run(&url, config, rx).map_err(|e| e.to_string())
+        native::options(&reach).and_then(|options| {
+            if echo {
+                native::echo(&url, config, &options)
+            } else {
+                let (tx, rx) = std::sync::mpsc::channel();
+                stdin_lines(move |line| tx.send(line).is_ok());
+                native::run(&url, config, &options, rx).map_err(|e| e.to_string())
+            }
+        })
     };
     if let Err(e) = result {
         eprintln!("client: {e}");
@@ -136,8 +150,18 @@ fn main() {
     }
 }
 
+/// How to reach the server: `--ca` and `--proxy`.
+#[derive(Default)]
+struct Reach {
+    ca: Option<String>,
+    proxy: Option<String>,
+}
+
 #[cfg(not(target_arch = "wasm32"))]
-fn run_component(url: &str, config: ClientConfig, echo: bool) -> Result<(), String> {
+fn run_component(url: &str, config: ClientConfig, echo: bool, reach: &Reach) -> Result<(), String> {
+    if reach.ca.is_some() || reach.proxy.is_some() {
+        return Err("--ca and --proxy are not supported with --component yet".into());
+    }
     if echo {
         return component::echo(url, config);
     }
@@ -147,7 +171,7 @@ fn run_component(url: &str, config: ClientConfig, echo: bool) -> Result<(), Stri
 }
 
 #[cfg(target_arch = "wasm32")]
-fn run_component(_: &str, _: ClientConfig, _: bool) -> Result<(), String> {
+fn run_component(_: &str, _: ClientConfig, _: bool, _: &Reach) -> Result<(), String> {
     Err("--component needs a native host".into())
 }
 

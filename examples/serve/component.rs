@@ -17,7 +17,7 @@ pub fn run(args: Args) {
         timeouts: Some(crate::wit::timeouts(&args.timeouts)),
         origins: args.origins.clone(),
         protocols: args.protocols.clone(),
-        secure: false,
+        secure: args.tls.is_some(),
         utf8: None,
         page: Some(crate::PAGE.to_owned()),
         response_headers: Vec::new(),
@@ -36,7 +36,7 @@ pub fn run(args: Args) {
                 .map_or("host", |g| websocket_host::bindings::error_info(g).code.as_str());
             crate::report(peer, &e, code);
         };
-        if let Err(e) = serve_echo(rt, listener, options, report).await {
+        if let Err(e) = serve_echo(rt, listener, options, args.tls(), report).await {
             die("accept failed", e);
         }
     });

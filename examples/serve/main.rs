@@ -35,7 +35,7 @@ use std::time::Duration;
 use websocket_engine::{DeflateConfig, ServerConfig, Timeouts};
 
 const USAGE: &str = "usage: serve --listen ADDR [--origin ORIGIN]... [--protocol PROTOCOL]... [--backlog N] \
-                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--native]";
+                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--tls-cert FILE --tls-key FILE] [--native]";
 
 /// The command line.
 pub struct Args {
@@ -49,6 +49,9 @@ pub struct Args {
     /// The permessage-deflate settings accepted with, or `None` to decline
     /// it (default: the engine's defaults).
     pub compression: Option<DeflateConfig>,
+    /// The PEM certificate chain and private key to serve `wss://` (and
+    /// the page over `https://`) with; the host terminates TLS.
+    pub tls: Option<(String, String)>,
     pub native: bool,
 }
 
@@ -61,6 +64,18 @@ impl Args {
             .origins(self.origins.iter().cloned())
             .protocols(self.protocols.iter().cloned())
             .compression(self.compression)
+            .secure(self.tls.is_some())
+    }
+
+    /// The TLS acceptor for `--tls-cert` and `--tls-key`, if given.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn tls(&self) -> Option<websocket_engine::tls::TlsAcceptor> {
+        let (cert, key) = self.tls.as_ref()?;
+        let read =
+            |path: &String| std::fs::read(path).unwrap_or_else(|e| die(&format!("cannot read {path}"), e));
+        let config = websocket_engine::tls::server_config(&read(cert), &read(key))
+            .unwrap_or_else(|e| die("cannot use --tls-cert and --tls-key", e));
+        Some(websocket_engine::tls::TlsAcceptor::new(config))
     }
 }
 
@@ -68,6 +83,7 @@ fn parse() -> Args {
     let mut listen = None;
     let (mut origins, mut protocols, mut native, mut backlog) = (Vec::new(), Vec::new(), false, 1024);
     let (mut compression, mut level) = (true, None);
+    let (mut tls_cert, mut tls_key) = (None, None);
     let mut timeouts = Timeouts::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -87,6 +103,8 @@ fn parse() -> Args {
             "--idle-timeout" => timeouts.idle = seconds(&arg, &value()),
             "--no-compression" => compression = false,
             "--compression-level" => level = Some(number(&arg, &value()).min(9) as u8),
+            "--tls-cert" => tls_cert = Some(value()),
+            "--tls-key" => tls_key = Some(value()),
             "--native" => native = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -102,6 +120,14 @@ fn parse() -> Args {
         eprintln!("serve: --listen is required\n{USAGE}");
         exit(2)
     });
+    let tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        _ => {
+            eprintln!("serve: --tls-cert and --tls-key go together\n{USAGE}");
+            exit(2)
+        }
+    };
     Args {
         listen,
         origins,
@@ -112,6 +138,7 @@ fn parse() -> Args {
             let defaults = DeflateConfig::default();
             level.map_or(defaults, |l| defaults.level(l))
         }),
+        tls,
         native,
     }
 }
@@ -134,12 +161,14 @@ pub const PAGE: &str = include_str!("page.html");
 
 /// Prints where the server listens: the first line is the WebSocket URL
 /// (tests read it), the second the page for a browser.
-pub fn announce(addr: impl std::fmt::Display) {
+pub fn announce(addr: impl std::fmt::Display, secure: bool) {
     use std::io::Write;
+    let s = if secure { "s" } else { "" };
     // One write, and errors ignored: a reader that stops after the first
     // line must not kill the server.
-    let lines =
-        format!("listening on ws://{addr}/\nopen http://{addr}/ in a browser to chat with the server\n");
+    let lines = format!(
+        "listening on ws{s}://{addr}/\nopen http{s}://{addr}/ in a browser to chat with the server\n"
+    );
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(lines.as_bytes()).and_then(|()| out.flush());
 }
@@ -178,7 +207,7 @@ pub async fn listen(args: &Args) -> tokio::net::TcpListener {
     let listener = bind
         .await
         .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
-    announce(listener.local_addr().expect("bound"));
+    announce(listener.local_addr().expect("bound"), args.tls.is_some());
     listener
 }
 

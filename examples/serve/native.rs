@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use websocket_engine::{tokio_io, Error, ServerConfig};
 
 use crate::{die, Args};
@@ -19,17 +19,26 @@ pub fn run(args: Args) {
 async fn serve(args: Args) {
     let listener = crate::listen(&args).await;
     let config = Arc::new(args.config());
+    let tls = args.tls();
     loop {
         let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
+            Ok((stream, peer)) if stream.set_nodelay(true).is_ok() => (stream, peer),
+            Ok(_) => continue,
             Err(e) => {
                 eprintln!("serve: accept failed: {e}");
                 continue;
             }
         };
-        let config = config.clone();
+        let (config, tls) = (config.clone(), tls.clone());
         tokio::spawn(async move {
-            if let Err(e) = echo(stream, config).await {
+            let result = match tls {
+                None => echo(stream, config).await,
+                Some(tls) => match tls.accept_async(stream).await {
+                    Ok(stream) => echo(stream, config).await,
+                    Err(e) => Err(e.into()),
+                },
+            };
+            if let Err(e) = result {
                 crate::report(peer, &e, e.code());
             }
         });
@@ -38,8 +47,7 @@ async fn serve(args: Args) {
 
 /// Echoes every message; replies are queued and go out together before the
 /// next read.
-async fn echo(stream: TcpStream, config: Arc<ServerConfig>) -> Result<(), Error> {
-    stream.set_nodelay(true)?;
+async fn echo<S: AsyncRead + AsyncWrite + Unpin>(stream: S, config: Arc<ServerConfig>) -> Result<(), Error> {
     let (mut ws, _request) = tokio_io::accept(stream, config).await?;
     while let Some(message) = ws.read_message().await? {
         ws.session_mut().send(&message)?

@@ -39,9 +39,12 @@ enum Owner {
 }
 
 pub fn run(args: Args) {
+    if args.tls.is_some() {
+        die("--tls-cert", "this command component has no TLS server (wasi:tls is client-only); run the native build, with or without --native");
+    }
     let listener = Listener::bind(&args.listen, args.backlog, args.config())
         .unwrap_or_else(|e| die(&format!("cannot listen on {}", args.listen), e));
-    crate::announce(listener.local_address());
+    crate::announce(listener.local_address(), false);
     let mut conns: Vec<StreamConnection> = Vec::new();
     loop {
         let now = Instant::now();

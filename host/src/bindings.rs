@@ -24,6 +24,8 @@ pub fn error_info(e: &Error) -> &ErrorInfo {
     | Error::Usage(info)
     | Error::Entropy(info)
     | Error::Io(info)
-    | Error::Timeout(info)) = e;
+    | Error::Timeout(info)
+    | Error::Proxy(info)
+    | Error::Tls(info)) = e;
     info
 }

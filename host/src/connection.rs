@@ -3,20 +3,25 @@
 
 use core::fmt;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use wasmtime::component::{Resource, ResourceAny};
 use wasmtime::Store;
 use wasmtime_wasi::clocks::WasiClocksView;
 use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
 use wasmtime_wasi::p2::bindings::io::poll::HostPollable;
+use wasmtime_wasi::p2::pipe::{AsyncReadStream, AsyncWriteStream};
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable};
 
 use crate::bindings::exports::websocket::protocol::connection::{Event, State};
 use crate::bindings::{ClientOptions, Decision, Error, Library, Message, ServerOptions};
 use crate::runtime::{Access, HostState, Runtime};
-use crate::tcp::{TcpInput, TcpOutput};
+use crate::tcp::{TcpInput, TcpOutput, WRITE_BUDGET};
+use websocket_engine::tls::TlsAcceptor;
 use websocket_engine::WsUrl;
 
 /// A failure: the component's structured error, or one of the host.
@@ -85,6 +90,47 @@ fn tcp_streams(tcp: TcpStream) -> std::io::Result<(DynInputStream, DynOutputStre
     tcp.set_nodelay(true)?;
     let (read, write) = tcp.into_split();
     Ok((Box::new(TcpInput::new(read)), Box::new(TcpOutput::new(write))))
+}
+
+/// Hands any async byte stream (a TLS session's, say) over as WASI
+/// streams, through wasmtime-wasi's generic stream adapters.
+pub fn io_streams<S>(stream: S) -> (DynInputStream, DynOutputStream)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+{
+    let (read, write) = tokio::io::split(stream);
+    (
+        Box::new(AsyncReadStream::new(read)),
+        Box::new(AsyncWriteStream::new(WRITE_BUDGET, ShutdownOnDrop(Some(write)))),
+    )
+}
+
+/// A writer that shuts down when dropped. A component ends its output by
+/// dropping the stream; over TLS the peer must then get `close_notify`,
+/// which only the writer's shutdown sends (TCP's end alone reads as a
+/// truncation attack to a strict client).
+struct ShutdownOnDrop<W: AsyncWrite + Unpin + Send + 'static>(Option<W>);
+
+impl<W: AsyncWrite + Unpin + Send + 'static> Drop for ShutdownOnDrop<W> {
+    fn drop(&mut self) {
+        if let (Some(mut writer), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current()) {
+            runtime.spawn(async move {
+                let _ = writer.shutdown().await;
+            });
+        }
+    }
+}
+
+impl<W: AsyncWrite + Unpin + Send + 'static> AsyncWrite for ShutdownOnDrop<W> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(self.get_mut().0.as_mut().expect("taken only on drop")).poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(self.get_mut().0.as_mut().expect("taken only on drop")).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(self.get_mut().0.as_mut().expect("taken only on drop")).poll_shutdown(cx)
+    }
 }
 
 /// Puts a pair of streams into the store's table for the component.
@@ -249,27 +295,47 @@ impl ComponentConnection {
 }
 
 /// Serves echo from the component: each accepted connection gets its own
-/// instance; every message comes back unchanged. Runs until `listener`
-/// fails. Each connection that fails is handed to `report`.
+/// instance; every message comes back unchanged. With `tls`, the host
+/// terminates TLS and the component sees the plain streams (`wss://`, and
+/// the page over `https://`). Runs until `listener` fails. Each connection
+/// that fails is handed to `report`.
 pub async fn serve_echo(
     rt: Runtime,
     listener: TcpListener,
     options: ServerOptions,
+    tls: Option<TlsAcceptor>,
     report: impl Fn(std::net::SocketAddr, HostError) + Clone + Send + 'static,
 ) -> std::io::Result<()> {
     loop {
         let (tcp, peer) = listener.accept().await?;
-        let (rt, options, report) = (rt.clone(), options.clone(), report.clone());
+        let (rt, options, tls, report) = (rt.clone(), options.clone(), tls.clone(), report.clone());
         tokio::spawn(async move {
-            if let Err(e) = echo(&rt, tcp, &options).await {
+            if let Err(e) = echo(&rt, tcp, tls, &options).await {
                 report(peer, e);
             }
         });
     }
 }
 
-async fn echo(rt: &Runtime, tcp: TcpStream, options: &ServerOptions) -> Result<(), HostError> {
-    let mut conn = ComponentConnection::accept(rt, tcp, options).await?;
+/// How long the host waits for a client's TLS handshake.
+const TLS_HANDSHAKE: Duration = Duration::from_secs(10);
+
+async fn echo(
+    rt: &Runtime,
+    tcp: TcpStream,
+    tls: Option<TlsAcceptor>,
+    options: &ServerOptions,
+) -> Result<(), HostError> {
+    let mut conn = match tls {
+        None => ComponentConnection::accept(rt, tcp, options).await?,
+        Some(acceptor) => {
+            tcp.set_nodelay(true)?;
+            let tls = tokio::time::timeout(TLS_HANDSHAKE, acceptor.accept_async(tcp))
+                .await
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+            ComponentConnection::accept_streams(rt, io_streams(tls), options).await?
+        }
+    };
     let result = async {
         while let Some(message) = conn.read_message().await? {
             conn.send(&message).await?;

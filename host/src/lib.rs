@@ -50,5 +50,5 @@ mod runtime;
 mod tcp;
 
 pub use compose::compose;
-pub use connection::{serve_echo, ComponentConnection, HostError};
+pub use connection::{io_streams, serve_echo, ComponentConnection, HostError};
 pub use runtime::{Access, HostState, Runtime};

@@ -4,7 +4,7 @@
 use core::fmt;
 use std::sync::Arc;
 
-use super::{Culprit, ProtocolError};
+use super::{Culprit, ProtocolError, TlsError};
 
 /// Any failure of an adapter (blocking, tokio, `wasi:io`, the component):
 /// the sans-IO core's error, or the transport's.
@@ -15,6 +15,8 @@ pub enum Error {
     Protocol(ProtocolError),
     /// The transport failed (never produced by the sans-IO core).
     Io(Arc<std::io::Error>),
+    /// TLS under a `wss` connection failed.
+    Tls(TlsError),
 }
 
 impl Error {
@@ -22,7 +24,7 @@ impl Error {
     pub fn protocol(&self) -> Option<&ProtocolError> {
         match self {
             Error::Protocol(e) => Some(e),
-            Error::Io(_) => None,
+            Error::Io(_) | Error::Tls(_) => None,
         }
     }
 
@@ -55,6 +57,8 @@ impl Error {
         match self {
             Error::Protocol(e) => e.culprit(),
             Error::Io(_) => Culprit::Transport,
+            Error::Tls(TlsError::Unavailable { .. }) => Culprit::Host,
+            Error::Tls(_) => Culprit::Peer,
         }
     }
 }
@@ -65,6 +69,7 @@ impl PartialEq for Error {
         match (self, other) {
             (Error::Protocol(a), Error::Protocol(b)) => a == b,
             (Error::Io(a), Error::Io(b)) => a.kind() == b.kind(),
+            (Error::Tls(a), Error::Tls(b)) => a == b,
             _ => false,
         }
     }
@@ -81,6 +86,7 @@ impl fmt::Display for Error {
         match self {
             Error::Protocol(e) => e.fmt(f),
             Error::Io(e) => write!(f, "transport error: {e}"),
+            Error::Tls(e) => write!(f, "TLS error: {e}"),
         }
     }
 }
@@ -90,13 +96,29 @@ impl std::error::Error for Error {
         match self {
             Error::Protocol(e) => e.source(),
             Error::Io(e) => Some(&**e),
+            Error::Tls(e) => Some(e),
         }
     }
 }
 
 impl From<std::io::Error> for Error {
+    /// A TLS failure that a TLS stream reported as an I/O error becomes
+    /// [`Error::Tls`].
     fn from(e: std::io::Error) -> Self {
+        #[cfg(all(feature = "rustls", not(target_arch = "wasm32")))]
+        if let Some(tls) = e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Error::Tls(crate::tls::classify(tls));
+        }
         Error::Io(Arc::new(e))
+    }
+}
+
+impl From<TlsError> for Error {
+    fn from(e: TlsError) -> Self {
+        Error::Tls(e)
     }
 }
 

@@ -3,7 +3,7 @@
 //! variant does not change one. `wit/error-codes.md` lists the same codes
 //! for component users, and a test holds the two equal.
 
-use super::{Error, FrameError, HandshakeError, ProtocolError, UrlError, UsageError};
+use super::{Error, FrameError, HandshakeError, ProtocolError, ProxyError, TlsError, UrlError, UsageError};
 
 /// Gives each variant of a layer's enum its code: `code()`, and `CODES`
 /// with all of them.
@@ -105,6 +105,25 @@ codes!(UsageError {
     InvalidCloseCode => "invalid-close-code",
 });
 
+codes!(ProxyError {
+    InvalidUrl => "proxy-url",
+    Refused => "proxy-refused",
+    AuthenticationRequired => "proxy-authentication-required",
+    AuthenticationFailed => "proxy-authentication-failed",
+    Socks => "socks-refused",
+    Malformed => "proxy-malformed",
+    ReplyTooLarge => "proxy-reply-too-large",
+    Closed => "proxy-closed",
+});
+
+codes!(TlsError {
+    UntrustedCertificate => "untrusted-certificate",
+    NameMismatch => "certificate-name-mismatch",
+    BadCertificate => "bad-certificate",
+    Failed => "tls-failed",
+    Unavailable => "tls-unavailable",
+});
+
 impl ProtocolError {
     /// The rule broken, in kebab-case: for example `origin-mismatch` or
     /// `message-too-large` (every code is in `wit/error-codes.md`).
@@ -114,6 +133,7 @@ impl ProtocolError {
             ProtocolError::Handshake(e) => e.code(),
             ProtocolError::Frame(e) => e.code(),
             ProtocolError::Usage(e) => e.code(),
+            ProtocolError::Proxy(e) => e.code(),
             ProtocolError::Entropy(_) => "entropy",
             ProtocolError::PeerNotReading { .. } => "peer-not-reading",
             ProtocolError::Timeout { .. } => "timeout",
@@ -127,6 +147,7 @@ impl ProtocolError {
             ProtocolError::Handshake(_) => "handshake",
             ProtocolError::Frame(_) => "frame",
             ProtocolError::Usage(_) => "usage",
+            ProtocolError::Proxy(_) => "proxy",
             ProtocolError::Entropy(_) => "entropy",
             ProtocolError::PeerNotReading { .. } => "io",
             ProtocolError::Timeout { .. } => "timeout",
@@ -135,14 +156,23 @@ impl ProtocolError {
 }
 
 impl Error {
-    /// The rule broken, in kebab-case ([`ProtocolError::code`]), or `io`.
+    /// The rule broken, in kebab-case ([`ProtocolError::code`],
+    /// [`TlsError::code`]), or `io`.
     pub fn code(&self) -> &'static str {
-        self.protocol().map_or("io", ProtocolError::code)
+        match self {
+            Error::Protocol(e) => e.code(),
+            Error::Tls(e) => e.code(),
+            Error::Io(_) => "io",
+        }
     }
 
-    /// The layer that detected it ([`ProtocolError::layer`]), or `io`.
+    /// The layer that detected it ([`ProtocolError::layer`]), `tls` or `io`.
     pub fn layer(&self) -> &'static str {
-        self.protocol().map_or("io", ProtocolError::layer)
+        match self {
+            Error::Protocol(e) => e.layer(),
+            Error::Tls(_) => "tls",
+            Error::Io(_) => "io",
+        }
     }
 }
 
@@ -154,11 +184,13 @@ mod tests {
 
     /// `(layer, code)` for every code the Rust table can give.
     fn rust_codes() -> BTreeSet<(&'static str, &'static str)> {
-        let layers: [(&str, &[&str]); 7] = [
+        let layers: [(&str, &[&str]); 9] = [
             ("url", UrlError::CODES),
             ("handshake", HandshakeError::CODES),
             ("frame", FrameError::CODES),
             ("usage", UsageError::CODES),
+            ("proxy", ProxyError::CODES),
+            ("tls", TlsError::CODES),
             ("entropy", &["entropy"]),
             ("io", &["io", "peer-not-reading"]),
             ("timeout", &["timeout"]),

@@ -12,12 +12,16 @@ mod adapter;
 mod codes;
 mod frame;
 mod handshake;
+mod proxy;
+mod tls;
 mod url;
 mod usage;
 
 pub use adapter::Error;
 pub use frame::FrameError;
 pub use handshake::HandshakeError;
+pub use proxy::ProxyError;
+pub use tls::TlsError;
 pub use url::UrlError;
 pub use usage::UsageError;
 
@@ -39,6 +43,9 @@ pub enum ProtocolError {
     Frame(FrameError),
     /// The caller used the API in a way it does not allow.
     Usage(UsageError),
+    /// A proxy between client and server refused the tunnel, or its URL
+    /// or replies broke a rule.
+    Proxy(ProxyError),
     /// The entropy source failed to produce random bytes.
     Entropy(String),
     /// The peer is not reading: sending would queue more than
@@ -79,6 +86,7 @@ impl fmt::Display for ProtocolError {
             ProtocolError::Handshake(e) => write!(f, "handshake failed: {e}"),
             ProtocolError::Frame(e) => write!(f, "framing error: {e}"),
             ProtocolError::Usage(e) => write!(f, "API misuse: {e}"),
+            ProtocolError::Proxy(e) => write!(f, "proxy failed: {e}"),
             ProtocolError::Entropy(e) => write!(f, "the entropy source failed: {e}"),
             ProtocolError::PeerNotReading { limit } => write!(
                 f,
@@ -105,6 +113,7 @@ impl std::error::Error for ProtocolError {
             ProtocolError::Handshake(e) => Some(e),
             ProtocolError::Frame(e) => Some(e),
             ProtocolError::Usage(e) => Some(e),
+            ProtocolError::Proxy(e) => Some(e),
             _ => None,
         }
     }
@@ -125,7 +134,7 @@ macro_rules! into_error {
         impl std::error::Error for $t {}
     )*};
 }
-into_error!(UrlError => Url, HandshakeError => Handshake, FrameError => Frame, UsageError => Usage);
+into_error!(UrlError => Url, HandshakeError => Handshake, FrameError => Frame, UsageError => Usage, ProxyError => Proxy);
 
 /// Who broke the rule an error reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +151,8 @@ pub enum Culprit {
     Transport,
     /// The host: randomness or another host service failed.
     Host,
+    /// A proxy between the client and the server.
+    Proxy,
 }
 
 impl From<Role> for Culprit {
@@ -157,7 +168,10 @@ impl ProtocolError {
     /// Who broke the rule.
     pub fn culprit(&self) -> Culprit {
         match self {
-            ProtocolError::Url(_) | ProtocolError::Usage(_) => Culprit::Caller,
+            ProtocolError::Url(_)
+            | ProtocolError::Usage(_)
+            | ProtocolError::Proxy(ProxyError::InvalidUrl { .. }) => Culprit::Caller,
+            ProtocolError::Proxy(_) => Culprit::Proxy,
             ProtocolError::Handshake(e) => e.culprit(),
             ProtocolError::Frame(_) | ProtocolError::PeerNotReading { .. } => Culprit::Peer,
             ProtocolError::Entropy(_) => Culprit::Host,

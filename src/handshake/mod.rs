@@ -12,7 +12,7 @@
 mod accept;
 mod client;
 mod decision;
-mod head;
+pub(crate) mod head;
 mod key;
 mod server;
 

@@ -239,6 +239,7 @@ impl From<Error> for wit::Error {
                 Culprit::Peer => wit::Culprit::Peer,
                 Culprit::Transport => wit::Culprit::Transport,
                 Culprit::Host => wit::Culprit::Host,
+                Culprit::Proxy => wit::Culprit::Proxy,
             },
             message: e.to_string(),
             http_status: e.protocol().and_then(ProtocolError::http_status),
@@ -251,6 +252,8 @@ impl From<Error> for wit::Error {
             "usage" => wit::Error::Usage(info),
             "entropy" => wit::Error::Entropy(info),
             "timeout" => wit::Error::Timeout(info),
+            "proxy" => wit::Error::Proxy(info),
+            "tls" => wit::Error::Tls(info),
             _ => wit::Error::Io(info),
         }
     }

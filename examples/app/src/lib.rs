@@ -30,7 +30,9 @@ fn describe(e: Error) -> String {
     | Error::Usage(i)
     | Error::Entropy(i)
     | Error::Io(i)
-    | Error::Timeout(i)) = e;
+    | Error::Timeout(i)
+    | Error::Proxy(i)
+    | Error::Tls(i)) = e;
     format!("{} ({})", i.message, i.code)
 }
 

@@ -17,14 +17,18 @@
 //! ```
 
 use std::io::{self, ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::{
     ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Request, ServerConfig, Session, State,
-    Step, SystemEntropy, UsageError, WsUrl,
+    Step, UsageError, WsUrl,
 };
+
+mod transport;
+
+pub use transport::{connect, connect_with, MaybeTlsStream};
 
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -82,23 +86,6 @@ fn coarse(wait: Option<Duration>) -> Option<Duration> {
         n if n > 2 * STEP => Duration::from_nanos(u64::try_from(n / STEP * STEP).unwrap_or(u64::MAX)),
         _ => w,
     })
-}
-
-/// Connects over TCP to a `ws://` URL and performs the client handshake,
-/// with keys from the system's generator, within the handshake time-out.
-pub fn connect(url: &str, config: ClientConfig) -> Result<(WebSocket<TcpStream>, HandshakeResponse), Error> {
-    let url = WsUrl::parse_plain(url)?;
-    let mut last = io::Error::new(ErrorKind::NotFound, "the host name resolved to no address");
-    for addr in url.socket_addr().to_socket_addrs()? {
-        match TcpStream::connect_timeout(&addr, config.timeouts.handshake) {
-            Ok(tcp) => {
-                tcp.set_nodelay(true)?;
-                return client_handshake(tcp, &url, config, &mut SystemEntropy);
-            }
-            Err(e) => last = e,
-        }
-    }
-    Err(last.into())
 }
 
 /// Performs the client handshake over an already connected stream.

@@ -33,13 +33,16 @@ use std::task::Poll;
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::time::sleep_until;
 
 use crate::{
-    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Phase, ProtocolError, Request,
-    ServerConfig, Session, State, Step, SystemEntropy, UsageError, WsUrl,
+    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Request, ServerConfig, Session, State,
+    Step, UsageError, WsUrl,
 };
+
+mod transport;
+
+pub use transport::{connect, connect_with, MaybeTlsStream};
 
 /// The read buffer: a 16 KiB message with its frame header fits in one read.
 const READ_CHUNK: usize = 32 * 1024;
@@ -58,24 +61,6 @@ pub struct WebSocket<S> {
     /// What `next_event` returns at the end, held while the transport is
     /// finished.
     end: Option<Result<Option<Event>, Error>>,
-}
-
-/// Connects over TCP to a `ws://` URL and performs the client handshake,
-/// with keys from the system's generator, within the handshake time-out.
-pub async fn connect(
-    url: &str,
-    config: ClientConfig,
-) -> Result<(WebSocket<TcpStream>, HandshakeResponse), Error> {
-    let url = WsUrl::parse_plain(url)?;
-    let limit = config.timeouts.handshake;
-    let tcp = tokio::time::timeout(limit, TcpStream::connect(url.socket_addr()))
-        .await
-        .map_err(|_| ProtocolError::Timeout {
-            during: Phase::Handshake,
-            limit,
-        })??;
-    tcp.set_nodelay(true)?;
-    client_handshake(tcp, &url, config, &mut SystemEntropy).await
 }
 
 /// Performs the client handshake over an already connected stream.
