@@ -25,6 +25,10 @@
 mod common;
 #[path = "interop_rfc6455/compression.rs"]
 mod compression;
+#[path = "interop_rfc6455/proxy.rs"]
+mod proxy;
+#[path = "interop_rfc6455/tls.rs"]
+mod tls;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -299,12 +303,12 @@ fn our_server(args: &[&str]) -> (Lines, String) {
     let mut process = Lines::spawn(&format!("serve {args:?}"), command);
     // The component server compiles the component before it listens.
     let first = process.next_line_within(PROCESS_TIMEOUT);
-    let addr = first
-        .strip_prefix("listening on ws://")
-        .and_then(|l| l.strip_suffix('/'))
+    let url = first
+        .strip_prefix("listening on ")
+        .filter(|url| url.starts_with("ws://") || url.starts_with("wss://"))
         .unwrap_or_else(|| panic!("serve printed {first:?}"))
         .to_owned();
-    (process, format!("ws://{addr}/"))
+    (process, url)
 }
 
 /// What py_client.py and ws_client.js print when every exchange went well:
@@ -556,11 +560,17 @@ fn cli_lines() -> Vec<String> {
 /// soon as it reads it, before echoing the messages that came before it;
 /// ending stdin at once would race with the echoes.)
 fn cli_echo(url: &str, args: &[&str]) {
-    let what = format!("client {url} {args:?}");
+    cli_echo_with(url, args, &[]);
+}
+
+/// [`cli_echo`] with more environment variables for the client.
+fn cli_echo_with(url: &str, args: &[&str], env: &[(&str, &str)]) {
+    let what = format!("client {url} {args:?} {env:?}");
     let mut command = Command::new(example("client"));
     command
         .arg(url)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stderr(Stdio::piped());
     let mut process = Lines::spawn(&what, command);

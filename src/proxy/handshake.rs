@@ -268,3 +268,159 @@ fn socks_connect(target: &WsUrl) -> Result<Vec<u8>, ProxyError> {
     request.extend_from_slice(&target.port().to_be_bytes());
     Ok(request)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Proxy;
+
+    fn start(proxy: &str, target: &str) -> ProxyHandshake {
+        let target = WsUrl::parse(target).unwrap();
+        Proxy::parse(proxy)
+            .unwrap()
+            .handshake(&target, &Limits::default())
+            .unwrap()
+    }
+
+    /// Takes all the output, as a transport would.
+    fn take(hs: &mut ProxyHandshake) -> Vec<u8> {
+        let out = hs.poll_output().to_vec();
+        hs.advance_output(out.len());
+        out
+    }
+
+    /// Feeds `reply` one byte at a time: `Partial` until the last byte.
+    fn feed(hs: &mut ProxyHandshake, reply: &[u8]) -> Result<Status, ProxyError> {
+        for (i, b) in reply.iter().enumerate() {
+            let status = hs.handle_input(&[*b])?;
+            if i + 1 < reply.len() && status != Status::Partial {
+                return Ok(status);
+            }
+            if i + 1 == reply.len() {
+                return Ok(status);
+            }
+        }
+        hs.handle_input(&[])
+    }
+
+    #[test]
+    fn http_connect_sends_basic_credentials_and_takes_any_2xx() {
+        let mut hs = start("http://us%40er:p%3Ass@proxy:3128", "wss://[::1]:9001/x");
+        let request = String::from_utf8(take(&mut hs)).unwrap();
+        assert_eq!(
+            request,
+            "CONNECT [::1]:9001 HTTP/1.1\r\nHost: [::1]:9001\r\nProxy-Authorization: Basic dXNAZXI6cDpzcw==\r\n\r\n"
+        );
+        assert_eq!(
+            feed(&mut hs, b"HTTP/1.0 204 OK\r\nVia: x\r\n\r\n"),
+            Ok(Status::Complete { consumed: 1 })
+        );
+        assert!(hs.is_complete());
+    }
+
+    #[test]
+    fn http_refusals_have_their_own_errors() {
+        let reply = |proxy: &str, reply: &[u8]| {
+            let mut hs = start(proxy, "ws://a/");
+            take(&mut hs);
+            hs.handle_input(reply)
+        };
+        let refused = ProxyError::Refused {
+            status: 403,
+            reason: "Forbidden".into(),
+        };
+        assert_eq!(reply("http://p", b"HTTP/1.1 403 Forbidden\r\n\r\n"), Err(refused));
+        assert_eq!(
+            reply("http://p", b"HTTP/1.1 407 Auth\r\n\r\n"),
+            Err(ProxyError::AuthenticationRequired)
+        );
+        assert_eq!(
+            reply("http://u:p@p", b"HTTP/1.1 407 Auth\r\n\r\n"),
+            Err(ProxyError::AuthenticationFailed)
+        );
+        let malformed = Err(ProxyError::Malformed {
+            what: "an HTTP status line",
+        });
+        assert_eq!(reply("http://p", b"HTTP/1.1 0200 OK\r\n\r\n"), malformed);
+        assert_eq!(reply("http://p", b"SSH-2.0 200 x\r\n\r\n"), malformed);
+        let after = Err(ProxyError::Malformed { what: AFTER });
+        assert_eq!(reply("http://p", b"HTTP/1.1 200 OK\r\n\r\nX"), after);
+        let huge = vec![b'a'; 9000];
+        assert_eq!(
+            reply("http://p", &huge),
+            Err(ProxyError::ReplyTooLarge { limit: 8192 })
+        );
+        assert_eq!(start("http://p", "ws://a/").handle_eof(), ProxyError::Closed);
+    }
+
+    #[test]
+    fn socks5_negotiates_credentials_then_connects_by_name() {
+        let mut hs = start("socks5://user:pw@p", "wss://example.com/");
+        assert_eq!(take(&mut hs), [5, 2, 0, 2]);
+        assert_eq!(feed(&mut hs, &[5, 2]), Ok(Status::Partial));
+        assert_eq!(take(&mut hs), b"\x01\x04user\x02pw");
+        assert_eq!(feed(&mut hs, &[1, 0]), Ok(Status::Partial));
+        assert_eq!(take(&mut hs), b"\x05\x01\x00\x03\x0bexample.com\x01\xbb");
+        // A reply with a bound domain name, byte by byte.
+        let reply = b"\x05\x00\x00\x03\x04host\x12\x34";
+        assert_eq!(feed(&mut hs, reply), Ok(Status::Complete { consumed: 0 }));
+        assert!(hs.is_complete());
+    }
+
+    #[test]
+    fn socks5_addresses_and_refusals() {
+        let mut hs = start("socks5://p", "ws://10.1.2.3:81/");
+        assert_eq!(take(&mut hs), [5, 1, 0]);
+        hs.handle_input(&[5, 0]).unwrap();
+        assert_eq!(take(&mut hs), [5, 1, 0, 1, 10, 1, 2, 3, 0, 81]);
+        let reply = [5, 5, 0, 1, 0, 0, 0, 0, 0, 0];
+        assert_eq!(hs.handle_input(&reply), Err(ProxyError::Socks { reply: 5 }));
+
+        let mut hs = start("socks5://p", "ws://[::1]/");
+        take(&mut hs);
+        hs.handle_input(&[5, 0]).unwrap();
+        assert_eq!(take(&mut hs)[3..5], [4, 0]);
+        let mut reply = vec![5, 0, 0, 4];
+        reply.extend([0; 18]);
+        assert_eq!(hs.handle_input(&reply), Ok(Status::Complete { consumed: 0 }));
+
+        let mut hs = start("socks5://p", "ws://a/");
+        assert_eq!(
+            hs.handle_input(&[5, 0xFF]),
+            Err(ProxyError::AuthenticationRequired)
+        );
+        let mut hs = start("socks5://u:p@p", "ws://a/");
+        hs.handle_input(&[5, 2]).unwrap();
+        assert_eq!(hs.handle_input(&[1, 1]), Err(ProxyError::AuthenticationFailed));
+        let mut hs = start("socks5://p", "ws://a/");
+        assert_eq!(
+            hs.handle_input(&[4, 0]),
+            Err(ProxyError::Malformed {
+                what: "a SOCKS5 method reply"
+            })
+        );
+    }
+
+    #[test]
+    fn proxy_urls_are_checked() {
+        for (url, reason) in [
+            ("https://p", "TLS to the proxy itself (https://) is not supported"),
+            ("ftp://p", "the scheme is neither http nor socks5"),
+            ("socks5://", "no host"),
+        ] {
+            match Proxy::parse(url) {
+                Err(ProxyError::InvalidUrl { reason: r, .. }) => assert_eq!(r, reason, "{url}"),
+                other => panic!("{url}: {other:?}"),
+            }
+        }
+        let long = "x".repeat(256);
+        assert!(Proxy::parse(&format!("socks5://{long}:p@h")).is_err());
+        assert!(Proxy::parse(&format!("http://{long}:p@h")).is_ok());
+        let proxy = Proxy::parse("http://u:secret@h:1").unwrap();
+        assert!(!format!("{proxy:?}{proxy}").contains("secret"));
+        match Proxy::parse("http://u:secret@h:x") {
+            Err(e) => assert!(!e.to_string().contains("secret"), "{e}"),
+            Ok(p) => panic!("{p}"),
+        }
+    }
+}

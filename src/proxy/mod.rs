@@ -170,13 +170,14 @@ impl fmt::Display for Proxy {
     }
 }
 
-/// `input` with any password replaced, for error messages.
+/// `input` with any credentials replaced, for error messages (whether or
+/// not it parses).
 fn redacted(input: &str) -> String {
-    match url::Url::parse(input) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
-            url.to_string()
-        }
-        _ => input.to_owned(),
+    match input.split_once("://") {
+        Some((scheme, rest)) => match rest.rfind('@') {
+            Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+            None => input.to_owned(),
+        },
+        None => input.to_owned(),
     }
 }

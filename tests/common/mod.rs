@@ -3,6 +3,8 @@
 
 use websocket_engine::*;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod certs;
 pub mod json;
 pub mod tap;
 

@@ -1,6 +1,6 @@
 """An RFC 6455 client on Python websockets, for the interop tests.
 
-Usage: python py_client.py URL [--protocol P]... [--deflate default|small]
+Usage: python py_client.py URL [--protocol P]... [--deflate default|small] [--ca FILE]
 
 Offers the subprotocols given, then sends each test message and waits for
 its echo, pings, and closes with 1000 "bye". It prints a transcript that
@@ -20,12 +20,16 @@ offers windows of 2^9 bytes both ways and no context takeover either way.
 With --deflate it sends two more messages: the same 2000 random bytes four
 times over, twice.
 
+A wss:// URL is reached over TLS; --ca FILE trusts the PEM certificates
+in FILE (and only those).
+
 Exits 1 on any failure, which the transcript then shows.
 """
 
 import argparse
 import asyncio
 import random
+import ssl
 import sys
 import time
 
@@ -73,6 +77,7 @@ async def session(args):
             close_timeout=CLOSE_TIMEOUT,
             max_size=16 * 1024 * 1024,
             **py_deflate.options(args.deflate, ClientPerMessageDeflateFactory),
+            **({"ssl": ssl.create_default_context(cafile=args.ca)} if args.ca else {}),
         )
         if args.deflate:
             agreed = ws.response.headers.get("Sec-WebSocket-Extensions")
@@ -106,6 +111,7 @@ def main():
     parser.add_argument("url")
     parser.add_argument("--protocol", action="append", default=[])
     parser.add_argument("--deflate", choices=["default", "small"])
+    parser.add_argument("--ca")
     args = parser.parse_args()
     sys.exit(0 if asyncio.run(session(args)) else 1)
 

@@ -1,6 +1,6 @@
 """An RFC 6455 echo server on Python websockets, for the interop tests.
 
-Usage: python py_echo_server.py [--protocol P]... [--deflate small]
+Usage: python py_echo_server.py [--protocol P]... [--deflate small] [--tls-cert FILE --tls-key FILE]
 
 Listens on 127.0.0.1 on a free port and prints "listening PORT" first.
 Every message comes back unchanged, except two commands:
@@ -19,10 +19,14 @@ when the client sent none).
 It accepts permessage-deflate as websockets does by default; with
 --deflate small it asks for windows of 2^9 bytes both ways and no context
 takeover either way.
+
+With --tls-cert and --tls-key (PEM chain and key) it serves wss:// (Python's
+ssl module: an implementation independent of rustls).
 """
 
 import argparse
 import asyncio
+import ssl
 import sys
 
 from websockets.asyncio.server import serve
@@ -69,7 +73,13 @@ async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--protocol", action="append", default=[])
     parser.add_argument("--deflate", choices=["default", "small"])
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
+    tls = None
+    if args.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
     async with serve(
         handler,
         "127.0.0.1",
@@ -78,6 +88,7 @@ async def main():
         ping_interval=None,
         max_size=16 * 1024 * 1024,
         **py_deflate.options(args.deflate, ServerPerMessageDeflateFactory),
+        ssl=tls,
     ) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"listening {port}", flush=True)
