@@ -63,7 +63,11 @@ impl ConnectOptions {
         proxy.map_or_else(|| url.socket_addr(), Proxy::addr)
     }
 
-    #[cfg(all(feature = "rustls", not(target_arch = "wasm32")))]
+    #[cfg(all(
+        feature = "rustls",
+        not(target_arch = "wasm32"),
+        any(feature = "blocking", feature = "tokio")
+    ))]
     pub(crate) fn tls_config(&self) -> std::sync::Arc<rustls::ClientConfig> {
         self.tls.clone().unwrap_or_else(crate::tls::default_client_config)
     }

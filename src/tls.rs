@@ -23,21 +23,15 @@
 //! [`server_config`]), then accepts as on a plain stream.
 
 use std::io;
-use std::net::{Shutdown, TcpStream};
-use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::net::TcpStream;
+use std::sync::Arc;
 
 pub use rustls;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use rustls::{
-    CertificateError, ClientConfig, ClientConnection, ConnectionCommon, RootCertStore, ServerConfig,
-    ServerConnection, SideData, StreamOwned,
-};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{CertificateError, ClientConfig, RootCertStore, ServerConfig, ServerConnection, StreamOwned};
 
 use crate::error::TlsError;
-use crate::WsUrl;
 
 /// The Mozilla roots that `webpki-roots` carries.
 pub fn default_roots() -> RootCertStore {
@@ -73,8 +67,9 @@ pub fn client_config(roots: RootCertStore) -> Arc<ClientConfig> {
 
 /// The configuration a client uses unless told otherwise: the default
 /// roots, made once per process.
+#[cfg(any(feature = "blocking", feature = "tokio"))]
 pub(crate) fn default_client_config() -> Arc<ClientConfig> {
-    static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
+    static CONFIG: std::sync::OnceLock<Arc<ClientConfig>> = std::sync::OnceLock::new();
     CONFIG.get_or_init(|| client_config(default_roots())).clone()
 }
 
@@ -113,9 +108,10 @@ fn invalid(message: String) -> io::Error {
 }
 
 /// The name a `wss` URL's certificate must be valid for (and the SNI).
-pub(crate) fn server_name(url: &WsUrl) -> Result<ServerName<'static>, TlsError> {
+#[cfg(any(feature = "blocking", feature = "tokio"))]
+pub(crate) fn server_name(url: &crate::WsUrl) -> Result<rustls::pki_types::ServerName<'static>, TlsError> {
     let host = url.host().trim_start_matches('[').trim_end_matches(']');
-    ServerName::try_from(host.to_owned()).map_err(|e| TlsError::Failed {
+    rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|e| TlsError::Failed {
         detail: format!("{host:?} cannot be a TLS server name: {e}"),
     })
 }
@@ -175,37 +171,48 @@ impl TlsAcceptor {
 }
 
 /// A blocking client's TLS stream over TCP, not yet handshaken.
+#[cfg(feature = "blocking")]
 pub(crate) fn client_stream(
     tcp: TcpStream,
-    url: &WsUrl,
+    url: &crate::WsUrl,
     config: Arc<ClientConfig>,
-) -> Result<StreamOwned<ClientConnection, TcpStream>, crate::Error> {
-    let conn =
-        ClientConnection::new(config, server_name(url)?).map_err(|e| crate::Error::Tls(classify(&e)))?;
+) -> Result<StreamOwned<rustls::ClientConnection, TcpStream>, crate::Error> {
+    let conn = rustls::ClientConnection::new(config, server_name(url)?)
+        .map_err(|e| crate::Error::Tls(classify(&e)))?;
     Ok(StreamOwned::new(conn, tcp))
 }
 
+/// rustls's blocking stream as the blocking adapter's transport.
 #[cfg(feature = "blocking")]
-impl<C, T, D> crate::blocking::Stream for StreamOwned<C, T>
-where
-    C: DerefMut + Deref<Target = ConnectionCommon<D>>,
-    T: crate::blocking::Stream,
-    D: SideData,
-{
-    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        self.sock.set_read_timeout(timeout)
-    }
-    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        self.sock.set_write_timeout(timeout)
-    }
-    /// Shutting down writing sends TLS's `close_notify` first.
-    fn shutdown(&mut self, how: Shutdown) -> io::Result<()> {
-        if how != Shutdown::Read {
-            self.conn.send_close_notify();
-            while self.conn.wants_write() {
-                self.conn.write_tls(&mut self.sock)?;
-            }
+mod blocking_stream {
+    use std::io;
+    use std::net::Shutdown;
+    use std::ops::{Deref, DerefMut};
+    use std::time::Duration;
+
+    use rustls::{ConnectionCommon, SideData, StreamOwned};
+
+    impl<C, T, D> crate::blocking::Stream for StreamOwned<C, T>
+    where
+        C: DerefMut + Deref<Target = ConnectionCommon<D>>,
+        T: crate::blocking::Stream,
+        D: SideData,
+    {
+        fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+            self.sock.set_read_timeout(timeout)
         }
-        self.sock.shutdown(how)
+        fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+            self.sock.set_write_timeout(timeout)
+        }
+        /// Shutting down writing sends TLS's `close_notify` first.
+        fn shutdown(&mut self, how: Shutdown) -> io::Result<()> {
+            if how != Shutdown::Read {
+                self.conn.send_close_notify();
+                while self.conn.wants_write() {
+                    self.conn.write_tls(&mut self.sock)?;
+                }
+            }
+            self.sock.shutdown(how)
+        }
     }
 }

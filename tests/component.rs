@@ -59,6 +59,7 @@ fn client_options(version: websocket_engine::Version) -> ClientOptions {
         timeouts: None,
         utf8: None,
         compression: Compression::Defaults,
+        proxy: None,
     }
 }
 
@@ -896,8 +897,9 @@ fn the_application_composed_with_the_wac_cli_runs() {
 fn run_composed_under_the_wasmtime_cli(path: &std::path::Path) {
     let (addr, server) = native_echo_server();
     let input: String = messages().iter().map(|m| format!("{m}\n")).collect();
+    // The library imports wasi:tls (for wss://): `-S tls` provides it.
     let mut child = std::process::Command::new(common::wasmtime_cli())
-        .args(["run", "-S", "inherit-network"])
+        .args(["run", "-S", "inherit-network", "-S", "tls"])
         .arg(path)
         .args([format!("ws://{addr}/app"), "hixie76".into()])
         .stdin(std::process::Stdio::piped())
@@ -915,6 +917,44 @@ fn run_composed_under_the_wasmtime_cli(path: &std::path::Path) {
         input.len()
     );
     assert_eq!(server.join().unwrap(), messages().len());
+}
+
+/// `wasmtime run -S tls` gives the composed client `wasi:tls`, but with
+/// the CLI's own trusted roots (wasmtime-wasi-tls's rustls provider takes
+/// the Mozilla roots of webpki-roots and has no setting for more), so it
+/// cannot trust a test CA: the client reaches our TLS server through
+/// `wasi:tls` and the host refuses the certificate. The embedded host
+/// trusts one (`Runtime::tls_client_config`, `client --component --ca`).
+#[test]
+fn under_the_wasmtime_cli_wasi_tls_reaches_a_tls_server_but_not_a_test_ca() {
+    let certs = common::certs::certs();
+    let (cert, key) = (certs.cert.to_str().unwrap(), certs.key.to_str().unwrap());
+    let server = common::serve(&["--native", "--tls-cert", cert, "--tls-key", key]);
+    let url = server.url.replace("127.0.0.1", "localhost");
+    assert!(url.starts_with("wss://localhost:"), "{url}");
+    let app = built_wasm("websocket-app-example", &[], "websocket_app_example.wasm").unwrap();
+    let library = std::fs::read(library_component().unwrap()).unwrap();
+    let composed = compose(&std::fs::read(app).unwrap(), &library).unwrap();
+    let path = std::env::temp_dir().join(format!("websocket-composed-tls-{}.wasm", std::process::id()));
+    std::fs::write(&path, composed).unwrap();
+    let mut command = std::process::Command::new(common::wasmtime_cli());
+    command
+        .args([
+            "run",
+            "-S",
+            "inherit-network",
+            "-S",
+            "allow-ip-name-lookup",
+            "-S",
+            "tls",
+        ])
+        .arg(&path)
+        .args([url.as_str(), "hixie76"]);
+    let out = common::run_with_input(command, "hi\n");
+    std::fs::remove_file(&path).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("untrusted-certificate"), "{stderr}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The vendored WASI WIT files in `wit/deps` are exactly those of the host
-//! crate `wasmtime-wasi` pinned in Cargo.lock, and of the WASI release the
-//! guest's `wasi` crate binds (through `wasip2`). `wit/refresh-deps.sh`
-//! refreshes them.
+//! crates `wasmtime-wasi` and `wasmtime-wasi-tls` (`wit/deps/tls`) pinned
+//! in Cargo.lock, and of the WASI release the guest's `wasi` crate binds
+//! (through `wasip2`). `wit/refresh-deps.sh` refreshes them.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::{Path, PathBuf};
@@ -69,6 +69,20 @@ fn vendored_deps_are_the_hosts() {
     assert!(
         vendored == wit_files(&host),
         "wit/deps differs from {}: run wit/refresh-deps.sh",
+        host.display()
+    );
+}
+
+#[test]
+fn vendored_tls_is_the_hosts() {
+    let host =
+        registry_source(&format!("wasmtime-wasi-tls-{}", locked("wasmtime-wasi-tls"))).join("wit/deps/tls");
+    let vendored = wit_files(&root().join("wit/deps/tls"));
+    let names: Vec<&str> = vendored.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["types.wit", "world.wit"]);
+    assert!(
+        vendored == wit_files(&host),
+        "wit/deps/tls differs from {}: run wit/refresh-deps.sh",
         host.display()
     );
 }

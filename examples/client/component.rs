@@ -7,7 +7,9 @@ use websocket_host::bindings::exports::websocket::protocol::connection::{Event, 
 use websocket_host::bindings::{ClientOptions, Message, Version};
 use websocket_host::{ComponentConnection, HostError, Runtime};
 
-fn options(config: ClientConfig) -> ClientOptions {
+use crate::Reach;
+
+fn options(config: ClientConfig, reach: &Reach) -> ClientOptions {
     ClientOptions {
         version: match config.version {
             websocket_engine::Version::Hixie75 => Version::Hixie75,
@@ -24,6 +26,7 @@ fn options(config: ClientConfig) -> ClientOptions {
             &config.compression,
             &ClientConfig::new(config.version).compression,
         ),
+        proxy: reach.proxy.clone(),
     }
 }
 
@@ -33,10 +36,14 @@ fn print(message: Message) {
     }
 }
 
-/// The component, loaded, and a runtime to drive it on.
-fn start() -> Result<(Runtime, tokio::runtime::Runtime), String> {
+/// The component, loaded (its `wasi:tls` trusting `--ca` too), and a
+/// runtime to drive it on.
+fn start(reach: &Reach) -> Result<(Runtime, tokio::runtime::Runtime), String> {
     let path = library_component()?;
-    let rt = Runtime::new(&path).map_err(|e| format!("cannot load the component: {e}"))?;
+    let mut rt = Runtime::new(&path).map_err(|e| format!("cannot load the component: {e}"))?;
+    if let Some(ca) = &reach.ca {
+        rt = rt.tls_client_config(crate::native::tls_config(ca)?);
+    }
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -44,19 +51,24 @@ fn start() -> Result<(Runtime, tokio::runtime::Runtime), String> {
     Ok((rt, tokio))
 }
 
-pub fn run(url: &str, config: ClientConfig, lines: UnboundedReceiver<String>) -> Result<(), String> {
-    let (rt, tokio) = start()?;
+pub fn run(
+    url: &str,
+    config: ClientConfig,
+    reach: &Reach,
+    lines: UnboundedReceiver<String>,
+) -> Result<(), String> {
+    let (rt, tokio) = start(reach)?;
     tokio
-        .block_on(talk(&rt, url, &options(config), lines))
+        .block_on(talk(&rt, url, &options(config, reach), lines))
         .map_err(|e| e.to_string())
 }
 
 /// Sends every message back unchanged until the server closes; fails
 /// unless it closes cleanly.
-pub fn echo(url: &str, config: ClientConfig) -> Result<(), String> {
-    let (rt, tokio) = start()?;
+pub fn echo(url: &str, config: ClientConfig, reach: &Reach) -> Result<(), String> {
+    let (rt, tokio) = start(reach)?;
     tokio.block_on(async {
-        let mut conn = ComponentConnection::connect(&rt, url, &options(config))
+        let mut conn = ComponentConnection::connect(&rt, url, &options(config, reach))
             .await
             .map_err(|e| e.to_string())?;
         let mut clean = false;

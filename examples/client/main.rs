@@ -159,15 +159,12 @@ struct Reach {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn run_component(url: &str, config: ClientConfig, echo: bool, reach: &Reach) -> Result<(), String> {
-    if reach.ca.is_some() || reach.proxy.is_some() {
-        return Err("--ca and --proxy are not supported with --component yet".into());
-    }
     if echo {
-        return component::echo(url, config);
+        return component::echo(url, config, reach);
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     stdin_lines(move |line| tx.send(line).is_ok());
-    component::run(url, config, rx)
+    component::run(url, config, reach, rx)
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -23,11 +23,17 @@ pub fn options(reach: &Reach) -> Result<ConnectOptions, String> {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn with_ca(options: ConnectOptions, ca: &str) -> Result<ConnectOptions, String> {
+    Ok(options.tls(tls_config(ca)?))
+}
+
+/// A TLS client configuration trusting the default roots and `ca`'s.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn tls_config(ca: &str) -> Result<std::sync::Arc<websocket_engine::tls::rustls::ClientConfig>, String> {
     use websocket_engine::tls;
     let pem = std::fs::read(ca).map_err(|e| format!("cannot read {ca}: {e}"))?;
     let mut roots = tls::default_roots();
     tls::add_pem_roots(&mut roots, &pem).map_err(|e| format!("--ca {ca}: {e}"))?;
-    Ok(options.tls(tls::client_config(roots)))
+    Ok(tls::client_config(roots))
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -6,8 +6,13 @@
 //! ```text
 //! cargo run --release --example serve -- --listen 127.0.0.1:9001 [--origin O]... [--protocol P]...
 //!     [--backlog N] [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N]
-//!     [--native]
+//!     [--tls-cert FILE --tls-key FILE] [--native]
 //! ```
+//!
+//! With `--tls-cert` and `--tls-key` (a PEM certificate chain and private
+//! key) it serves `wss://` and the page over `https://` on the same port,
+//! and prints `listening on wss://ADDR/`. The host terminates TLS (rustls):
+//! natively, or in front of the component, which sees the plain streams.
 //!
 //! By default the engine runs as a WebAssembly component inside an embedded
 //! wasmtime (the component is built for wasm32-wasip2 first, unless

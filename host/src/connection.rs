@@ -22,7 +22,7 @@ use crate::bindings::{ClientOptions, Decision, Error, Library, Message, ServerOp
 use crate::runtime::{Access, HostState, Runtime};
 use crate::tcp::{TcpInput, TcpOutput, WRITE_BUDGET};
 use websocket_engine::tls::TlsAcceptor;
-use websocket_engine::WsUrl;
+use websocket_engine::{Proxy, WsUrl};
 
 /// A failure: the component's structured error, or one of the host.
 #[derive(Debug)]
@@ -171,13 +171,27 @@ impl ComponentConnection {
     /// `wasi:sockets` and sends the request. Its instance may look names up
     /// and connect to the URL's port, nothing else.
     pub async fn connect(rt: &Runtime, url: &str, options: &ClientOptions) -> Result<Self, HostError> {
-        // A URL without a port gets none; the component then reports what
-        // is wrong with it.
-        let port = WsUrl::parse(url).map_or(0, |u| u.port());
+        // The instance may connect to the first hop's port only: the
+        // proxy's, if the options name one, else the server's. A URL
+        // without a port gets none; the component then reports what is
+        // wrong with it.
+        // Without a proxy in the options, the host's environment names it
+        // (the instance has no environment of its own).
+        let target = WsUrl::parse(url).ok();
+        let mut options = options.clone();
+        if options.proxy.is_none() {
+            options.proxy = target.as_ref().and_then(Proxy::url_from_env);
+        }
+        let proxy = options.proxy.as_deref().and_then(|p| Proxy::parse(p).ok());
+        let port = match (proxy, &target) {
+            (Some(proxy), _) => proxy.port(),
+            (None, Some(target)) => target.port(),
+            (None, None) => 0,
+        };
         let (mut store, library) = rt.instantiate(Access::Connect { port }).await?;
         let conn = library
             .websocket_protocol_connection()
-            .call_connect(&mut store, url, options)
+            .call_connect(&mut store, url, &options)
             .await?
             .map_err(HostError::Guest)?;
         Ok(ComponentConnection { store, library, conn })

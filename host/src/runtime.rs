@@ -2,11 +2,14 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
+use std::sync::Arc;
 
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_tls::{WasiTlsCtx, WasiTlsCtxBuilder, WasiTlsCtxView, WasiTlsView};
+use websocket_engine::tls::{self, rustls};
 
 use crate::bindings::{Library, LibraryPre};
 
@@ -35,11 +38,54 @@ fn compile_cached(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
     Ok(component)
 }
 
-/// What each store holds: the WASI context and the resource table where the
-/// host puts the streams it hands to the component.
+/// What each store holds: the WASI context, the `wasi:tls` context, and
+/// the resource table where the host puts the streams it hands to the
+/// component.
 pub struct HostState {
     ctx: WasiCtx,
+    tls: WasiTlsCtx,
     pub(crate) table: ResourceTable,
+}
+
+impl WasiTlsView for HostState {
+    fn tls(&mut self) -> WasiTlsCtxView<'_> {
+        WasiTlsCtxView {
+            ctx: &mut self.tls,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// The `wasi:tls` provider: rustls with the runtime's client configuration
+/// (its trusted roots), as the native adapters use it.
+struct TlsProvider(Arc<rustls::ClientConfig>);
+
+impl wasmtime_wasi_tls::TlsProvider for TlsProvider {
+    fn connect(
+        &self,
+        server_name: String,
+        transport: Box<dyn wasmtime_wasi_tls::TlsTransport>,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<Box<dyn wasmtime_wasi_tls::TlsStream>, wasmtime_wasi_tls::Error>,
+                > + Send,
+        >,
+    > {
+        let config = self.0.clone();
+        Box::pin(async move {
+            let name = rustls::pki_types::ServerName::try_from(server_name)
+                .map_err(|e| wasmtime_wasi_tls::Error::msg(format!("invalid server name: {e}")))?;
+            let stream = tokio_rustls::TlsConnector::from(config)
+                .connect(name, transport)
+                .await
+                .map_err(|e| match e.downcast::<rustls::Error>() {
+                    Ok(e) => wasmtime_wasi_tls::Error::msg(e),
+                    Err(e) => wasmtime_wasi_tls::Error::msg(e),
+                })?;
+            Ok(Box::new(stream) as Box<dyn wasmtime_wasi_tls::TlsStream>)
+        })
+    }
 }
 
 impl WasiView for HostState {
@@ -102,11 +148,14 @@ impl Access {
 }
 
 /// The compiled library component, ready to be instantiated many times.
+/// Its instances get `wasi:tls`, trusting the Mozilla roots of
+/// `webpki-roots` unless [`Runtime::tls_client_config`] says otherwise.
 #[derive(Clone)]
 pub struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
     pre: LibraryPre<HostState>,
+    tls: Arc<rustls::ClientConfig>,
 }
 
 impl Runtime {
@@ -129,8 +178,24 @@ impl Runtime {
     fn link(engine: Engine, component: &Component) -> wasmtime::Result<Runtime> {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        let mut tls_options = wasmtime_wasi_tls::p2::LinkOptions::default();
+        tls_options.tls(true);
+        wasmtime_wasi_tls::p2::add_to_linker(&mut linker, &tls_options)?;
         let pre = LibraryPre::new(linker.instantiate_pre(component)?)?;
-        Ok(Runtime { engine, linker, pre })
+        let tls = tls::client_config(tls::default_roots());
+        Ok(Runtime {
+            engine,
+            linker,
+            pre,
+            tls,
+        })
+    }
+
+    /// Makes the instances' `wasi:tls` use this rustls client configuration
+    /// (for example [`tls::client_config`] with a private CA added).
+    pub fn tls_client_config(mut self, config: Arc<rustls::ClientConfig>) -> Runtime {
+        self.tls = config;
+        self
     }
 
     /// The engine.
@@ -138,7 +203,7 @@ impl Runtime {
         &self.engine
     }
 
-    /// A linker with WASI 0.2, for running other components (e.g. a
+    /// A linker with WASI 0.2 and `wasi:tls`, for running other components (e.g. a
     /// composed application) on the same engine.
     pub fn linker(&self) -> &Linker<HostState> {
         &self.linker
@@ -150,6 +215,9 @@ impl Runtime {
             &self.engine,
             HostState {
                 ctx,
+                tls: WasiTlsCtxBuilder::new()
+                    .provider(Box::new(TlsProvider(self.tls.clone())))
+                    .build(),
                 table: ResourceTable::new(),
             },
         )

@@ -23,6 +23,19 @@ impl Proxy {
         target: &WsUrl,
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<Proxy>, ProxyError> {
+        Proxy::url_from_env_with(target, var)
+            .map(|url| Proxy::parse(&url))
+            .transpose()
+    }
+
+    /// The proxy URL, credentials and all, that the process environment
+    /// names for `target` (as [`Proxy::from_env`] chooses it), unparsed: for
+    /// a host to hand on to a component it runs.
+    pub fn url_from_env(target: &WsUrl) -> Option<String> {
+        Proxy::url_from_env_with(target, |name| std::env::var(name).ok())
+    }
+
+    fn url_from_env_with(target: &WsUrl, var: impl Fn(&str) -> Option<String>) -> Option<String> {
         let lookup = |name: &str| {
             [name.to_owned(), name.to_ascii_uppercase()]
                 .into_iter()
@@ -30,7 +43,7 @@ impl Proxy {
                 .find(|value| !value.trim().is_empty())
         };
         if lookup("no_proxy").is_some_and(|list| bypasses(&list, target.host(), target.port())) {
-            return Ok(None);
+            return None;
         }
         let specific = if target.is_secure() {
             "https_proxy"
@@ -39,8 +52,7 @@ impl Proxy {
         };
         lookup(specific)
             .or_else(|| lookup("all_proxy"))
-            .map(|url| Proxy::parse(url.trim()))
-            .transpose()
+            .map(|url| url.trim().to_owned())
     }
 }
 

@@ -191,16 +191,14 @@ pub fn serve_command(args: &[&str]) -> Server {
 
 /// The server whose first line `process` printed.
 fn started(process: Running) -> Server {
-    let addr = process
+    let url = process
         .first_line
-        .strip_prefix("listening on ws://")
-        .and_then(|l| l.strip_suffix("/\n"))
+        .strip_prefix("listening on ")
+        .and_then(|l| l.strip_suffix('\n'))
+        .filter(|url| url.starts_with("ws://") || url.starts_with("wss://"))
         .unwrap_or_else(|| panic!("unexpected first line {:?}", process.first_line))
         .to_owned();
-    Server {
-        url: format!("ws://{addr}/"),
-        process,
-    }
+    Server { url, process }
 }
 
 /// Runs `command` with `input` on stdin to completion.

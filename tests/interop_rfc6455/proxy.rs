@@ -116,18 +116,22 @@ fn via(proxy: &str) -> ConnectOptions {
 
 /// The CLI client echoes its lines through `--proxy` (or the
 /// environment's `https_proxy`).
-fn cli_through(url: &str, proxy: &str, from_env: bool) {
+fn cli_through(url: &str, proxy: &str, from_env: bool, mode: &[&str]) {
     let ca = certs().ca.to_str().unwrap();
+    let mut args = vec!["--version", "rfc6455", "--ca", ca];
+    args.extend_from_slice(mode);
     if from_env {
         let env = [("https_proxy", proxy), ("no_proxy", ""), ("NO_PROXY", "")];
-        cli_echo_with(url, &["--version", "rfc6455", "--ca", ca], &env);
+        cli_echo_with(url, &args, &env);
     } else {
-        cli_echo_with(url, &["--version", "rfc6455", "--ca", ca, "--proxy", proxy], &[]);
+        args.extend(["--proxy", proxy]);
+        cli_echo_with(url, &args, &[]);
     }
 }
 
 #[test]
 fn our_clients_reach_a_tls_server_through_http_connect_and_socks5_proxies() {
+    component_built();
     let server = python_tls_server_for_proxies();
     for (proxy, scheme, marker) in [
         (
@@ -157,14 +161,17 @@ fn our_clients_reach_a_tls_server_through_http_connect_and_socks5_proxies() {
         ws.close().unwrap();
         while ws.read_message().unwrap().is_some() {}
         tokio_echoes(&server.url, &via(&url));
-        cli_through(&server.url, &url, false);
-        cli_through(&server.url, &url, true);
-        // Four tunnels: blocking, tokio, --proxy, https_proxy.
+        for mode in [&[][..], &["--component"]] {
+            cli_through(&server.url, &url, false, mode);
+            cli_through(&server.url, &url, true, mode);
+        }
+        // Six tunnels: blocking, tokio, and the CLI client (native and as
+        // a component) with --proxy and with https_proxy.
         let deadline = Instant::now() + LINE_TIMEOUT;
-        while proxy.log_count(marker) < 4 && Instant::now() < deadline {
+        while proxy.log_count(marker) < 6 && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(20));
         }
-        assert_eq!(proxy.log_count(marker), 4, "tunnels through {url}");
+        assert_eq!(proxy.log_count(marker), 6, "tunnels through {url}");
     }
 }
 
@@ -216,16 +223,20 @@ fn proxies_that_refuse_fail_with_their_codes() {
     let closed = format!("wss://localhost:{}/", free_port());
     let e = refusal(&closed, &socks.url("socks5", Some("user:secret")));
     assert_eq!(e.code(), "socks-refused", "{e}");
-    // The CLI says so in one line and exits 1.
-    let mut command = Command::new(example("client"));
-    command
-        .arg(&server.url)
-        .args(["--version", "rfc6455", "--proxy", &http.url("http", None)]);
-    let out = run_bounded("client", command, "hello\n");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("requires authentication") && stderr.lines().count() == 1,
-        "{stderr}"
-    );
+    // The CLI says so in one line and exits 1, native or as a component.
+    component_built();
+    for mode in [&[][..], &["--component"]] {
+        let mut command = Command::new(example("client"));
+        command
+            .arg(&server.url)
+            .args(["--version", "rfc6455", "--proxy", &http.url("http", None)]);
+        command.args(mode);
+        let out = run_bounded("client", command, "hello\n");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{mode:?}: {stderr}");
+        assert!(
+            stderr.contains("requires authentication") && stderr.lines().count() == 1,
+            "{mode:?}: {stderr}"
+        );
+    }
 }

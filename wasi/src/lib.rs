@@ -15,8 +15,10 @@
 
 mod net;
 mod stream;
+#[cfg(feature = "tls")]
+mod tls;
 
-pub use net::{connect, Listener, DEFAULT_BACKLOG};
+pub use net::{connect, connect_with, Listener, DEFAULT_BACKLOG};
 pub use stream::StreamConnection;
 
 use websocket_engine::Error;

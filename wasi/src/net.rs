@@ -13,31 +13,78 @@ use wasi::sockets::network::{
 use wasi::sockets::tcp::TcpSocket;
 use wasi::sockets::tcp_create_socket::create_tcp_socket;
 
+use wasi::io::streams::{InputStream, OutputStream, StreamError};
+
+use super::stream::Owner;
 use super::{deadline_after, io_error, StreamConnection};
 use websocket_engine::{
-    ClientConfig, Error, Phase, ProtocolError, ServerConfig, SystemEntropy, UsageError, WsUrl,
+    ClientConfig, ConnectOptions, Error, Phase, ProtocolError, ProxyHandshake, ServerConfig, Status,
+    SystemEntropy, TlsError, UsageError, WsUrl,
 };
 
-/// Connects to a `ws://` URL over TCP and queues the client handshake,
-/// which completes as the connection is driven. Name lookup and connecting
-/// are bounded by the handshake time-out.
+/// Connects to a `ws://` or `wss://` URL and queues the client handshake,
+/// which completes as the connection is driven; through the proxy the
+/// environment names, if any ([`ConnectOptions::new`]).
 pub fn connect(url: &str, config: ClientConfig) -> Result<StreamConnection, Error> {
-    let url = WsUrl::parse_plain(url)?;
+    connect_with(url, config, &ConnectOptions::new())
+}
+
+/// [`connect`] through the proxy `options` choose. Name lookup, TCP, the
+/// proxy's handshake and TLS (`wasi:tls`, for `wss`) are bounded by the
+/// handshake time-out together.
+pub fn connect_with(
+    url: &str,
+    config: ClientConfig,
+    options: &ConnectOptions,
+) -> Result<StreamConnection, Error> {
+    let url = WsUrl::parse(url)?;
+    if url.is_secure() && !cfg!(feature = "tls") {
+        return Err(TlsError::Unavailable {
+            detail: "this build of the component does not import wasi:tls".into(),
+        }
+        .into());
+    }
     let limit = config.timeouts.handshake;
     let deadline = deadline_after(limit);
-    let timeout = Error::from(ProtocolError::Timeout {
-        during: Phase::Handshake,
-        limit,
-    });
+    let timeout = || {
+        Error::from(ProtocolError::Timeout {
+            during: Phase::Handshake,
+            limit,
+        })
+    };
+    let proxy = options.proxy_for(&url).map_err(ProtocolError::from)?;
+    let (host, port) = match &proxy {
+        Some(proxy) => (proxy.host(), proxy.port()),
+        None => (url.host(), url.port()),
+    };
+    let (socket, input, output) = open(host, port, deadline)?.ok_or_else(timeout)?;
+    if let Some(proxy) = &proxy {
+        let handshake = proxy
+            .handshake(&url, &config.limits)
+            .map_err(ProtocolError::from)?;
+        if !tunnel(&input, &output, handshake, deadline)? {
+            return Err(timeout());
+        }
+    }
+    #[cfg(feature = "tls")]
+    if url.is_secure() {
+        let (tls, input, output) =
+            crate::tls::handshake(&url, input, output, deadline)?.ok_or_else(timeout)?;
+        let conn = StreamConnection::client(input, output, &url, config, &mut SystemEntropy)?;
+        return Ok(conn.owned_by(Owner::Tls { tls, _socket: socket }));
+    }
+    let conn = StreamConnection::client(input, output, &url, config, &mut SystemEntropy)?;
+    Ok(conn.owned_by(Owner::Socket(socket)))
+}
+
+/// Opens TCP to `host` (a name, or an address, which needs no lookup nor
+/// the host's permission to look up) and `port`; `None` when the deadline
+/// passed first.
+fn open(host: &str, port: u16, deadline: u64) -> Result<Option<Connected>, Error> {
     let network = instance_network();
-    let host = url.host().trim_start_matches('[').trim_end_matches(']');
-    // An address needs no lookup (nor the host's permission to look up).
+    let host = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = host.parse::<IpAddr>() {
-        let address = socket_address(ip_address(ip), url.port());
-        return match connect_to(&network, address, deadline)? {
-            Some((socket, input, output)) => client(&url, config, socket, input, output),
-            None => Err(timeout),
-        };
+        return connect_to(&network, socket_address(ip_address(ip), port), deadline);
     }
     let addresses = resolve_addresses(&network, host).map_err(|e| io_error("name lookup", e))?;
     let mut last = io_error("name lookup", format!("{host} has no address"));
@@ -47,29 +94,53 @@ pub fn connect(url: &str, config: ClientConfig) -> Result<StreamConnection, Erro
             Ok(None) => return Err(last),
             Err(ErrorCode::WouldBlock) => {
                 if !wait_until(&addresses.subscribe(), deadline) {
-                    return Err(timeout);
+                    return Ok(None);
                 }
                 continue;
             }
             Err(e) => return Err(io_error("name lookup", e)),
         };
-        match connect_to(&network, socket_address(address, url.port()), deadline) {
-            Ok(Some((socket, input, output))) => return client(&url, config, socket, input, output),
-            Ok(None) => return Err(timeout),
+        match connect_to(&network, socket_address(address, port), deadline) {
+            Ok(connected) => return Ok(connected),
             Err(e) => last = e,
         }
     }
 }
 
-fn client(
-    url: &WsUrl,
-    config: ClientConfig,
-    socket: TcpSocket,
-    input: wasi::io::streams::InputStream,
-    output: wasi::io::streams::OutputStream,
-) -> Result<StreamConnection, Error> {
-    let conn = StreamConnection::client(input, output, url, config, &mut SystemEntropy)?;
-    Ok(conn.with_socket(socket))
+/// Runs a proxy's handshake over the streams to its end: true once the
+/// tunnel is open, false when the deadline passed first.
+fn tunnel(
+    input: &InputStream,
+    output: &OutputStream,
+    mut proxy: ProxyHandshake,
+    deadline: u64,
+) -> Result<bool, Error> {
+    let ready = input.subscribe();
+    loop {
+        let out = proxy.poll_output();
+        if !out.is_empty() {
+            // A request or credentials: well under the 4096 bytes one
+            // blocking write may take.
+            output
+                .blocking_write_and_flush(out)
+                .map_err(|e| io_error("write to the proxy", e))?;
+            let n = out.len();
+            proxy.advance_output(n);
+        }
+        if !wait_until(&ready, deadline) {
+            return Ok(false);
+        }
+        match input.read(1024) {
+            Ok(bytes) if bytes.is_empty() => {}
+            Ok(bytes) => {
+                if let Status::Complete { .. } = proxy.handle_input(&bytes).map_err(ProtocolError::from)? {
+                    return Ok(true);
+                }
+            }
+            Err(StreamError::Closed) => return Err(ProtocolError::from(proxy.handle_eof()).into()),
+            Err(e) => return Err(io_error("read from the proxy", e)),
+        }
+    }
 }
 
 fn ip_address(ip: IpAddr) -> IpAddress {
@@ -82,11 +153,7 @@ fn ip_address(ip: IpAddr) -> IpAddress {
     }
 }
 
-type Connected = (
-    TcpSocket,
-    wasi::io::streams::InputStream,
-    wasi::io::streams::OutputStream,
-);
+type Connected = (TcpSocket, InputStream, OutputStream);
 
 fn connect_to(
     network: &Network,
@@ -115,7 +182,7 @@ fn connect_to(
 }
 
 /// Blocks until `pollable` is ready (true) or the deadline passes (false).
-fn wait_until(pollable: &Pollable, deadline: u64) -> bool {
+pub(crate) fn wait_until(pollable: &Pollable, deadline: u64) -> bool {
     let timer = monotonic_clock::subscribe_instant(deadline);
     poll(&[pollable, &timer]).contains(&0)
 }
@@ -211,7 +278,7 @@ impl Listener {
         match self.socket.accept() {
             Ok((socket, input, output)) => {
                 let conn = StreamConnection::accept(input, output, self.config.clone());
-                Ok(Some(conn.with_socket(socket)))
+                Ok(Some(conn.owned_by(Owner::Socket(socket))))
             }
             Err(ErrorCode::WouldBlock) => Ok(None),
             Err(e) => Err(io_error("accept", e)),

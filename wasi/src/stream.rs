@@ -18,6 +18,33 @@ use websocket_engine::{
 /// Most bytes asked of the input stream at once.
 const READ_CHUNK: u64 = 64 * 1024;
 
+/// What a connection's streams came from, kept as long as they are.
+pub(crate) enum Owner {
+    /// TCP: the streams are the socket's.
+    Socket(TcpSocket),
+    /// TLS over TCP: the streams are the TLS connection's, which drops
+    /// before the socket under it.
+    #[cfg(feature = "tls")]
+    Tls {
+        tls: crate::tls::ClientConnection,
+        /// Held, not used: the TLS connection's transport.
+        _socket: TcpSocket,
+    },
+}
+
+impl Owner {
+    /// Ends the sending side: TCP's, or TLS's with `close_notify`.
+    fn shutdown_send(&self) {
+        match self {
+            Owner::Socket(socket) => {
+                let _ = socket.shutdown(ShutdownType::Send);
+            }
+            #[cfg(feature = "tls")]
+            Owner::Tls { tls, .. } => tls.close_output(),
+        }
+    }
+}
+
 /// A WebSocket connection over `wasi:io` streams.
 pub struct StreamConnection {
     // Fields drop in order: each pollable before its stream, the streams
@@ -27,7 +54,7 @@ pub struct StreamConnection {
     input: InputStream,
     /// The output and its pollable, until sending is shut down.
     output: Option<(Pollable, OutputStream)>,
-    socket: Option<TcpSocket>,
+    owner: Option<Owner>,
     session: Session,
     /// The first bytes of the session's output, written to the stream and
     /// flushed, whose flush has not completed. They count as taken only
@@ -43,7 +70,7 @@ impl StreamConnection {
             input_ready: input.subscribe(),
             input,
             output: Some((output.subscribe(), output)),
-            socket: None,
+            owner: None,
             session,
             in_flight: 0,
             eof: false,
@@ -69,9 +96,9 @@ impl StreamConnection {
         Ok(StreamConnection::new(input, output, session))
     }
 
-    /// Makes the connection own the socket its streams came from.
-    pub(crate) fn with_socket(mut self, socket: TcpSocket) -> Self {
-        self.socket = Some(socket);
+    /// Makes the connection own what its streams came from.
+    pub(crate) fn owned_by(mut self, owner: Owner) -> Self {
+        self.owner = Some(owner);
         self
     }
 
@@ -282,10 +309,10 @@ impl StreamConnection {
         }
         if self.session.wants_write_shutdown() {
             // Dropping the output ends the host's sending side; an owned
-            // socket is shut down explicitly.
+            // socket (or TLS connection) is shut down explicitly.
             self.output = None;
-            if let Some(socket) = &self.socket {
-                let _ = socket.shutdown(ShutdownType::Send);
+            if let Some(owner) = &self.owner {
+                owner.shutdown_send();
             }
         }
         Ok(())

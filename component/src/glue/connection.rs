@@ -13,7 +13,9 @@ use super::exports::websocket::protocol::types::{
     ClientOptions, Decision, Error as WitError, Message, RequestInfo, ResponseInfo, Role, ServerOptions,
     Version,
 };
-use websocket_engine::{Error, Event as CoreEvent, ServerConfig, SystemEntropy, WsUrl};
+use websocket_engine::{
+    ConnectOptions, Error, Event as CoreEvent, ProtocolError, Proxy, ServerConfig, SystemEntropy, WsUrl,
+};
 use websocket_wasi::{self as wasi_adapter, StreamConnection};
 
 pub struct ConnectionResource(RefCell<StreamConnection>);
@@ -185,7 +187,15 @@ impl Guest for super::Component {
     type Connection = ConnectionResource;
     type Listener = ListenerResource;
 
-    fn connect(url: String, options: ClientOptions) -> Result<Connection, WitError> {
-        wit_result(wasi_adapter::connect(&url, options.into())).map(resource)
+    fn connect(url: String, mut options: ClientOptions) -> Result<Connection, WitError> {
+        // No proxy in the options: the instance's environment decides.
+        let reach = match options.proxy.take() {
+            Some(proxy) => Proxy::parse(&proxy).map(|proxy| ConnectOptions::new().proxy(proxy)),
+            None => Ok(ConnectOptions::new()),
+        };
+        let connected = reach
+            .map_err(|e| Error::from(ProtocolError::from(e)))
+            .and_then(|reach| wasi_adapter::connect_with(&url, options.into(), &reach));
+        wit_result(connected).map(resource)
     }
 }

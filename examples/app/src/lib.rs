@@ -79,6 +79,7 @@ impl exports::wasi::cli::run::Guest for App {
             timeouts: None,
             utf8: None,
             compression: Compression::Defaults,
+            proxy: None,
         };
         let result = connect(url, &options).and_then(|conn| {
             // The handshake completes as the connection is driven; reading
