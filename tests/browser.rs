@@ -15,6 +15,10 @@
 //! and the server shows the frames on the wire: every message went
 //! compressed (permessage-deflate) both ways, 1 MB ones included.
 //!
+//! Over TLS (`serve --tls-cert --tls-key`, natively and with the
+//! component behind the host's TLS) the page comes over `https://` and the
+//! socket goes over `wss://`.
+//!
 //! Chromium is Debian's `chromium` package, which `bash .ci/install`
 //! installs; without it the test fails rather than skips.
 #![cfg(not(target_arch = "wasm32"))]
@@ -53,22 +57,56 @@ fn chromium_compresses_megabyte_messages_with_the_component_server() {
     chat(&[], &megabytes());
 }
 
+#[test]
+fn chromium_chats_over_tls_with_the_component_server() {
+    chat_over_tls(&[]);
+}
+
+#[test]
+fn chromium_chats_over_tls_with_the_native_server() {
+    chat_over_tls(&["--native"]);
+}
+
+/// The page over `https://` and the socket over `wss://`, from `serve
+/// --tls-cert --tls-key` with the test certificate (which this Chromium,
+/// and only this one, is told to accept). The relay is left out: it would
+/// see only TLS records.
+fn chat_over_tls(args: &[&str]) {
+    let certs = common::certs::certs();
+    let mut args = args.to_vec();
+    args.extend(["--tls-cert", certs.cert.to_str().unwrap()]);
+    args.extend(["--tls-key", certs.key.to_str().unwrap()]);
+    chat_with(&args, &messages(), true);
+}
+
 /// Serves the page with `serve ARGS`, lets Chromium chat with it (sending
 /// `messages`) through a recording relay, and checks every step.
 fn chat(args: &[&str], messages: &[String]) {
+    chat_with(args, messages, false);
+}
+
+fn chat_with(args: &[&str], messages: &[String], tls: bool) {
     let chromium = find_in_path("chromium").unwrap_or_else(|| {
         panic!("chromium is not installed (Debian's `chromium` package): run `bash .ci/install`")
     });
     let server = serve(args);
-    let (tap, ws_url) = Tap::before(&server.url);
-    let page_url = ws_url.replacen("ws://", "http://", 1);
+    let (tap, ws_url) = match tls {
+        false => {
+            let (tap, url) = Tap::before(&server.url);
+            (Some(tap), url)
+        }
+        true => (None, server.url.clone()),
+    };
+    assert_eq!(ws_url.starts_with("wss://"), tls, "{ws_url}");
+    // ws://A/ -> http://A/, wss://A/ -> https://A/
+    let page_url = ws_url.replacen("ws", "http", 1);
     let mut hook = String::new();
     for m in messages {
         write!(hook, "say={}&", percent_encode(m)).unwrap();
     }
     let url = format!("{page_url}#{hook}close");
 
-    let browser = Browser::launch(&chromium);
+    let browser = Browser::launch(&chromium, tls);
     let mut devtools = browser.devtools();
     let target = devtools.call(&browser, None, "Target.createTarget", r#"{"url":"about:blank"}"#);
     let target = target.get("targetId").str();
@@ -253,7 +291,9 @@ fn chat(args: &[&str], messages: &[String]) {
     assert_eq!(page.get("state").as_str(), Some("closed (code 1000)"), "{what}");
     event("Network.webSocketClosed");
     devtools.close();
-    compressed_both_ways(&tap, messages);
+    if let Some(tap) = tap {
+        compressed_both_ways(&tap, messages);
+    }
 }
 
 /// Checks on the wire, as the relay saw it, that every message went
@@ -368,7 +408,8 @@ struct Browser {
 }
 
 impl Browser {
-    fn launch(chromium: &Path) -> Browser {
+    /// `accept_any_certificate` is for the TLS tests' own certificate.
+    fn launch(chromium: &Path, accept_any_certificate: bool) -> Browser {
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let n = COUNT.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("websocket-engine-browser-{}-{n}", std::process::id()));
@@ -392,6 +433,7 @@ impl Browser {
                 "--remote-debugging-port=0",
             ])
             .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+            .args(accept_any_certificate.then_some("--ignore-certificate-errors"))
             .arg("about:blank")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -72,12 +72,19 @@ fn our_blocking_and_tokio_clients_with_a_python_tls_server() {
     assert_eq!(server.next_close(), "1000", "the tokio client's close");
 }
 
+/// The CLI client, native and with the engine as a component (whose
+/// `wasi:tls` the embedded host provides, trusting `--ca` too).
 #[test]
 fn our_cli_client_with_a_python_tls_server() {
+    component_built();
     let mut server = python_tls_server(&certs().cert, &certs().key);
     let ca = certs().ca.to_str().unwrap();
-    cli_echo(&server.url, &["--version", "rfc6455", "--ca", ca]);
-    assert_eq!(server.next_close(), "1000");
+    for mode in [&[][..], &["--component"]] {
+        let mut args = vec!["--version", "rfc6455", "--ca", ca];
+        args.extend_from_slice(mode);
+        cli_echo(&server.url, &args);
+        assert_eq!(server.next_close(), "1000", "client {mode:?}");
+    }
 }
 
 #[test]
@@ -138,11 +145,19 @@ fn a_wrong_certificate_and_a_wrong_name_fail_with_their_codes() {
     let e = failure(&server.url, &ConnectOptions::new().direct());
     assert_eq!(e.code(), "untrusted-certificate", "{e}");
 
-    // The CLI says so in one line and exits 1.
+    // The CLI says so in one line and exits 1, native or as a component.
+    component_built();
     let ca = certs().ca.to_str().unwrap();
     for (url, args, says) in [
         (&server.url, vec![], "not signed by a trusted root"),
         (&by_address, vec!["--ca", ca], "not valid for the host name"),
+        // The component sorts the host's wasi:tls error into the same rule.
+        (&server.url, vec!["--component"], "not signed by a trusted root"),
+        (
+            &by_address,
+            vec!["--ca", ca, "--component"],
+            "not valid for the host name",
+        ),
     ] {
         let mut command = Command::new(example("client"));
         command.arg(url).args(["--version", "rfc6455"]).args(&args);
@@ -154,4 +169,52 @@ fn a_wrong_certificate_and_a_wrong_name_fail_with_their_codes() {
             "client {url} {args:?}: {stderr}"
         );
     }
+}
+
+/// The blocking adapter on both ends: a server behind `TlsAcceptor` (its
+/// shutdown sends `close_notify`, which the strict rustls client needs to
+/// see a clean end) and our client, for each version.
+#[test]
+fn our_blocking_tls_server_with_our_blocking_client() {
+    let certs = certs();
+    let config = tls::server_config(
+        &std::fs::read(&certs.cert).unwrap(),
+        &std::fs::read(&certs.key).unwrap(),
+    )
+    .unwrap();
+    let acceptor = tls::TlsAcceptor::new(config);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let versions = [Version::Hixie75, Version::Hixie76, Version::Rfc6455];
+    let server = thread::spawn(move || {
+        for _ in versions {
+            let (tcp, _) = listener.accept().unwrap();
+            let server_config = websocket_engine::ServerConfig::new().secure(true);
+            let (mut ws, _) = blocking::accept(acceptor.accept(tcp).unwrap(), server_config).unwrap();
+            while let Some(message) = ws.read_message().unwrap() {
+                ws.send(&message).unwrap();
+            }
+        }
+    });
+    for version in versions {
+        let url = format!("wss://localhost:{port}/tls");
+        let mut client_config = ClientConfig::new(version);
+        client_config.timeouts.close = Duration::from_secs(5);
+        let (mut ws, _) = blocking::connect_with(&url, client_config, &trusting_test_ca())
+            .unwrap_or_else(|e| panic!("{version:?}: {e}"));
+        ws.set_read_timeout(Some(LINE_TIMEOUT));
+        ws.send(&Message::text("over TLS ✓")).unwrap();
+        assert_eq!(
+            ws.read_message().unwrap(),
+            Some(Message::text("over TLS ✓")),
+            "{version:?}"
+        );
+        ws.close().unwrap();
+        while ws
+            .read_message()
+            .unwrap_or_else(|e| panic!("{version:?}: {e}"))
+            .is_some()
+        {}
+    }
+    server.join().unwrap();
 }
