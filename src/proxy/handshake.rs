@@ -159,7 +159,7 @@ impl ProxyHandshake {
             match self.step {
                 Step::SocksMethod => {
                     self.step = match (reply[0], reply[1], &self.credentials) {
-                        (SOCKS, NO_AUTH, _) => self.send(Step::SocksReply, self.connect.clone()),
+                        (SOCKS, NO_AUTH, _) => self.send_connect(),
                         (SOCKS, USER_PASSWORD, Some((user, password))) => {
                             let mut auth = vec![1, user.len() as u8];
                             auth.extend_from_slice(user.as_bytes());
@@ -177,7 +177,7 @@ impl ProxyHandshake {
                     if reply[1] != 0 {
                         return Err(ProxyError::AuthenticationFailed);
                     }
-                    self.step = self.send(Step::SocksReply, self.connect.clone());
+                    self.step = self.send_connect();
                 }
                 _ => {
                     if reply[0] != SOCKS || reply[2] != 0 {
@@ -198,6 +198,12 @@ impl ProxyHandshake {
     fn send(&mut self, next: Step, bytes: Vec<u8>) -> Step {
         self.out.extend_from_slice(&bytes);
         next
+    }
+
+    /// Queues the connect request (needed once) and waits for its reply.
+    fn send_connect(&mut self) -> Step {
+        let connect = std::mem::take(&mut self.connect);
+        self.send(Step::SocksReply, connect)
     }
 
     /// The reply ended `consumed` bytes into an input of `len`.

@@ -8,11 +8,11 @@
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 
-use super::tls::{blocking_echoes, tokio_echoes};
+use super::tls::{blocking_echoes, failure, python_tls_server, tokio_echoes, trusting_test_ca};
 use super::*;
 use common::certs::certs;
 use common::tool;
-use websocket_engine::{tls, ConnectOptions, Proxy};
+use websocket_engine::{ConnectOptions, Proxy};
 
 /// A proxy process on a free port, its log captured in a file.
 struct ProxyProcess {
@@ -107,11 +107,7 @@ fn microsocks(name: &str, auth: bool) -> ProxyProcess {
 
 /// Trusting the test CA, through `proxy`.
 fn via(proxy: &str) -> ConnectOptions {
-    let mut roots = tls::rustls::RootCertStore::empty();
-    tls::add_pem_roots(&mut roots, &std::fs::read(&certs().ca).unwrap()).unwrap();
-    ConnectOptions::new()
-        .proxy(Proxy::parse(proxy).unwrap())
-        .tls(tls::client_config(roots))
+    trusting_test_ca().proxy(Proxy::parse(proxy).unwrap())
 }
 
 /// The CLI client echoes its lines through `--proxy` (or the
@@ -132,7 +128,7 @@ fn cli_through(url: &str, proxy: &str, from_env: bool, mode: &[&str]) {
 #[test]
 fn our_clients_reach_a_tls_server_through_http_connect_and_socks5_proxies() {
     component_built();
-    let server = python_tls_server_for_proxies();
+    let server = python_tls_server(&certs().cert, &certs().key);
     for (proxy, scheme, marker) in [
         (
             tinyproxy("tinyproxy-open", false, None),
@@ -175,23 +171,13 @@ fn our_clients_reach_a_tls_server_through_http_connect_and_socks5_proxies() {
     }
 }
 
-fn python_tls_server_for_proxies() -> PeerServer {
-    let (cert, key) = (certs().cert.to_str().unwrap(), certs().key.to_str().unwrap());
-    let mut server = PeerServer::with_args(Peer::Python, &["--tls-cert", cert, "--tls-key", key]);
-    server.url = server.url.replace("ws://127.0.0.1", "wss://localhost");
-    server
-}
-
 fn refusal(url: &str, proxy: &str) -> websocket_engine::Error {
-    match blocking::connect_with(url, ClientConfig::new(Version::Rfc6455), &via(proxy)) {
-        Ok(_) => panic!("{url} through {proxy} succeeded"),
-        Err(e) => e,
-    }
+    failure(url, &via(proxy))
 }
 
 #[test]
 fn proxies_that_refuse_fail_with_their_codes() {
-    let server = python_tls_server_for_proxies();
+    let server = python_tls_server(&certs().cert, &certs().key);
     let http = tinyproxy("tinyproxy-refusing", true, None);
     let socks = microsocks("microsocks-refusing", true);
     let cases = [

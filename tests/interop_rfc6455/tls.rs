@@ -11,7 +11,7 @@ use websocket_engine::{tls, tokio_io, ConnectOptions};
 
 /// Python `websockets` serving `wss://localhost:PORT/echo` with the
 /// certificate and key given.
-fn python_tls_server(cert: &std::path::Path, key: &std::path::Path) -> PeerServer {
+pub(super) fn python_tls_server(cert: &std::path::Path, key: &std::path::Path) -> PeerServer {
     let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
     let mut server = PeerServer::with_args(Peer::Python, &["--tls-cert", cert, "--tls-key", key]);
     server.url = server.url.replace("ws://127.0.0.1", "wss://localhost");
@@ -19,7 +19,7 @@ fn python_tls_server(cert: &std::path::Path, key: &std::path::Path) -> PeerServe
 }
 
 /// Direct connections that trust the test CA only.
-fn trusting_test_ca() -> ConnectOptions {
+pub(super) fn trusting_test_ca() -> ConnectOptions {
     let mut roots = tls::rustls::RootCertStore::empty();
     let pem = std::fs::read(&certs().ca).unwrap();
     assert_eq!(tls::add_pem_roots(&mut roots, &pem).unwrap(), 1);
@@ -121,8 +121,8 @@ fn python_websockets_client_with_our_tls_servers() {
     }
 }
 
-/// The code of the error connecting to `url` gives.
-fn failure(url: &str, options: &ConnectOptions) -> websocket_engine::Error {
+/// The error connecting to `url` gives.
+pub(super) fn failure(url: &str, options: &ConnectOptions) -> websocket_engine::Error {
     match blocking::connect_with(url, config(), options) {
         Ok(_) => panic!("connecting to {url} succeeded"),
         Err(e) => e,
