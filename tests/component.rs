@@ -895,21 +895,36 @@ fn the_application_composed_with_the_wac_cli_runs() {
 /// Runs the composed line client at `path` (then deletes it) against a
 /// native echo server and checks that every line comes back.
 fn run_composed_under_the_wasmtime_cli(path: &std::path::Path) {
+    // The library imports wasi:tls (for wss://): `-S tls` provides it.
+    echo_composed_under_the_wasmtime_cli(path, &["-S", "tls"]);
+    std::fs::remove_file(path).unwrap();
+}
+
+/// `wasmtime run -S inherit-network FLAGS`, the composed line client at
+/// `path`, connected to `url` with `input` on stdin.
+fn wasmtime_run_composed(
+    path: &std::path::Path,
+    flags: &[&str],
+    url: &str,
+    input: &str,
+) -> std::process::Output {
+    let mut command = std::process::Command::new(common::wasmtime_cli());
+    command
+        .args(["run", "-S", "inherit-network"])
+        .args(flags)
+        .arg(path)
+        .args([url, "hixie76"]);
+    common::run_with_input(command, input)
+}
+
+/// Runs the composed line client at `path` under `wasmtime run` with
+/// `flags` against a native echo server and checks that every line comes
+/// back.
+fn echo_composed_under_the_wasmtime_cli(path: &std::path::Path, flags: &[&str]) {
     let (addr, server) = native_echo_server();
     let input: String = messages().iter().map(|m| format!("{m}\n")).collect();
-    // The library imports wasi:tls (for wss://): `-S tls` provides it.
-    let mut child = std::process::Command::new(common::wasmtime_cli())
-        .args(["run", "-S", "inherit-network", "-S", "tls"])
-        .arg(path)
-        .args([format!("ws://{addr}/app"), "hixie76".into()])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    std::fs::remove_file(path).unwrap();
-    assert!(out.status.success());
+    let out = wasmtime_run_composed(path, flags, &format!("ws://{addr}/app"), &input);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(
         out.stdout == input.as_bytes(),
         "{} of {} bytes came back",
@@ -937,24 +952,53 @@ fn under_the_wasmtime_cli_wasi_tls_reaches_a_tls_server_but_not_a_test_ca() {
     let composed = compose(&std::fs::read(app).unwrap(), &library).unwrap();
     let path = std::env::temp_dir().join(format!("websocket-composed-tls-{}.wasm", std::process::id()));
     std::fs::write(&path, composed).unwrap();
-    let mut command = std::process::Command::new(common::wasmtime_cli());
-    command
-        .args([
-            "run",
-            "-S",
-            "inherit-network",
-            "-S",
-            "allow-ip-name-lookup",
-            "-S",
-            "tls",
-        ])
-        .arg(&path)
-        .args([url.as_str(), "hixie76"]);
-    let out = common::run_with_input(command, "hi\n");
+    let flags = ["-S", "allow-ip-name-lookup", "-S", "tls"];
+    let out = wasmtime_run_composed(&path, &flags, &url, "hi\n");
     std::fs::remove_file(&path).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("untrusted-certificate"), "{stderr}");
+}
+
+/// Built without its `tls` feature, the library imports no `wasi:tls`, so
+/// composed with the line client it runs under `wasmtime run` without
+/// `-S tls` (which the default build needs): `ws://` works there, and
+/// `wss://` fails with `tls-unavailable` before it connects.
+#[test]
+fn without_its_tls_feature_the_library_runs_where_the_host_has_no_wasi_tls() {
+    let library = websocket_build::library_component_without_tls().unwrap();
+    let library = std::fs::read(library).unwrap();
+    let engine = runtime().engine();
+    let imports: Vec<String> = Component::new(engine, &library)
+        .unwrap()
+        .component_type()
+        .imports(engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    assert!(
+        imports.iter().any(|i| i.starts_with("wasi:sockets/tcp@")),
+        "{imports:?}"
+    );
+    assert!(!imports.iter().any(|i| i.starts_with("wasi:tls/")), "{imports:?}");
+    let app = built_wasm("websocket-app-example", &[], "websocket_app_example.wasm").unwrap();
+    let composed = compose(&std::fs::read(app).unwrap(), &library).unwrap();
+    let path = std::env::temp_dir().join(format!("websocket-composed-no-tls-{}.wasm", std::process::id()));
+    std::fs::write(&path, composed).unwrap();
+    echo_composed_under_the_wasmtime_cli(&path, &[]);
+    // A listener where the TLS server would be: the client must not even
+    // connect.
+    let tls = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("wss://{}/app", tls.local_addr().unwrap());
+    let out = wasmtime_run_composed(&path, &[], &url, "hi\n");
+    std::fs::remove_file(&path).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("tls-unavailable"), "{stderr}");
+    tls.set_nonblocking(true).unwrap();
+    assert!(
+        tls.accept().is_err(),
+        "the client connected although it cannot do TLS"
+    );
 }
 
 #[test]

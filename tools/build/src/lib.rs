@@ -21,13 +21,19 @@ fn workspace_root() -> &'static Path {
 /// `target/wasm32-wasip2/release/`). Each build runs once per process; cargo
 /// makes it a no-op when nothing changed.
 pub fn built_wasm(package: &str, args: &[&str], artefact: &str) -> Result<PathBuf, String> {
+    built_in(None, package, args, artefact)
+}
+
+/// [`built_wasm`] into the target folder's subfolder `folder`, or into the
+/// target folder itself.
+fn built_in(folder: Option<&str>, package: &str, args: &[&str], artefact: &str) -> Result<PathBuf, String> {
     static BUILT: Mutex<Option<HashMap<String, Result<PathBuf, String>>>> = Mutex::new(None);
     let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
-    let key = format!("{package} {args:?} {artefact}");
+    let key = format!("{folder:?} {package} {args:?} {artefact}");
     built
         .get_or_insert_with(HashMap::new)
         .entry(key)
-        .or_insert_with(|| build(package, args, artefact))
+        .or_insert_with(|| build(folder, package, args, artefact))
         .clone()
 }
 
@@ -62,10 +68,14 @@ fn ensure_target(root: &Path) -> Result<(), String> {
     }
 }
 
-fn build(package: &str, args: &[&str], artefact: &str) -> Result<PathBuf, String> {
+fn build(folder: Option<&str>, package: &str, args: &[&str], artefact: &str) -> Result<PathBuf, String> {
     let root = workspace_root();
     ensure_target(root)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    if let Some(folder) = folder {
+        target.push(folder);
+    }
     let status = Command::new(&cargo)
         .args([
             "build",
@@ -77,13 +87,13 @@ fn build(package: &str, args: &[&str], artefact: &str) -> Result<PathBuf, String
             package,
         ])
         .args(args)
+        .env("CARGO_TARGET_DIR", &target)
         .current_dir(root)
         .status()
         .map_err(|e| format!("cannot run {cargo}: {e}"))?;
     if !status.success() {
         return Err(format!("building {package} for wasm32-wasip2 failed ({status})"));
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let path = target.join("wasm32-wasip2").join("release").join(artefact);
     if path.exists() {
         Ok(path)
@@ -105,6 +115,21 @@ pub fn library_component() -> Result<PathBuf, String> {
         )),
         None => built_wasm("websocket-component", &["--lib"], "websocket_component.wasm"),
     }
+}
+
+/// The library component built without its default features, so without
+/// `wasi:tls` among its imports (`wss://` then fails with
+/// `tls-unavailable`), for hosts that do not offer it. It is built in a
+/// target folder of its own (`without-tls` under the target folder): in the
+/// shared one it would replace the default build under the feet of the
+/// tests that load it.
+pub fn library_component_without_tls() -> Result<PathBuf, String> {
+    built_in(
+        Some("without-tls"),
+        "websocket-component",
+        &["--lib", "--no-default-features"],
+        "websocket_component.wasm",
+    )
 }
 
 /// The environment variable that names a library component already built.
