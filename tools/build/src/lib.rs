@@ -72,10 +72,8 @@ fn build(folder: Option<&str>, package: &str, args: &[&str], artefact: &str) -> 
     let root = workspace_root();
     ensure_target(root)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    if let Some(folder) = folder {
-        target.push(folder);
-    }
+    let shared = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target = folder.map_or_else(|| shared.clone(), |folder| shared.join(folder));
     let status = Command::new(&cargo)
         .args([
             "build",
@@ -88,6 +86,9 @@ fn build(folder: Option<&str>, package: &str, args: &[&str], artefact: &str) -> 
         ])
         .args(args)
         .env("CARGO_TARGET_DIR", &target)
+        // What is compiled on the way stays in the shared folder, so a
+        // build into a folder of its own recompiles only what differs.
+        .env("CARGO_BUILD_BUILD_DIR", &shared)
         .current_dir(root)
         .status()
         .map_err(|e| format!("cannot run {cargo}: {e}"))?;
@@ -119,10 +120,11 @@ pub fn library_component() -> Result<PathBuf, String> {
 
 /// The library component built without its default features, so without
 /// `wasi:tls` among its imports (`wss://` then fails with
-/// `tls-unavailable`), for hosts that do not offer it. It is built in a
-/// target folder of its own (`without-tls` under the target folder): in the
-/// shared one it would replace the default build under the feet of the
-/// tests that load it.
+/// `tls-unavailable`), for hosts that do not offer it. It lands in a folder
+/// of its own (`without-tls` under the target folder): in the shared one it
+/// would replace the default build under the feet of the tests that load
+/// it. The dependencies compiled on the way are shared (cargo's
+/// `build-dir`), so only the two crates that differ are built again.
 pub fn library_component_without_tls() -> Result<PathBuf, String> {
     built_in(
         Some("without-tls"),
