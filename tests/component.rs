@@ -64,18 +64,7 @@ fn client_options(version: websocket_engine::Version) -> ClientOptions {
 }
 
 fn server_options() -> ServerOptions {
-    ServerOptions {
-        limits: None,
-        timeouts: None,
-        origins: vec![],
-        protocols: vec![],
-        secure: false,
-        utf8: None,
-        page: None,
-        response_headers: Vec::new(),
-        defer_decisions: false,
-        compression: Compression::Defaults,
-    }
+    ServerOptions::default()
 }
 
 /// The error's code, whatever its layer.
@@ -742,7 +731,7 @@ fn run_command(
         .build();
     let task = tokio.spawn(async move {
         let component = Component::from_binary(rt.engine(), &wasm).map_err(|e| e.to_string())?;
-        let mut store = rt.store(ctx);
+        let mut store = rt.store(ctx).map_err(|e| e.to_string())?;
         let command = Command::instantiate_async(&mut store, &component, rt.linker())
             .await
             .map_err(|e| format!("{e:?}"))?;

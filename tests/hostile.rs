@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use websocket_build::library_component;
 use websocket_engine::{blocking, ClientConfig, Error, Limits, Message, ServerConfig, Timeouts, Version};
-use websocket_host::bindings::{self, Compression, ServerOptions};
+use websocket_host::bindings::{self, ServerOptions};
 use websocket_host::{serve_echo, HostError, Runtime};
 
 #[derive(Debug, Clone, Copy)]
@@ -95,14 +95,7 @@ fn start(mode: Mode, limits: Limits, timeouts: Timeouts) -> Server {
             let options = ServerOptions {
                 limits: Some(wit_limits(&limits)),
                 timeouts: Some(wit::timeouts(&timeouts)),
-                origins: vec![],
-                protocols: vec![],
-                secure: false,
-                utf8: None,
-                page: None,
-                response_headers: Vec::new(),
-                defer_decisions: false,
-                compression: Compression::Defaults,
+                ..ServerOptions::default()
             };
             let report = move |_, e: HostError| {
                 let code = match e.guest() {

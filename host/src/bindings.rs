@@ -29,3 +29,23 @@ pub fn error_info(e: &Error) -> &ErrorInfo {
     | Error::Tls(info)) = e;
     info
 }
+
+impl Default for ServerOptions {
+    /// Accepts every version with the engine's own limits, timeouts and
+    /// UTF-8 policy: any origin, no subprotocol, no page, not behind TLS,
+    /// permessage-deflate with its defaults.
+    fn default() -> Self {
+        ServerOptions {
+            limits: None,
+            timeouts: None,
+            origins: Vec::new(),
+            protocols: Vec::new(),
+            secure: false,
+            utf8: None,
+            page: None,
+            response_headers: Vec::new(),
+            defer_decisions: false,
+            compression: Compression::Defaults,
+        }
+    }
+}

@@ -46,9 +46,11 @@
 pub mod bindings;
 mod compose;
 mod connection;
+mod guard;
 mod runtime;
 mod tcp;
 
 pub use compose::compose;
 pub use connection::{io_streams, serve_echo, ComponentConnection, HostError};
+pub use guard::{GuestLimits, TICK};
 pub use runtime::{Access, HostState, Runtime};

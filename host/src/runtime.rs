@@ -12,6 +12,7 @@ use wasmtime_wasi_tls::{WasiTlsCtx, WasiTlsCtxBuilder, WasiTlsCtxView, WasiTlsVi
 use websocket_engine::tls::{self, rustls};
 
 use crate::bindings::{Library, LibraryPre};
+use crate::guard::{self, Guard, Guards, GuestLimits};
 
 /// Compiles `path`, keeping the machine code in `PATH.HASH.cwasm` beside it
 /// so that the next process (another test, another run) loads it at once.
@@ -38,13 +39,14 @@ fn compile_cached(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
     Ok(component)
 }
 
-/// What each store holds: the WASI context, the `wasi:tls` context, and
-/// the resource table where the host puts the streams it hands to the
-/// component.
+/// What each store holds: the WASI context, the `wasi:tls` context, the
+/// resource table where the host puts the streams it hands to the
+/// component, and the store's share of the [`GuestLimits`].
 pub struct HostState {
     ctx: WasiCtx,
     tls: WasiTlsCtx,
     pub(crate) table: ResourceTable,
+    guard: Guard,
 }
 
 impl WasiTlsView for HostState {
@@ -147,22 +149,35 @@ impl Access {
     }
 }
 
+/// An engine that interrupts guests at each epoch, with the thread that
+/// advances it.
+fn engine() -> wasmtime::Result<Engine> {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    let engine = Engine::new(&config)?;
+    guard::start_ticking(&engine)?;
+    Ok(engine)
+}
+
 /// The compiled library component, ready to be instantiated many times.
 /// Its instances get `wasi:tls`, trusting the Mozilla roots of
-/// `webpki-roots` unless [`Runtime::tls_client_config`] says otherwise.
+/// `webpki-roots` unless [`Runtime::tls_client_config`] says otherwise,
+/// and every store it makes is held to [`GuestLimits`] (the defaults, or
+/// [`Runtime::guest_limits`]).
 #[derive(Clone)]
 pub struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
     pre: LibraryPre<HostState>,
     tls: Arc<rustls::ClientConfig>,
+    guards: Guards,
 }
 
 impl Runtime {
     /// Compiles the component at `path` (or loads the compiled code cached
     /// beside it) and links WASI 0.2 to it.
     pub fn new(path: &Path) -> wasmtime::Result<Runtime> {
-        let engine = Engine::new(&Config::new())?;
+        let engine = engine()?;
         let component = compile_cached(&engine, path)?;
         Runtime::link(engine, &component)
     }
@@ -170,7 +185,7 @@ impl Runtime {
     /// Compiles the component in `wasm` (a binary component, or its text
     /// form) and links WASI 0.2 to it.
     pub fn from_bytes(wasm: &[u8]) -> wasmtime::Result<Runtime> {
-        let engine = Engine::new(&Config::new())?;
+        let engine = engine()?;
         let component = Component::new(&engine, wasm)?;
         Runtime::link(engine, &component)
     }
@@ -188,7 +203,15 @@ impl Runtime {
             linker,
             pre,
             tls,
+            guards: Guards::new(GuestLimits::default()),
         })
+    }
+
+    /// Holds the stores made from now on to `limits` (the instance cap
+    /// counts from here too).
+    pub fn guest_limits(mut self, limits: GuestLimits) -> Runtime {
+        self.guards = Guards::new(limits);
+        self
     }
 
     /// Makes the instances' `wasi:tls` use this rustls client configuration
@@ -209,9 +232,12 @@ impl Runtime {
         &self.linker
     }
 
-    /// A new store with the WASI context `ctx` (see [`Access::ctx`]).
-    pub fn store(&self, ctx: WasiCtx) -> Store<HostState> {
-        Store::new(
+    /// A new store with the WASI context `ctx` (see [`Access::ctx`]),
+    /// held to the [`GuestLimits`]; an error when the instance cap is
+    /// reached. Call its guests with the `*_async` methods: a guest that
+    /// computes yields at each epoch tick.
+    pub fn store(&self, ctx: WasiCtx) -> wasmtime::Result<Store<HostState>> {
+        let mut store = Store::new(
             &self.engine,
             HostState {
                 ctx,
@@ -219,14 +245,17 @@ impl Runtime {
                     .provider(Box::new(TlsProvider(self.tls.clone())))
                     .build(),
                 table: ResourceTable::new(),
+                guard: self.guards.guard()?,
             },
-        )
+        );
+        guard::install(&mut store, |state| &mut state.guard);
+        Ok(store)
     }
 
     /// A fresh instance of the library in a fresh store that may reach
     /// what `access` grants.
     pub async fn instantiate(&self, access: Access) -> wasmtime::Result<(Store<HostState>, Library)> {
-        let mut store = self.store(access.ctx());
+        let mut store = self.store(access.ctx())?;
         let library = self.pre.instantiate_async(&mut store).await?;
         Ok((store, library))
     }
