@@ -35,8 +35,14 @@
 //!   list of frames (its `to_wit`), and the host lifts it back (copying each
 //!   payload again and checking each string's UTF-8).
 //!
-//! and one group without throughput, `component_call/empty`, for the fixed
-//! cost of a call: `decode` of an empty list.
+//! and groups without throughput: `component_call/empty`, for the fixed
+//! cost of a call (`decode` of an empty list), and `component_load`, for
+//! what a host pays before the first call: `compile` (cranelift compiling
+//! the whole component, `Runtime::from_bytes`), `load_cached` (the same
+//! from the compiled code `Runtime::new` caches beside the file, as `serve`
+//! starts) and `instantiate` (a store and an instance of the compiled
+//! component, `Runtime::instantiate`, as `serve` does per connection).
+//! The component's size is printed beside them.
 //!
 //! Before timing, the component's result for each case must equal
 //! `native_owned`'s, which must hold exactly the expected messages.
@@ -247,6 +253,32 @@ mod bench {
         assert!(empty.frames.is_empty() && empty.error.is_none(), "{empty:?}");
         c.benchmark_group("component_call")
             .bench_function("empty", |b| b.iter(|| wasm.decode(decoder, black_box(&[]))));
+        load(c, &wasm.tokio);
+    }
+
+    /// Compiling and instantiating the component, as a host does before
+    /// its first call.
+    fn load(c: &mut Criterion, tokio: &tokio::runtime::Runtime) {
+        let path = library_component().expect("the library component builds");
+        let wasm = std::fs::read(&path).expect("the component reads");
+        println!("component_load: {} is {} bytes", path.display(), wasm.len());
+        let runtime = Runtime::from_bytes(&wasm).expect("the component compiles");
+        let mut group = c.benchmark_group("component_load");
+        group.sample_size(10);
+        group.bench_function("compile", |b| {
+            b.iter(|| Runtime::from_bytes(black_box(&wasm)).expect("the component compiles"))
+        });
+        group.bench_function("load_cached", |b| {
+            b.iter(|| Runtime::new(black_box(&path)).expect("the component loads"))
+        });
+        group.bench_function("instantiate", |b| {
+            b.iter(|| {
+                tokio
+                    .block_on(runtime.instantiate(websocket_host::Access::Streams))
+                    .expect("an instance")
+            })
+        });
+        group.finish();
     }
 
     /// About 4 minutes for the 76 benchmarks on 2 cores; the command line

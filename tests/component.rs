@@ -1234,3 +1234,28 @@ fn the_runtime_loads_the_components_bytes_as_well_as_its_path() {
     });
     assert_eq!(limits.max_headers, 64);
 }
+
+/// The release component ships no DWARF (`-C strip=debuginfo` for
+/// wasm32-wasip2 in `.cargo/config.toml`): its size is its code and data.
+/// The `name` section stays, so that a trap's backtrace names functions.
+#[test]
+fn the_release_component_carries_names_but_no_debug_sections() {
+    let wasm = std::fs::read(library_component().unwrap()).unwrap();
+    let mut debug = Vec::new();
+    let mut names = false;
+    for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+        if let wasmparser::Payload::CustomSection(section) = payload.expect("a valid component") {
+            if section.name().starts_with(".debug") {
+                debug.push((section.name().to_owned(), section.data().len()));
+            }
+            names |= section.name() == "name";
+        }
+    }
+    assert!(debug.is_empty(), "debug sections in the component: {debug:?}");
+    assert!(names, "the core module lost its name section");
+    assert!(
+        wasm.len() < 1_500_000,
+        "the component is {} bytes, over 1.5 MB",
+        wasm.len()
+    );
+}
