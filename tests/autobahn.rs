@@ -9,7 +9,7 @@
 //! The four runs take about 25 minutes on two cores, most of it in the
 //! compression cases (12 and 13), which kosoku and the engine both spend
 //! on deflating and inflating hundreds of megabytes. The client runs start
-//! one `client` process per case; the component client loads the
+//! one `client` process per case, two cases at a time; the component client loads the
 //! component this test built once (`WEBSOCKET_COMPONENT`), so that no
 //! process runs cargo.
 
@@ -99,29 +99,20 @@ fn run_client_cases(name: &str, args: &[&str]) -> BTreeMap<String, (String, Stri
     // Built once here, so that no client process runs cargo.
     let component = websocket_build::library_component().expect("the library component");
     let base = format!("ws://127.0.0.1:{port}");
-    for case in 1..=517 {
-        let url = format!("{base}/runCase?case={case}&agent={name}");
-        let mut child = Command::new(&client)
-            .arg(&url)
-            .args(["--version", "rfc6455", "--echo"])
-            .args(args)
-            .env(websocket_build::COMPONENT_VAR, &component)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the client runs");
-        // A case may fail the connection on purpose: only a client that
-        // outlives every time-out of the case is a failure of its own.
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while child.try_wait().unwrap().is_none() {
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("{name}: case {case} still running after 120 s");
-            }
-            std::thread::sleep(Duration::from_millis(5));
+    // Two cases at a time: one case is a ping-pong between kosoku and the
+    // client, which keeps only one of two cores busy.
+    let next = std::sync::atomic::AtomicUsize::new(1);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| loop {
+                let case = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if case > 517 {
+                    break;
+                }
+                run_client_case(&client, &component, &base, name, case, args);
+            });
         }
-    }
+    });
     // kosoku writes the report in place when asked, and may finish the
     // last case's verdict after its connection ended: ask until the report
     // is whole and has every case. (The client's exit status does not
@@ -147,6 +138,32 @@ fn run_client_cases(name: &str, args: &[&str]) -> BTreeMap<String, (String, Stri
     let _ = std::fs::remove_dir_all(&out);
     assert!(!report.is_empty(), "kosoku wrote no report");
     verdicts(&report)
+}
+
+/// Runs case `case` of kosoku's fuzzing server at `base` with one
+/// `client` process, which must end within the case's time-outs.
+fn run_client_case(client: &Path, component: &Path, base: &str, name: &str, case: usize, args: &[&str]) {
+    let url = format!("{base}/runCase?case={case}&agent={name}");
+    let mut child = Command::new(client)
+        .arg(&url)
+        .args(["--version", "rfc6455", "--echo"])
+        .args(args)
+        .env(websocket_build::COMPONENT_VAR, component)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the client runs");
+    // A case may fail the connection on purpose: only a client that
+    // outlives every time-out of the case is a failure of its own.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{name}: case {case} still running after 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// The verdicts of `index.json`: `{agent: {case: {behavior, behaviorClose, ..}}}`.
