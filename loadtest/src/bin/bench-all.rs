@@ -2,19 +2,26 @@
 //!
 //! ```text
 //! bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build]
-//!           [--servers native,component,tungstenite,fastwebsockets]
-//!           [--framings rfc6455,hixie76,rfc6455-deflate] [--repeat N] [--bin-dir DIR] [--json FILE]
-//!           [--startup-timeout SECS]
+//!           [--servers native,component,command,tungstenite,fastwebsockets]
+//!           [--framings rfc6455,hixie76,rfc6455-deflate] [--cases 100x20,10x1024,...]
+//!           [--repeat N] [--bin-dir DIR] [--json FILE] [--startup-timeout SECS]
 //! ```
 //!
 //! Each (server, framing, case) runs against a fresh server process on
-//! 127.0.0.1 port 0, so that its peak RSS is that case's. The cases are
-//! 100 x 20 B, 10 x 1 KiB and 200 x 16 KiB text messages, in RFC 6455
-//! against all four servers and in hixie76 against ours; `rfc6455-deflate`
-//! (not run unless asked) is RFC 6455 with permessage-deflate (`load
-//! --deflate`), against ours only. Binaries are
-//! looked up beside this one (`target/release/`, and `examples/serve`
-//! under it); `--build` builds them first. Every server is killed at the
+//! 127.0.0.1 port 0, so that its peak RSS is that case's. The cases
+//! (connections x payload bytes) are 100 x 20 B, 10 x 1 KiB,
+//! 200 x 16 KiB, 1000 x 512 B and 500 x 64 KiB text messages, unless
+//! `--cases` names others; in RFC 6455 against every server and in hixie76
+//! against ours; `rfc6455-deflate` (not run unless asked) is RFC 6455 with
+//! permessage-deflate (`load --deflate`), against ours only. The servers:
+//! ours native (`serve --native`), ours as a component in embedded
+//! wasmtime (`serve`), ours as the command component under the wasmtime
+//! CLI (`wasmtime run -S inherit-network serve.wasm`, one instance
+//! multiplexing every connection; `wasmtime` from `PATH`),
+//! tokio-tungstenite and fastwebsockets. Binaries are looked up beside this
+//! one (`target/release/`, and `examples/serve` under it; the command
+//! component in `target/wasm32-wasip2/release/examples/serve.wasm`);
+//! `--build` builds them first. Every server is killed at the
 //! end, on failure too (and, should this process die, by the kernel:
 //! `PR_SET_PDEATHSIG`).
 
@@ -41,24 +48,32 @@ mod imp {
 
     const NAME: &str = "bench-all";
     const USAGE: &str = "usage: bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build] \
-                         [--servers native,component,tungstenite,fastwebsockets] \
-                         [--framings rfc6455,hixie76,rfc6455-deflate] [--repeat N] [--bin-dir DIR] [--json FILE] \
-                         [--startup-timeout SECS]";
+                         [--servers native,component,command,tungstenite,fastwebsockets] \
+                         [--framings rfc6455,hixie76,rfc6455-deflate] [--cases 100x20,10x1024,...] [--repeat N] \
+                         [--bin-dir DIR] [--json FILE] [--startup-timeout SECS]";
 
     /// (connections, payload bytes)
-    const CASES: [(usize, usize); 3] = [(100, 20), (10, 1024), (200, 16 * 1024)];
+    const CASES: [(usize, usize); 5] = [
+        (100, 20),
+        (10, 1024),
+        (200, 16 * 1024),
+        (1000, 512),
+        (500, 64 * 1024),
+    ];
 
     #[derive(Clone, Copy, PartialEq, Eq)]
     enum Server {
         Native,
         Component,
+        CommandComponent,
         Tungstenite,
         Fastwebsockets,
     }
 
-    const SERVERS: [Server; 4] = [
+    const SERVERS: [Server; 5] = [
         Server::Native,
         Server::Component,
+        Server::CommandComponent,
         Server::Tungstenite,
         Server::Fastwebsockets,
     ];
@@ -68,6 +83,7 @@ mod imp {
             match self {
                 Server::Native => "native",
                 Server::Component => "component",
+                Server::CommandComponent => "command",
                 Server::Tungstenite => "tungstenite",
                 Server::Fastwebsockets => "fastwebsockets",
             }
@@ -77,6 +93,7 @@ mod imp {
             match self {
                 Server::Native => "ours, native (serve --native)",
                 Server::Component => "ours, component (serve)",
+                Server::CommandComponent => "ours, command component (wasmtime run serve.wasm)",
                 Server::Tungstenite => "tokio-tungstenite 0.30",
                 Server::Fastwebsockets => "fastwebsockets 0.10",
             }
@@ -84,12 +101,22 @@ mod imp {
 
         /// Only ours speak hixie76 and permessage-deflate.
         fn speaks(self, framing: &str) -> bool {
-            framing == "rfc6455" || matches!(self, Server::Native | Server::Component)
+            framing == "rfc6455"
+                || matches!(
+                    self,
+                    Server::Native | Server::Component | Server::CommandComponent
+                )
         }
 
         fn command(self, bin: &Path) -> Command {
             let mut cmd = match self {
                 Server::Native | Server::Component => Command::new(bin.join("examples").join("serve")),
+                Server::CommandComponent => {
+                    let mut cmd = Command::new("wasmtime");
+                    cmd.args(["run", "-S", "inherit-network"])
+                        .arg(command_component(bin));
+                    cmd
+                }
                 Server::Tungstenite => Command::new(bin.join("tungstenite-echo")),
                 Server::Fastwebsockets => Command::new(bin.join("fastwebsockets-echo")),
             };
@@ -101,6 +128,12 @@ mod imp {
         }
     }
 
+    /// The command component `serve.wasm`, for `bin` = `target/release`.
+    fn command_component(bin: &Path) -> PathBuf {
+        let target = bin.parent().unwrap_or(bin);
+        target.join("wasm32-wasip2/release/examples/serve.wasm")
+    }
+
     struct Args {
         seconds: f64,
         warmup: f64,
@@ -108,6 +141,7 @@ mod imp {
         build: bool,
         servers: Vec<Server>,
         framings: Vec<String>,
+        cases: Vec<(usize, usize)>,
         bin_dir: PathBuf,
         json: Option<PathBuf>,
         startup_timeout: Duration,
@@ -126,6 +160,7 @@ mod imp {
             build: false,
             servers: SERVERS.to_vec(),
             framings: vec!["rfc6455".into(), "hixie76".into()],
+            cases: CASES.to_vec(),
             bin_dir: here,
             json: None,
             startup_timeout: Duration::from_secs(900),
@@ -153,6 +188,23 @@ mod imp {
                                 .into_iter()
                                 .find(|k| k.key() == s.trim())
                                 .unwrap_or_else(|| die(NAME, format!("unknown server {s:?}\n{USAGE}")))
+                        })
+                        .collect();
+                }
+                "--cases" => {
+                    let list: String = parse_or_die(NAME, &arg, argv.next());
+                    args.cases = list
+                        .split(',')
+                        .map(|case| {
+                            case.trim()
+                                .split_once('x')
+                                .and_then(|(c, s)| Some((c.parse().ok()?, s.parse().ok()?)))
+                                .unwrap_or_else(|| {
+                                    die(
+                                        NAME,
+                                        format!("a case is CONNECTIONSxBYTES, not {case:?}\n{USAGE}"),
+                                    )
+                                })
                         })
                         .collect();
                 }
@@ -336,7 +388,7 @@ mod imp {
             .parent()
             .expect("loadtest/ sits in the workspace");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let steps: [&[&str]; 3] = [
+        let steps: [&[&str]; 4] = [
             &["build", "--release", "-p", "websocket-loadtest", "--bins"],
             &[
                 "build",
@@ -354,6 +406,16 @@ mod imp {
                 "-p",
                 "websocket-engine",
                 "--lib",
+            ],
+            &[
+                "build",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+                "-p",
+                "websocket-engine",
+                "--example",
+                "serve",
             ],
         ];
         for step in steps {
@@ -389,6 +451,15 @@ mod imp {
                 );
             }
         }
+        if args.servers.contains(&Server::CommandComponent) && !command_component(&args.bin_dir).exists() {
+            die(
+                NAME,
+                format!(
+                    "{} is missing: run with --build, or `cargo build --release --target wasm32-wasip2 --example serve`",
+                    command_component(&args.bin_dir).display()
+                ),
+            );
+        }
         if args.repeat == 0 {
             die(NAME, "--repeat must be at least 1");
         }
@@ -397,7 +468,7 @@ mod imp {
         // shared machine hits every server of a case alike.
         for round in 1..=args.repeat {
             for framing in &args.framings {
-                for case in CASES {
+                for &case in &args.cases {
                     for &server in &args.servers {
                         if !server.speaks(framing) {
                             continue;
@@ -542,7 +613,7 @@ mod imp {
         );
         println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for framing in &args.framings {
-            for case in CASES {
+            for &case in &args.cases {
                 for &server in &args.servers {
                     if !server.speaks(framing) {
                         continue;
@@ -593,12 +664,13 @@ mod imp {
         );
         println!(
             "| framing | case | msgs/s native / fastwebsockets | msgs/s native / tungstenite | \
-             msgs/s component / native | CPU/msg native / fastwebsockets | CPU/msg component / native | \
-             RSS native / fastwebsockets | RSS component / native |"
+             msgs/s component / native | msgs/s command / native | CPU/msg native / fastwebsockets | \
+             CPU/msg component / native | CPU/msg command / native | RSS native / fastwebsockets | \
+             RSS component / native | RSS command / native |"
         );
-        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for framing in &args.framings {
-            for case in CASES {
+            for &case in &args.cases {
                 let get = |s| find(rows, s, framing, case);
                 let rate = |s| get(s).map(|r: &Report| r.msgs_per_sec);
                 let cpu = |s| get(s).and_then(cpu_per_message);
@@ -608,15 +680,18 @@ mod imp {
                         .map(|k| k as f64)
                 };
                 println!(
-                    "| {framing} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {framing} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     case_name(case),
                     ratio(rate(Server::Native), rate(Server::Fastwebsockets)),
                     ratio(rate(Server::Native), rate(Server::Tungstenite)),
                     ratio(rate(Server::Component), rate(Server::Native)),
+                    ratio(rate(Server::CommandComponent), rate(Server::Native)),
                     ratio(cpu(Server::Native), cpu(Server::Fastwebsockets)),
                     ratio(cpu(Server::Component), cpu(Server::Native)),
+                    ratio(cpu(Server::CommandComponent), cpu(Server::Native)),
                     ratio(rss(Server::Native), rss(Server::Fastwebsockets)),
                     ratio(rss(Server::Component), rss(Server::Native)),
+                    ratio(rss(Server::CommandComponent), rss(Server::Native)),
                 );
             }
         }
