@@ -388,7 +388,7 @@ mod imp {
             .parent()
             .expect("loadtest/ sits in the workspace");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let steps: [&[&str]; 4] = [
+        let steps: [&[&str]; 3] = [
             &["build", "--release", "-p", "websocket-loadtest", "--bins"],
             &[
                 "build",
@@ -406,14 +406,6 @@ mod imp {
                 "-p",
                 "websocket-engine",
                 "--lib",
-            ],
-            &[
-                "build",
-                "--release",
-                "--target",
-                "wasm32-wasip2",
-                "-p",
-                "websocket-engine",
                 "--example",
                 "serve",
             ],
