@@ -99,10 +99,20 @@ pub fn die(name: &str, message: impl std::fmt::Display) -> ! {
 
 /// The peak resident set (`VmHWM`) of process `pid`, in KiB.
 pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+/// The resident set (`VmRSS`) of process `pid` now, in KiB.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// A `kB` field of `/proc/PID/status`.
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
@@ -145,6 +155,11 @@ pub struct Report {
     pub max_us: f64,
     /// `VmHWM` of `--server-pid` at the end of the run.
     pub server_peak_rss_kib: Option<u64>,
+    /// What each open, idle connection costs the server: its `VmRSS` with
+    /// every connection open and silent (after a short settle), less its
+    /// `VmRSS` before the first, divided by the connections, in KiB.
+    #[serde(default)]
+    pub server_idle_kib_per_conn: Option<f64>,
     /// The server's CPU use over the window, in percent of one core.
     pub server_cpu_pct: Option<f64>,
     /// The load generator's CPU use over the window, in percent of one core.
@@ -174,6 +189,9 @@ impl Report {
         );
         if let Some(kib) = self.server_peak_rss_kib {
             s += &format!(", server peak RSS {:.1} MiB", kib as f64 / 1024.0);
+        }
+        if let Some(kib) = self.server_idle_kib_per_conn {
+            s += &format!(", {kib:.1} KiB per idle connection");
         }
         if let Some(cpu) = self.server_cpu_pct {
             s += &format!(", server CPU {cpu:.0}%");

@@ -24,7 +24,7 @@ use websocket_engine::framing::{hixie, rfc6455};
 use websocket_engine::{ClientConfig, ClientHandshake, DeflateParams, SeededEntropy, Status, Version, WsUrl};
 
 use crate::compressed::{Compressed, Got};
-use crate::{cpu_seconds, die, parse_or_die, peak_rss_kib, Report};
+use crate::{cpu_seconds, die, parse_or_die, peak_rss_kib, rss_kib, Report};
 
 const NAME: &str = "load";
 const USAGE: &str = "usage: load --url ws://ADDR/ --connections N --size BYTES --seconds S \
@@ -33,6 +33,9 @@ const USAGE: &str = "usage: load --url ws://ADDR/ --connections N --size BYTES -
 
 /// Handshakes under way at once: the servers' listen backlogs are small.
 const OPENING_AT_ONCE: usize = 64;
+/// How long the server is left with every connection open and silent
+/// before its resident set is read.
+const IDLE_SETTLE: Duration = Duration::from_millis(500);
 /// How long a connection waits for an echo after the end of the run before
 /// it is reported as stuck (a lost message).
 const GRACE: Duration = Duration::from_secs(10);
@@ -145,6 +148,7 @@ pub async fn run(args: &Args) -> Result<Report, String> {
         .next()
         .ok_or_else(|| format!("{} resolved to no address", url.socket_addr()))?;
 
+    let rss_before = args.server_pid.and_then(rss_kib);
     let gate = Arc::new(Semaphore::new(OPENING_AT_ONCE));
     let opening: Vec<_> = (0..args.connections)
         .map(|id| {
@@ -175,6 +179,15 @@ pub async fn run(args: &Args) -> Result<Report, String> {
         conn.deflate = agreed.map(|agreed| Box::new(Compressed::new(&agreed)));
         conns.push(conn);
     }
+    // Every connection is open and silent: let the server settle, then
+    // read what they cost it.
+    let idle_per_conn = match (args.server_pid, rss_before) {
+        (Some(pid), Some(before)) => {
+            tokio::time::sleep(IDLE_SETTLE).await;
+            rss_kib(pid).map(|now| now.saturating_sub(before) as f64 / args.connections as f64)
+        }
+        _ => None,
+    };
 
     let begun = Instant::now();
     let start = begun + Duration::from_secs_f64(args.warmup);
@@ -248,6 +261,7 @@ pub async fn run(args: &Args) -> Result<Report, String> {
             hist.max() as f64 / 1000.0
         },
         server_peak_rss_kib: args.server_pid.and_then(peak_rss_kib),
+        server_idle_kib_per_conn: idle_per_conn,
         server_cpu_pct: pct(server0, server1),
         loader_cpu_pct: pct(loader0, loader1),
         errors,
@@ -758,6 +772,7 @@ mod tests {
             assert!(report.messages > 100, "{version}: {report:?}");
             assert!(report.p50_us > 0.0 && report.p99_us >= report.p50_us);
             assert!(report.server_peak_rss_kib.unwrap() > 0);
+            assert!(report.server_idle_kib_per_conn.is_some(), "{version}");
         }
     }
 

@@ -600,10 +600,10 @@ mod imp {
             thread::available_parallelism().map_or(0, |n| n.get()),
         );
         println!(
-            "| server | framing | case | msgs/s | msgs/s range | MB/s | p50 | p99 | peak RSS | server CPU | \
-             server CPU/msg | loader CPU | failed conns |"
+            "| server | framing | case | msgs/s | msgs/s range | MB/s | p50 | p99 | peak RSS | idle RSS/conn | \
+             server CPU | server CPU/msg | loader CPU | failed conns |"
         );
-        println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for framing in &args.framings {
             for &case in &args.cases {
                 for &server in &args.servers {
@@ -625,7 +625,7 @@ mod imp {
                             .iter()
                             .find_map(|r| r.result.as_ref().err().cloned())
                             .unwrap_or_else(|| "connections failed, see below".into());
-                        println!("{head}| FAILED: {} |||||||||", why.replace('|', "/"));
+                        println!("{head}| FAILED: {} ||||||||||", why.replace('|', "/"));
                         continue;
                     };
                     let range = match (ok.first(), ok.last()) {
@@ -635,13 +635,15 @@ mod imp {
                         _ => "–".into(),
                     };
                     println!(
-                        "{head}| {:.0} | {range} | {:.2} | {} | {} | {} | {} | {} | {} | {} |",
+                        "{head}| {:.0} | {range} | {:.2} | {} | {} | {} | {} | {} | {} | {} | {} |",
                         r.msgs_per_sec,
                         r.mb_per_sec,
                         fmt_us(r.p50_us),
                         fmt_us(r.p99_us),
                         r.server_peak_rss_kib
                             .map_or("–".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0)),
+                        r.server_idle_kib_per_conn
+                            .map_or("–".into(), |k| format!("{k:.1} KiB")),
                         r.server_cpu_pct.map_or("–".into(), |c| format!("{c:.0}%")),
                         cpu_per_message(r).map_or("–".into(), |us| format!("{us:.1} µs")),
                         r.loader_cpu_pct.map_or("–".into(), |c| format!("{c:.0}%")),
@@ -651,14 +653,14 @@ mod imp {
             }
         }
         println!(
-            "\nRatios, same case (msgs/s: above 1 the first is faster; server CPU per message and peak RSS: \
-             below 1 the first uses less); – where a run is missing or had failures:\n"
+            "\nRatios, same case (msgs/s: above 1 the first is faster; server CPU per message and resident set \
+             per idle connection: below 1 the first uses less); – where a run is missing or had failures:\n"
         );
         println!(
             "| framing | case | msgs/s native / fastwebsockets | msgs/s native / tungstenite | \
              msgs/s component / native | msgs/s command / native | CPU/msg native / fastwebsockets | \
-             CPU/msg component / native | CPU/msg command / native | RSS native / fastwebsockets | \
-             RSS component / native | RSS command / native |"
+             CPU/msg component / native | CPU/msg command / native | idle RSS/conn native / fastwebsockets | \
+             idle RSS/conn component / native | idle RSS/conn command / native |"
         );
         println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for framing in &args.framings {
@@ -666,11 +668,7 @@ mod imp {
                 let get = |s| find(rows, s, framing, case);
                 let rate = |s| get(s).map(|r: &Report| r.msgs_per_sec);
                 let cpu = |s| get(s).and_then(cpu_per_message);
-                let rss = |s| {
-                    get(s)
-                        .and_then(|r: &Report| r.server_peak_rss_kib)
-                        .map(|k| k as f64)
-                };
+                let rss = |s| get(s).and_then(|r: &Report| r.server_idle_kib_per_conn);
                 println!(
                     "| {framing} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     case_name(case),
