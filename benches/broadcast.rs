@@ -3,7 +3,7 @@
 //! allocator, printed once per variant).
 //!
 //! ```text
-//! cargo bench --bench broadcast        # about 30 seconds
+//! cargo bench -p websocket-benches --bench broadcast        # about 30 seconds
 //! ```
 //!
 //! 1000 open RFC 6455 server sessions; each iteration receives one 16 KiB

@@ -3,9 +3,9 @@
 //! the same payloads, in one criterion run.
 //!
 //! ```text
-//! cargo bench --bench codec                       # 6 to 7 minutes on 2 cores
-//! cargo bench --bench codec -- --warm-up-time 1 --measurement-time 3   # about 12
-//! cargo bench --bench codec -- rfc6455_decode/text_ascii   # one group
+//! cargo bench -p websocket-benches --bench codec                       # 6 to 7 minutes on 2 cores
+//! cargo bench -p websocket-benches --bench codec -- --warm-up-time 1 --measurement-time 3   # about 12
+//! cargo bench -p websocket-benches --bench codec -- rfc6455_decode/text_ascii   # one group
 //! python3 benches/report.py --svg ratios.svg      # the tables and chart
 //! ```
 //!
@@ -82,9 +82,6 @@
 //! decoders over two passes must yield exactly the expected messages, in
 //! order, byte for byte; encoders must produce the expected wire image.
 
-#[cfg(not(target_arch = "wasm32"))]
-mod common;
-
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 
@@ -105,7 +102,7 @@ mod bench {
     use websocket_engine::framing::{hixie, rfc6455, Decoded, Frame, Utf8Policy};
     use websocket_engine::{Limits, Role, Version};
 
-    use crate::common::{self, mask_into, Content, Expect, Workload, SIZES};
+    use bench_common::{self as common, mask_into, Content, Expect, Workload, SIZES};
 
     /// Payload bytes per iteration.
     const BATCH: usize = 256 * 1024;

@@ -2,7 +2,7 @@
 //! wasmtime, side by side with the native decoder, in one criterion run.
 //!
 //! ```text
-//! cargo bench --bench component                   # about 4 minutes on 2 cores
+//! cargo bench -p websocket-benches --bench component                   # about 4 minutes on 2 cores
 //! python3 benches/report.py --svg ratios.svg      # the tables and chart
 //! ```
 //!
@@ -47,9 +47,6 @@
 //! Before timing, the component's result for each case must equal
 //! `native_owned`'s, which must hold exactly the expected messages.
 
-#[cfg(not(target_arch = "wasm32"))]
-mod common;
-
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 
@@ -73,7 +70,7 @@ mod bench {
     use websocket_host::bindings::{self, Library};
     use websocket_host::{HostState, Runtime};
 
-    use crate::common::{Content, Expect, Workload, SIZES};
+    use bench_common::{Content, Expect, Workload, SIZES};
 
     /// Payload bytes per call.
     const CALL: usize = 64 * 1024;

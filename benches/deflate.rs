@@ -3,7 +3,7 @@
 //! Python `websockets` and npm `ws` doing the same work.
 //!
 //! ```text
-//! cargo bench --bench deflate -- MIN_SECONDS NAME:PATH:SIZE:WINDOW:MEM_LEVEL:LEVEL...
+//! cargo bench -p websocket-benches --bench deflate -- MIN_SECONDS NAME:PATH:SIZE:WINDOW:MEM_LEVEL:LEVEL...
 //! python3 benches/deflate/compare.py     # all three, interleaved rounds
 //! ```
 //!
@@ -117,7 +117,7 @@ fn main() {
         .collect();
     let Some((min_time, cases)) = args.split_first() else {
         eprintln!(
-            "usage: cargo bench --bench deflate -- MIN_SECONDS NAME:PATH:SIZE:WINDOW:MEM_LEVEL:LEVEL..."
+            "usage: cargo bench -p websocket-benches --bench deflate -- MIN_SECONDS NAME:PATH:SIZE:WINDOW:MEM_LEVEL:LEVEL..."
         );
         eprintln!("(python3 benches/deflate/compare.py runs it beside websockets and ws)");
         return;

@@ -3,7 +3,7 @@
 
 Reads criterion's results (every `new/benchmark.json` and
 `new/estimates.json` under target/criterion, as left by
-`cargo bench --bench codec` and `cargo bench --bench component`) and prints
+`cargo bench -p websocket-benches --bench codec` and `cargo bench -p websocket-benches --bench component`) and prints
 Markdown tables of the median throughput of each case and the ratios:
 
 * codec groups (`hixie_*`, `rfc6455_*`): ours/tungstenite,
@@ -318,7 +318,7 @@ def main():
 
     results = load(args.criterion)
     if not results:
-        sys.exit(f"no criterion results under {args.criterion}: run `cargo bench --bench codec` first")
+        sys.exit(f"no criterion results under {args.criterion}: run `cargo bench -p websocket-benches --bench codec` first")
     print(markdown(results))
     if args.svg:
         svg = svg_chart(results)

@@ -1,7 +1,7 @@
 //! What the benches share: the payloads (deterministic, generated from a
 //! seed), their wire images in both frame formats, and the lower-bound
 //! routines.
-#![allow(dead_code)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use websocket_engine::framing::{hixie, rfc6455};
 

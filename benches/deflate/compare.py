@@ -44,7 +44,7 @@ def cases():
 
 def ours_binary():
     out = subprocess.run(
-        ["cargo", "bench", "--bench", "deflate", "--no-run", "--message-format=json"],
+        ["cargo", "bench", "-p", "websocket-benches", "--bench", "deflate", "--no-run", "--message-format=json"],
         cwd=ROOT, check=True, capture_output=True, text=True,
     ).stdout
     for line in out.splitlines():
