@@ -14,6 +14,8 @@
 //!   size allocated.)
 //! - A message sent to many sessions is not copied per session beyond the
 //!   framing each writes into its own output.
+//! - With vectored output, an echoed message goes out from its own
+//!   payload: nothing is allocated or copied to send it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -177,6 +179,49 @@ fn a_broadcast_allocates_the_payload_once() {
         bytes < 2 * SIZE,
         "{bytes} bytes allocated to send {SIZE} bytes to {CONNECTIONS} sessions"
     );
+}
+
+#[test]
+fn an_echo_with_vectored_output_sends_the_payload_itself() {
+    let _one_at_a_time = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    const COUNT: usize = 50;
+    const SIZE: usize = 64 * 1024;
+    let now = Instant::now();
+    let mut server = Session::open_server(Version::Rfc6455, &ServerConfig::default(), None, now);
+    server.set_vectored_output(true);
+    let messages = receive(&mut server, &wire(COUNT, SIZE, true), 1500);
+    assert_eq!(messages.len(), COUNT);
+    // The first echo sizes the queue of shared payloads.
+    server.send(&messages[0]).unwrap();
+    server.advance_output(10 + SIZE);
+    let (bytes, ()) = allocated(|| {
+        for message in &messages[1..] {
+            let Message::Binary(payload) = message else {
+                panic!("{message:?}")
+            };
+            server.send(message).unwrap();
+            let mut runs = [std::io::IoSlice::new(&[]); 4];
+            let n = server.poll_output_vectored(now, &mut runs);
+            assert_eq!(n, 2, "the header, then the payload");
+            assert_eq!(&runs[0][..], &[0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0]);
+            assert_eq!(runs[1].as_ptr(), payload.as_ptr(), "the payload itself");
+            assert_eq!(runs[1].len(), SIZE);
+            server.advance_output(10 + SIZE);
+            assert!(!server.has_output());
+        }
+    });
+    // Only the reference count of each payload, made at its first clone
+    // (`Bytes` from a `Vec` allocates it then): 24 bytes a message.
+    let per_message = bytes / (COUNT - 1);
+    assert!(
+        per_message <= 32,
+        "{per_message} bytes allocated per echoed message"
+    );
+    // Without it, the same message is copied into the output, all of it
+    // in one run.
+    let mut copying = Session::open_server(Version::Rfc6455, &ServerConfig::default(), None, now);
+    copying.send(&messages[1]).unwrap();
+    assert_eq!(copying.poll_output(now).len(), 10 + SIZE);
 }
 
 /// What one compressing connection holds once it has sent and received a

@@ -9,7 +9,8 @@ use std::io::{self, Read, Write};
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
-use websocket_engine::{blocking, tokio_io, ServerConfig};
+use websocket_engine::framing::rfc6455::{self, OpCode};
+use websocket_engine::{blocking, tokio_io, Message, ServerConfig};
 
 /// A hixie75 request, the simplest handshake there is.
 const REQUEST: &[u8] =
@@ -75,16 +76,60 @@ fn blocking_writes_taken_in_part_are_sent_once() {
 
 #[test]
 fn tokio_reads_and_sends_cancelled_in_select_lose_and_repeat_nothing() {
+    let messages = ["a".repeat(4000), "b".repeat(4000), "third".into()].map(Message::text);
+    let got = cancelled_sends(REQUEST, &messages);
+    let mut want = Vec::new();
+    for message in &messages {
+        websocket_engine::framing::hixie::encode_text(message.as_text().unwrap(), &mut want);
+    }
+    assert!(got == want, "{} bytes came, {} expected", got.len(), want.len());
+}
+
+/// The same with RFC 6455 messages large enough to be sent from their own
+/// payload (vectored output): a write that takes part of a header, or
+/// part of a payload, and a send cancelled between them.
+#[test]
+fn tokio_vectored_sends_cancelled_lose_and_repeat_nothing() {
+    let request = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    let messages = [
+        Message::binary(vec![1; 10_000]),
+        Message::text("b".repeat(20_000)),
+        Message::text("third"),
+    ];
+    let got = cancelled_sends(request, &messages);
+    let mut want = Vec::new();
+    for message in &messages {
+        let (opcode, payload) = match message {
+            Message::Text(text) => (OpCode::Text, text.as_bytes()),
+            Message::Binary(data) => (OpCode::Binary, data),
+            other => panic!("{other:?}"),
+        };
+        rfc6455::encode_frame(true, opcode, payload, None, &mut want).unwrap();
+    }
+    // The close frame follows.
+    assert!(
+        got.starts_with(&want),
+        "{} bytes came, {} expected first",
+        got.len(),
+        want.len()
+    );
+}
+
+/// Accepts `request` over a pipe of 64 bytes read 16 bytes a millisecond
+/// (so a large send is under way for a while), queues the first message
+/// and cancels a read while it goes out, cancels the send of the second
+/// half way, sends the third and closes; returns what the peer read after
+/// the handshake's response.
+fn cancelled_sends(request: &'static [u8], messages: &[Message; 3]) -> Vec<u8> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
         .block_on(async {
-            // A pipe of 64 bytes, read 16 bytes a millisecond: a large send
-            // is under way for a while.
             let (server, mut peer) = tokio::io::duplex(64);
             let reader = tokio::spawn(async move {
-                tokio::io::AsyncWriteExt::write_all(&mut peer, REQUEST)
+                tokio::io::AsyncWriteExt::write_all(&mut peer, request)
                     .await
                     .unwrap();
                 let mut got = Vec::new();
@@ -98,32 +143,21 @@ fn tokio_reads_and_sends_cancelled_in_select_lose_and_repeat_nothing() {
                 }
             });
             let (mut ws, _) = tokio_io::accept(server, ServerConfig::new()).await.unwrap();
-            let first = "a".repeat(4000);
-            let second = "b".repeat(4000);
+            let [first, second, third] = messages;
             // A read cancelled while it writes what is queued.
-            ws.session_mut().send_text(&first).unwrap();
+            ws.session_mut().send(first).unwrap();
             tokio::select! {
                 _ = ws.next_event() => panic!("the peer sent nothing"),
                 () = tokio::time::sleep(Duration::from_millis(20)) => {}
             }
             // A send cancelled half way.
             tokio::select! {
-                _ = ws.send_text(&second) => panic!("the send cannot be done yet"),
+                _ = ws.send(second) => panic!("the send cannot be done yet"),
                 () = tokio::time::sleep(Duration::from_millis(20)) => {}
             }
-            ws.send_text("third").await.unwrap();
+            ws.send(third).await.unwrap();
             ws.close().await.unwrap();
             drop(ws);
-            let got = reader.await.unwrap();
-            let mut want = Vec::new();
-            for text in [&first[..], &second[..], "third"] {
-                websocket_engine::framing::hixie::encode_text(text, &mut want);
-            }
-            assert!(
-                frames(&got) == want,
-                "{} bytes came, {} expected",
-                frames(&got).len(),
-                want.len()
-            );
-        });
+            frames(&reader.await.unwrap()).to_vec()
+        })
 }

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let mut limits = Limits::default();
     limits.max_message_bytes = 1024;
     limits.max_frame_bytes = 1024;
-    limits.max_pending_output = 4096;
+    limits.max_pending_output = 3 * Session::SHARE_FROM;
     limits.output_high_water = 2048;
     let mut timeouts = Timeouts::default();
     if setup & 8 != 0 {
@@ -49,14 +49,16 @@ fuzz_target!(|data: &[u8]| {
             Session::open_server(version, &config, None, now)
         }
     };
+    // Large messages queued by reference, as the tokio adapter does.
+    session.set_vectored_output(setup & 16 != 0);
     let mut ended = false;
     while let Some((&command, rest)) = data.split_first() {
         let len = usize::from(rest.first().copied().unwrap_or(0) % 64).min(rest.len().saturating_sub(1));
         let arg = rest.get(1..1 + len).unwrap_or_default();
         data = rest.get(1 + len..).unwrap_or_default();
         let closing = session.state() != State::Open;
-        let before = session.poll_output(now).len();
-        let sent = match command % 14 {
+        let before = queued(&mut session, now);
+        let sent = match command % 15 {
             0 | 1 => {
                 session.handle_input(now, arg);
                 None
@@ -110,6 +112,16 @@ fuzz_target!(|data: &[u8]| {
             }
             11 => Some(session.send_text_part(&String::from_utf8_lossy(arg), arg.len() % 2 == 0)),
             12 => Some(session.send_binary_part(arg, arg.len() % 2 == 0)),
+            13 => {
+                // A message large enough to be shared: the argument repeated.
+                let repeat = Session::SHARE_FROM / arg.len().max(1)
+                    + usize::from(arg.first().copied().unwrap_or(0) % 2);
+                let payload = Bytes::from(arg.repeat(repeat));
+                Some(match String::from_utf8(payload.to_vec()) {
+                    Ok(text) if arg.len() % 2 == 0 => session.send(&Message::text(text)),
+                    _ => session.send(&Message::Binary(payload)),
+                })
+            }
             _ => {
                 let _ = session.poll_output(now);
                 None
@@ -117,12 +129,18 @@ fuzz_target!(|data: &[u8]| {
         };
         match sent {
             Some(Ok(())) => assert!(!closing, "sent after closing began"),
-            Some(Err(ProtocolError::PeerNotReading { .. })) => {
-                assert_eq!(session.poll_output(now).len(), before)
-            }
+            Some(Err(ProtocolError::PeerNotReading { .. })) => assert_eq!(queued(&mut session, now), before),
             _ => {}
         }
         // A close (hixie76 2 bytes, RFC 6455 at most 131) may pass the limit.
-        assert!(session.poll_output(now).len() <= limits.max_pending_output + 131);
+        assert!(queued(&mut session, now) <= limits.max_pending_output + 131);
     }
 });
+
+/// Every byte waiting to be written, over all its runs.
+fn queued(session: &mut Session, now: Instant) -> usize {
+    let mut runs = [std::io::IoSlice::new(&[]); 64];
+    let n = session.poll_output_vectored(now, &mut runs);
+    assert!(n < runs.len(), "more runs than the limit allows");
+    runs[..n].iter().map(|run| run.len()).sum()
+}

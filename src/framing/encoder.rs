@@ -72,6 +72,12 @@ impl Encoder {
         }
     }
 
+    /// True when a whole message of `len` bytes goes out as it is, not
+    /// compressed.
+    pub(crate) fn sends_plain(&self, len: usize) -> bool {
+        self.deflate.as_deref().is_none_or(|d| !d.compressor.wants(len))
+    }
+
     /// Appends one frame of a data message: `opcode` text or binary begins
     /// one, continuation goes on with it, and `fin` ends it. `mask` is as
     /// for [`encode_frame`]. A control opcode makes a plain control frame.

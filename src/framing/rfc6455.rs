@@ -122,9 +122,26 @@ pub(crate) fn encode(
             });
         }
     }
-    let len = payload.len();
+    out.reserve(14 + payload.len());
+    encode_header(fin, compressed, opcode, payload.len(), mask, out);
+    match mask {
+        Some(key) => extend_masked(out, payload, key, 0),
+        None => out.extend_from_slice(payload),
+    }
+    Ok(())
+}
+
+/// Appends the header of a frame of `len` payload bytes, the masking key
+/// last when there is one (the payload, masked with it, follows).
+pub(crate) fn encode_header(
+    fin: bool,
+    compressed: bool,
+    opcode: OpCode,
+    len: usize,
+    mask: Option<[u8; 4]>,
+    out: &mut Vec<u8>,
+) {
     let mask_bit = if mask.is_some() { 0x80 } else { 0 };
-    out.reserve(14 + len);
     out.push(u8::from(fin) << 7 | u8::from(compressed) << 6 | opcode.bits());
     if len < 126 {
         out.push(mask_bit | len as u8);
@@ -135,14 +152,9 @@ pub(crate) fn encode(
         out.push(mask_bit | 127);
         out.extend_from_slice(&(len as u64).to_be_bytes());
     }
-    match mask {
-        Some(key) => {
-            out.extend_from_slice(&key);
-            extend_masked(out, payload, key, 0);
-        }
-        None => out.extend_from_slice(payload),
+    if let Some(key) = mask {
+        out.extend_from_slice(&key);
     }
-    Ok(())
 }
 
 /// Appends a close frame: empty when `code` is `None` (then `reason` must be

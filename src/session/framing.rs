@@ -242,6 +242,19 @@ impl Framing {
         Ok(self.encoder.encode(fin, opcode, payload, mask, out)?)
     }
 
+    /// Appends the header of a whole RFC 6455 data message of `len` bytes
+    /// that goes out as it is (a server's, not compressed), for its payload
+    /// to follow without being encoded; false, with nothing appended,
+    /// where the payload must be encoded (hixie, a client's masked frames,
+    /// a compressed message).
+    pub(crate) fn plain_header(&mut self, out: &mut Vec<u8>, opcode: OpCode, len: usize) -> bool {
+        let plain = self.version == Version::Rfc6455 && self.masks.is_none() && self.encoder.sends_plain(len);
+        if plain {
+            rfc6455::encode_header(true, false, opcode, len, None, out);
+        }
+        plain
+    }
+
     fn frame(
         &mut self,
         out: &mut Vec<u8>,

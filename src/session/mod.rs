@@ -12,6 +12,7 @@ pub use crate::state::State;
 pub use event::{Closed, Event, Step};
 
 use std::collections::VecDeque;
+use std::io::IoSlice;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -458,9 +459,32 @@ impl Session {
 
     /// The bytes waiting to be written, offered to the transport at `now`
     /// (which starts the write-progress timer if they are not all taken).
+    /// With [`Session::set_vectored_output`] on, this is only the first run
+    /// of them: a payload queued by reference is a run of its own, so more
+    /// may wait after it ([`Session::has_output`]).
     pub fn poll_output(&mut self, now: Instant) -> &[u8] {
         self.timers.offer(now, self.out.is_empty());
         self.out.pending()
+    }
+
+    /// As [`Session::poll_output`], every run at once, for a vectored
+    /// write: fills `slices` with the runs in order (as many as fit) and
+    /// returns how many it filled. Report what the write took with
+    /// [`Session::advance_output`], as for `poll_output`.
+    pub fn poll_output_vectored<'a>(&'a mut self, now: Instant, slices: &mut [IoSlice<'a>]) -> usize {
+        self.timers.offer(now, self.out.is_empty());
+        self.out.pending_vectored(slices)
+    }
+
+    /// Lets [`Session::send`] queue a large message's payload by reference
+    /// ([`Session::SHARE_FROM`] bytes or more, going out as it is: an RFC 6455
+    /// server's, uncompressed) instead of copying it into the output, for
+    /// a transport that writes with [`Session::poll_output_vectored`] (or
+    /// run by run with `poll_output`). Off by default, so that
+    /// `poll_output` gives every waiting byte at once. It applies to what
+    /// is sent after it.
+    pub fn set_vectored_output(&mut self, on: bool) {
+        self.out.set_vectored(on);
     }
 
     /// True while output waits to be written (what `poll_output` would
@@ -469,8 +493,10 @@ impl Session {
         !self.out.is_empty()
     }
 
-    /// Reports that the transport took the first `n` bytes of
-    /// [`Session::poll_output`]. Any `n` is fine; the buffer compacts.
+    /// Reports that the transport took the first `n` bytes of what waits
+    /// ([`Session::poll_output`], or the runs of
+    /// [`Session::poll_output_vectored`] in order). Any `n` is fine; the
+    /// buffer compacts.
     pub fn advance_output(&mut self, n: usize) {
         self.out.advance(n);
         self.timers.taken(n, self.out.is_empty());

@@ -4,6 +4,8 @@
 
 use std::time::Instant;
 
+use bytes::Bytes;
+
 use super::framing::{Framing, PartKind, MAX_OVERHEAD};
 use super::{Session, State};
 use crate::error::{ProtocolError, UsageError};
@@ -12,6 +14,11 @@ use crate::message::Message;
 use crate::version::Version;
 
 impl Session {
+    /// The size from which [`Session::send`] may queue a payload by
+    /// reference rather than copy it: below it, a copy costs less than
+    /// another run of output (another slice of a vectored write).
+    pub const SHARE_FROM: usize = 4096;
+
     /// Queues a text message.
     pub fn send_text(&mut self, text: &str) -> Result<(), ProtocolError> {
         let (framing, out) = self.whole(text.len())?;
@@ -31,9 +38,15 @@ impl Session {
     /// [`Message::HixieFrame`] is a length-prefixed frame of its type
     /// (0x80..=0xFF, but not the empty 0xFF frame, which is the hixie76
     /// close); RFC 6455 refuses it.
+    ///
+    /// With [`Session::set_vectored_output`] on, an RFC 6455 server's text
+    /// or binary message of [`Session::SHARE_FROM`] bytes or more that goes out
+    /// uncompressed is queued by reference: its payload is not copied.
     pub fn send(&mut self, message: &Message) -> Result<(), ProtocolError> {
         match message {
+            Message::Text(text) if self.send_plain(OpCode::Text, text.as_bytes())? => Ok(()),
             Message::Text(text) => self.send_text(text),
+            Message::Binary(data) if self.send_plain(OpCode::Binary, data)? => Ok(()),
             Message::Binary(data) => self.send_binary(data),
             Message::HixieFrame { frame_type, data } => {
                 if let Some(Version::Rfc6455) = self.version {
@@ -132,6 +145,21 @@ impl Session {
         self.check_room(data.len())?;
         let out = self.out.room(data.len() + MAX_OVERHEAD);
         self.framing.as_mut().expect("open").control(out, opcode, data)
+    }
+
+    /// Queues a whole message of `Session::SHARE_FROM` bytes or more whose payload
+    /// needs no encoding as its header and the payload itself (by reference
+    /// with vectored output on); false, with nothing queued, for any other.
+    fn send_plain(&mut self, opcode: OpCode, payload: &Bytes) -> Result<bool, ProtocolError> {
+        if payload.len() < Self::SHARE_FROM {
+            return Ok(false);
+        }
+        let (framing, out) = self.whole(payload.len())?;
+        let plain = framing.plain_header(out, opcode, payload.len());
+        if plain {
+            self.out.push_payload(payload);
+        }
+        Ok(plain)
     }
 
     /// The framing and the output for a whole message of `len` bytes, once

@@ -25,8 +25,9 @@
 //! # }
 //! ```
 
+use std::cell::RefCell;
 use std::future::{pending, poll_fn, Future};
-use std::io;
+use std::io::{self, IoSlice};
 use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::Poll;
@@ -47,12 +48,24 @@ pub use transport::{connect, connect_with, MaybeTlsStream};
 /// The read buffer: a 16 KiB message with its frame header fits in one read.
 const READ_CHUNK: usize = 32 * 1024;
 
+/// The most runs of output one write takes: a large message's payload
+/// goes out from the message itself, a run of its own after its header.
+const MAX_RUNS: usize = 16;
+
+thread_local! {
+    /// The read buffer of every connection polled on this thread: what a
+    /// read brings is handed to the session before the poll returns, so
+    /// nothing stays in it across an await, an idle connection holds no
+    /// read buffer of its own, and a busy thread reads through one buffer
+    /// that stays in its cache.
+    static READ_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
+}
+
 /// A WebSocket over an async stream.
 #[derive(Debug)]
 pub struct WebSocket<S> {
     stream: S,
     session: Session,
-    buf: Box<[u8]>,
     /// The first bytes of the session's output, written to the stream but
     /// not yet flushed through it. They count as taken once they are, so
     /// the session's write timer covers the stream's own buffer too.
@@ -102,17 +115,18 @@ enum Woke {
     Flushed(io::Result<()>),
     /// The sending side is shut down (or failed to be: the peer is gone).
     Shut,
-    Read(io::Result<usize>),
+    /// A read, already handed to the session.
+    Read(io::Result<()>),
     Timer,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
-    async fn open(stream: S, session: Session) -> Result<Self, Error> {
-        let buf = vec![0; READ_CHUNK].into_boxed_slice();
+    async fn open(stream: S, mut session: Session) -> Result<Self, Error> {
+        // Large messages go out from their own payload, in vectored writes.
+        session.set_vectored_output(true);
         let mut ws = WebSocket {
             stream,
             session,
-            buf,
             in_flight: 0,
             write_shut: false,
             end: None,
@@ -219,7 +233,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         let Self {
             stream,
             session,
-            buf,
             in_flight,
             write_shut,
             ..
@@ -233,7 +246,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         // Offering the output first starts the write-progress timer.
         session.poll_output(now);
         let deadline = session.poll_timeout();
-        let out = session.poll_output(now);
         let mut timer = pin!(async move {
             match deadline {
                 Some(d) => sleep_until(d.into()).await,
@@ -242,8 +254,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         });
         let step = poll_fn(|cx| {
             let mut stream = Pin::new(&mut *stream);
-            if *in_flight < out.len() {
-                match stream.as_mut().poll_write(cx, &out[*in_flight..]) {
+            let mut runs = [IoSlice::new(&[]); MAX_RUNS];
+            let filled = session.poll_output_vectored(now, &mut runs);
+            let mut unsent = &mut runs[..filled];
+            let offered: usize = unsent.iter().map(|run| run.len()).sum();
+            if *in_flight < offered {
+                IoSlice::advance_slices(&mut unsent, *in_flight);
+                match stream.as_mut().poll_write_vectored(cx, unsent) {
                     Poll::Ready(Ok(0)) => {
                         return Poll::Ready(Woke::Flushed(Err(io::ErrorKind::WriteZero.into())))
                     }
@@ -260,9 +277,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 return Poll::Ready(Woke::Shut);
             }
             if read {
-                let mut into = ReadBuf::new(buf);
-                if let Poll::Ready(r) = stream.poll_read(cx, &mut into) {
-                    return Poll::Ready(Woke::Read(r.map(|()| into.filled().len())));
+                if let Poll::Ready(r) = read_into(stream, cx, session) {
+                    return Poll::Ready(Woke::Read(r));
                 }
             }
             timer.as_mut().poll(cx).map(|()| Woke::Timer)
@@ -275,12 +291,32 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             }
             // A peer already gone makes the shutdown fail; the next read says so.
             Woke::Shut => *write_shut = true,
-            Woke::Read(n) => match n? {
-                0 => session.handle_eof(),
-                n => session.handle_input(Instant::now(), &buf[..n]),
-            },
+            Woke::Read(r) => r?,
             Woke::Timer => session.handle_timeout(Instant::now()),
         }
         Ok(())
     }
+}
+
+/// Reads once from `stream` into the thread's read buffer and hands what
+/// came (or the end of the stream) to `session`.
+fn read_into<S: AsyncRead>(
+    stream: Pin<&mut S>,
+    cx: &mut std::task::Context<'_>,
+    session: &mut Session,
+) -> Poll<io::Result<()>> {
+    let read = |buf: &mut [u8]| {
+        let mut into = ReadBuf::new(buf);
+        stream.poll_read(cx, &mut into).map_ok(|()| match into.filled() {
+            [] => session.handle_eof(),
+            got => session.handle_input(Instant::now(), got),
+        })
+    };
+    READ_BUF.with(|buf| match buf.try_borrow_mut() {
+        Ok(mut buf) => read(&mut buf),
+        // A stream that polls another of these connections from inside
+        // its own read (a WebSocket tunnelled through one): a buffer of
+        // its own for this read.
+        Err(_) => read(&mut vec![0; READ_CHUNK]),
+    })
 }
