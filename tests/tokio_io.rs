@@ -245,3 +245,37 @@ fn time_outs_bound_the_handshake_the_close_and_the_writes() {
         assert!(started.elapsed() < Duration::from_secs(3));
     });
 }
+
+/// The keepalive's deadline moves with every input; the adapter leaves its
+/// timer where it was armed and lets it fire early. A peer that talks
+/// more often than the interval is never pinged; one that falls silent is
+/// pinged once the interval has passed since its last message.
+#[test]
+fn keepalive_pings_only_after_the_interval_of_silence() {
+    runtime().block_on(async {
+        let interval = Duration::from_millis(300);
+        let mut config = ServerConfig::default();
+        config.timeouts.ping_interval = Some(interval);
+        let (addr, _results) = echo_server(config).await;
+        let mut client = ClientConfig::new(Version::Rfc6455);
+        client.timeouts.ping_interval = None;
+        let (mut ws, _) = tokio_io::connect(&format!("ws://{addr}/"), client).await.unwrap();
+        // Ten messages, 100 ms apart: no ping comes between them.
+        for i in 0..10 {
+            ws.send_text(&i.to_string()).await.unwrap();
+            let event = ws.next_event().await.unwrap().unwrap();
+            assert_eq!(event, Event::Message(Message::text(i.to_string())), "message {i}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Then silence: a ping, the interval after the last message.
+        let silent = Instant::now();
+        let event = tokio::time::timeout(Duration::from_secs(3), ws.next_event()).await;
+        let waited = silent.elapsed();
+        assert!(matches!(event, Ok(Ok(Some(Event::Ping(_))))), "{event:?}");
+        assert!(
+            waited >= interval - Duration::from_millis(110),
+            "pinged after {waited:?}"
+        );
+        assert!(waited < interval * 3, "pinged after {waited:?}");
+    });
+}

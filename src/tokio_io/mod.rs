@@ -26,15 +26,15 @@
 //! ```
 
 use std::cell::RefCell;
-use std::future::{pending, poll_fn, Future};
+use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::time::sleep_until;
+use tokio::time::{sleep_until, Sleep};
 
 use crate::{
     ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Request, ServerConfig, Session, State,
@@ -71,6 +71,7 @@ pub struct WebSocket<S> {
     /// the session's write timer covers the stream's own buffer too.
     in_flight: usize,
     write_shut: bool,
+    timer: Timer,
     /// What `next_event` returns at the end, held while the transport is
     /// finished.
     end: Option<Result<Option<Event>, Error>>,
@@ -129,6 +130,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             session,
             in_flight: 0,
             write_shut: false,
+            timer: Timer::default(),
             end: None,
         };
         match ws.next_event().await? {
@@ -235,6 +237,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             session,
             in_flight,
             write_shut,
+            timer,
             ..
         } = self;
         if !session.has_output() {
@@ -245,13 +248,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         let read = session.wants_read();
         // Offering the output first starts the write-progress timer.
         session.poll_output(now);
-        let deadline = session.poll_timeout();
-        let mut timer = pin!(async move {
-            match deadline {
-                Some(d) => sleep_until(d.into()).await,
-                None => pending().await,
-            }
-        });
+        timer.arm(session.poll_timeout());
         let step = poll_fn(|cx| {
             let mut stream = Pin::new(&mut *stream);
             let mut runs = [IoSlice::new(&[]); MAX_RUNS];
@@ -260,7 +257,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             let offered: usize = unsent.iter().map(|run| run.len()).sum();
             if *in_flight < offered {
                 IoSlice::advance_slices(&mut unsent, *in_flight);
-                match stream.as_mut().poll_write_vectored(cx, unsent) {
+                // One run is a plain write (writev costs a little more).
+                let wrote = match unsent {
+                    [one] => stream.as_mut().poll_write(cx, one),
+                    runs => stream.as_mut().poll_write_vectored(cx, runs),
+                };
+                match wrote {
                     Poll::Ready(Ok(0)) => {
                         return Poll::Ready(Woke::Flushed(Err(io::ErrorKind::WriteZero.into())))
                     }
@@ -281,7 +283,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                     return Poll::Ready(Woke::Read(r));
                 }
             }
-            timer.as_mut().poll(cx).map(|()| Woke::Timer)
+            timer.poll(cx).map(|()| Woke::Timer)
         })
         .await;
         match step {
@@ -292,7 +294,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             // A peer already gone makes the shutdown fail; the next read says so.
             Woke::Shut => *write_shut = true,
             Woke::Read(r) => r?,
-            Woke::Timer => session.handle_timeout(Instant::now()),
+            Woke::Timer => {
+                timer.armed = None;
+                session.handle_timeout(Instant::now())
+            }
         }
         Ok(())
     }
@@ -319,4 +324,38 @@ fn read_into<S: AsyncRead>(
         // its own for this read.
         Err(_) => read(&mut vec![0; READ_CHUNK]),
     })
+}
+
+/// The session's next deadline as a tokio timer, re-armed only when the
+/// deadline comes earlier than the one it is armed for. Each input moves
+/// the keepalive's deadline later, and moving a tokio timer costs a trip
+/// to its wheel: left where it is, it fires early at worst, the session
+/// finds nothing due, and it is armed again for the new deadline.
+#[derive(Debug, Default)]
+struct Timer {
+    /// Made at the first deadline.
+    sleep: Option<Pin<Box<Sleep>>>,
+    /// The deadline armed and not yet fired.
+    armed: Option<Instant>,
+}
+
+impl Timer {
+    fn arm(&mut self, deadline: Option<Instant>) {
+        let Some(deadline) = deadline else { return };
+        if self.armed.is_some_and(|armed| armed <= deadline) {
+            return;
+        }
+        self.armed = Some(deadline);
+        match &mut self.sleep {
+            Some(sleep) => sleep.as_mut().reset(deadline.into()),
+            None => self.sleep = Some(Box::pin(sleep_until(deadline.into()))),
+        }
+    }
+
+    fn poll(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        match (&mut self.sleep, self.armed) {
+            (Some(sleep), Some(_)) => sleep.as_mut().poll(cx),
+            _ => Poll::Pending,
+        }
+    }
 }
