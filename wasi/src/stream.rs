@@ -17,6 +17,8 @@ use websocket_engine::{
 
 /// Most bytes asked of the input stream at once.
 const READ_CHUNK: u64 = 64 * 1024;
+/// Fewest bytes asked at once, and the first ask.
+const MIN_READ: u64 = 4 * 1024;
 
 /// What a connection's streams came from, kept as long as they are.
 pub(crate) enum Owner {
@@ -62,6 +64,12 @@ pub struct StreamConnection {
     /// dropped), so the session's write timer covers the host's buffer too.
     in_flight: usize,
     eof: bool,
+    /// Bytes to ask of the next read: doubled after a read that filled the
+    /// ask, halved after one that brought less than a quarter of it. A
+    /// host may allocate and zero what is asked before it reads
+    /// (wasmtime-wasi's TCP streams do), so asking 64 KiB for 512-byte
+    /// messages costs a 64 KiB `memset` per read.
+    read_size: u64,
 }
 
 impl StreamConnection {
@@ -74,6 +82,7 @@ impl StreamConnection {
             session,
             in_flight: 0,
             eof: false,
+            read_size: MIN_READ,
         }
     }
 
@@ -203,8 +212,11 @@ impl StreamConnection {
         }
         self.write_ready()?;
         if !self.eof && self.session.wants_read() {
-            match self.input.read(READ_CHUNK) {
-                Ok(bytes) => self.session.handle_input(Instant::now(), &bytes),
+            match self.input.read(self.read_size) {
+                Ok(bytes) => {
+                    self.read_size = next_read_size(self.read_size, bytes.len() as u64);
+                    self.session.handle_input(Instant::now(), &bytes)
+                }
                 Err(StreamError::Closed) => {
                     self.eof = true;
                     self.session.handle_eof();
@@ -341,5 +353,16 @@ fn stream_error(what: &str, e: StreamError) -> Error {
         StreamError::Closed => {
             std::io::Error::new(std::io::ErrorKind::BrokenPipe, format!("{what}: stream closed")).into()
         }
+    }
+}
+
+/// The ask after a read of `got` bytes for `asked` (none came: unchanged).
+fn next_read_size(asked: u64, got: u64) -> u64 {
+    if got == asked {
+        (asked * 2).min(READ_CHUNK)
+    } else if got > 0 && got < asked / 4 {
+        (asked / 2).max(MIN_READ)
+    } else {
+        asked
     }
 }
