@@ -171,7 +171,8 @@ impl From<wit::Decision> for Decision {
 impl From<Message> for wit::Message {
     fn from(m: Message) -> Self {
         match m {
-            Message::Text(t) => wit::Message::Text(t.to_string()),
+            // A plain copy: `to_string` would go through `Display`.
+            Message::Text(t) => wit::Message::Text(t.as_str().to_owned()),
             Message::Binary(data) => wit::Message::Binary(data.into()),
             Message::HixieFrame { frame_type, data } => wit::Message::HixieFrame(wit::HixieFrame {
                 frame_type,
