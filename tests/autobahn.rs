@@ -2,11 +2,12 @@
 //! being permessage-deflate), driven by `kosoku` from PyPI: as a fuzzing
 //! client against the `serve` example, and as a fuzzing server for the
 //! `client` example's `--echo` mode, each natively and with the engine as
-//! a component in embedded wasmtime. A case passes when both its
+//! a component in embedded wasmtime; and as a fuzzing client against
+//! `serve-p3`, the WASI 0.3 command component under the wasmtime CLI. A case passes when both its
 //! `behavior` and `behaviorClose` are `OK` or `INFORMATIONAL`.
 //! `bash .ci/install` installs kosoku; without it the tests fail.
 //!
-//! The four runs take about 25 minutes on two cores, most of it in the
+//! The five runs take about 20 minutes on two cores, most of it in the
 //! compression cases (12 and 13), which kosoku and the engine both spend
 //! on deflating and inflating hundreds of megabytes. The client runs start
 //! one `client` process per case, two cases at a time; the component client loads the
@@ -243,4 +244,11 @@ fn autobahn_native_server() {
 fn autobahn_component_server() {
     let server = common::serve(&[]);
     judge("component server", &run_cases(&server.url, "component"));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn autobahn_wasi_p3_server() {
+    let server = common::serve_p3(&[]);
+    judge("WASI 0.3 command component server", &run_cases(&server.url, "p3"));
 }

@@ -5,22 +5,35 @@
 
 mod common;
 
-use common::{client, serve};
+use common::{client, serve, Server};
 
-/// The server's modes: the component in wasmtime (default) and native.
-const SERVERS: [&[&str]; 2] = [&[], &["--native"]];
+/// The servers, each started with the flags given: `serve` (the component
+/// in embedded wasmtime), `serve --native`, and `serve-p3` (the WASI 0.3
+/// command component under the wasmtime CLI).
+const SERVERS: [(&str, Start); 3] = [
+    ("component", serve),
+    ("native", serve_native),
+    ("p3", common::serve_p3),
+];
+
+/// Starts a server with the flags given.
+type Start = fn(&[&str]) -> Server;
+
+fn serve_native(args: &[&str]) -> Server {
+    serve(&[args, &["--native"]].concat())
+}
 /// The client's modes: native (default) and the component in wasmtime.
 const CLIENTS: [&[&str]; 2] = [&[], &["--component"]];
 
 #[test]
-fn every_line_comes_back_for_both_versions_in_every_mode() {
+fn every_line_comes_back_for_every_version_in_every_mode() {
     let input: String = (0..200)
         .map(|i| format!("line {i} ✓ {}\n", "x".repeat(i * 7)))
         .collect();
-    for server_mode in SERVERS {
-        let server = serve(server_mode);
+    for (server_mode, start) in SERVERS {
+        let server = start(&[]);
         for client_mode in CLIENTS {
-            for version in ["hixie75", "hixie76"] {
+            for version in ["hixie75", "hixie76", "rfc6455"] {
                 let mut args = vec!["--version", version];
                 args.extend_from_slice(client_mode);
                 let out = client(&server.url, &args, &input);
@@ -63,13 +76,13 @@ fn many_clients_at_once() {
 
 #[test]
 fn origins_and_protocols_are_enforced() {
-    for server_mode in SERVERS {
-        origins_and_protocols_are_enforced_by(server_mode);
+    for (_, start) in SERVERS {
+        origins_and_protocols_are_enforced_by(start);
     }
 }
 
-fn origins_and_protocols_are_enforced_by(mode: &[&str]) {
-    let mut args = vec![
+fn origins_and_protocols_are_enforced_by(start: Start) {
+    let args = [
         "--origin",
         "http://good",
         "--origin",
@@ -77,8 +90,7 @@ fn origins_and_protocols_are_enforced_by(mode: &[&str]) {
         "--protocol",
         "chat",
     ];
-    args.extend_from_slice(mode);
-    let server = serve(&args);
+    let server = start(&args);
     for version in ["hixie75", "hixie76"] {
         let ok = client(
             &server.url,
@@ -165,6 +177,7 @@ fn serve_pings_a_silent_client_and_cuts_it_off_as_its_flags_say() {
         ("component", serve(&flags)),
         ("native", serve(&[&["--native"][..], &flags].concat())),
         ("command", common::serve_command(&flags)),
+        ("p3", common::serve_p3(&flags)),
     ];
     for (what, server) in &servers {
         let mut s = silent_rfc6455_client(&server.url);

@@ -30,13 +30,16 @@ enum Mode {
     /// `serve` built for wasm32 under the wasmtime CLI: one instance
     /// multiplexing every connection.
     Command,
+    /// `serve-p3`, the WASI 0.3 command component under the wasmtime CLI:
+    /// one instance, a task per connection.
+    P3,
 }
 
 /// The servers that take any limits.
 const MODES: [Mode; 2] = [Mode::Native, Mode::Component];
 /// Every server, for the cases that need only the defaults (the command
 /// line of `serve` sets no size limits).
-const ALL_MODES: [Mode; 3] = [Mode::Native, Mode::Component, Mode::Command];
+const ALL_MODES: [Mode; 4] = [Mode::Native, Mode::Component, Mode::Command, Mode::P3];
 
 /// An echo server that records each failed connection's error code.
 struct Server {
@@ -112,9 +115,13 @@ fn start(mode: Mode, limits: Limits, timeouts: Timeouts) -> Server {
                 _process: None,
             }
         }
-        Mode::Command => {
+        Mode::Command | Mode::P3 => {
             assert_eq!((limits, timeouts), (Limits::default(), Timeouts::default()));
-            let mut child = common::command_server(&[])
+            let mut command = match mode {
+                Mode::P3 => common::p3_server(&[]),
+                _ => common::command_server(&[]),
+            };
+            let mut child = command
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()

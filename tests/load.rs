@@ -5,7 +5,8 @@
 //! hixie75, hixie76 and RFC 6455) against the component server (an instance
 //! per connection) and the native one; 5000 (RFC 6455 and hixie76) against
 //! `serve` built for wasm32 under the wasmtime CLI, one instance
-//! multiplexing them all. Prints the figures (`cargo test --release --test
+//! multiplexing them all; 10000 against `serve-p3`, the WASI 0.3 command
+//! component, one instance with a task per connection. Prints the figures (`cargo test --release --test
 //! load -- --nocapture` to see them).
 #![cfg(target_os = "linux")]
 
@@ -45,7 +46,13 @@ fn random_message(rng: &mut SeededEntropy) -> Message {
 /// One client: connects, waits for every other to be connected, then sends
 /// each message and checks its echo before the next. Returns messages and
 /// payload bytes exchanged.
-fn client(url: String, version: Version, id: usize, everyone: Arc<Barrier>) -> (usize, usize) {
+fn client(
+    url: String,
+    version: Version,
+    id: usize,
+    messages: usize,
+    everyone: Arc<Barrier>,
+) -> (usize, usize) {
     let mut config = ClientConfig::new(version);
     // Thousands of clients share two cores with the server: generous
     // bounds on the handshakes, which are not what is measured.
@@ -55,7 +62,7 @@ fn client(url: String, version: Version, id: usize, everyone: Arc<Barrier>) -> (
     everyone.wait();
     let mut rng = SeededEntropy::new(id as u64);
     let mut bytes = 0;
-    for n in 0..MESSAGES {
+    for n in 0..messages {
         let message = random_message(&mut rng);
         bytes += message.len();
         ws.send(&message).unwrap();
@@ -69,7 +76,7 @@ fn client(url: String, version: Version, id: usize, everyone: Arc<Barrier>) -> (
     }
     ws.close().unwrap();
     while ws.read_message().unwrap().is_some() {}
-    (MESSAGES, bytes)
+    (messages, bytes)
 }
 
 /// The peak resident set of process `pid`, in MiB.
@@ -87,10 +94,23 @@ fn peak_rss_mib(pid: u32) -> f64 {
 /// the last of thousands to connect (no client reads while it waits).
 const KEEPALIVE: [&str; 4] = ["--ping-interval", "60", "--ping-timeout", "60"];
 
-/// Runs `connections` clients, speaking `versions` in turn, against the
-/// server at `url` (process `pid`), all connected before any sends. One load
-/// at a time: in parallel they would measure each other.
-fn load(what: &str, url: &str, pid: u32, connections: usize, versions: &[Version], max_rss_mib: f64) {
+/// What a load is: `connections` clients, speaking `versions` in turn,
+/// each sending `messages` messages.
+struct Load<'a> {
+    connections: usize,
+    messages: usize,
+    versions: &'a [Version],
+}
+
+/// Runs `load` against the server at `url` (process `pid`), every client
+/// connected before any sends. One load at a time: in parallel they would
+/// measure each other.
+fn load(what: &str, url: &str, pid: u32, load: Load, max_rss_mib: f64) {
+    let Load {
+        connections,
+        messages: per_client,
+        versions,
+    } = load;
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let everyone = Arc::new(Barrier::new(connections));
@@ -101,7 +121,7 @@ fn load(what: &str, url: &str, pid: u32, connections: usize, versions: &[Version
             let version = versions[id % versions.len()];
             thread::Builder::new()
                 .stack_size(256 * 1024)
-                .spawn(move || client(url, version, id, everyone))
+                .spawn(move || client(url, version, id, per_client, everyone))
                 .unwrap()
         })
         .collect();
@@ -119,7 +139,7 @@ fn load(what: &str, url: &str, pid: u32, connections: usize, versions: &[Version
         bytes as f64 / (1024.0 * 1024.0),
         elapsed.as_secs_f64()
     );
-    assert_eq!(messages, connections * MESSAGES);
+    assert_eq!(messages, connections * per_client);
     assert!(
         rss < max_rss_mib,
         "{what}: peak RSS {rss:.0} MiB over {max_rss_mib} MiB"
@@ -129,14 +149,12 @@ fn load(what: &str, url: &str, pid: u32, connections: usize, versions: &[Version
 fn load_serve(mode: &[&str], max_rss_mib: f64) {
     let server = common::serve(&[mode, &KEEPALIVE[..]].concat());
     let pid = server.process.child.id();
-    load(
-        &format!("serve {mode:?}"),
-        &server.url,
-        pid,
-        1000,
-        &Version::ALL,
-        max_rss_mib,
-    );
+    let every = Load {
+        connections: 1000,
+        messages: MESSAGES,
+        versions: &Version::ALL,
+    };
+    load(&format!("serve {mode:?}"), &server.url, pid, every, max_rss_mib);
 }
 
 #[test]
@@ -149,30 +167,41 @@ fn a_thousand_connections_with_the_native_server() {
     load_serve(&["--native"], 256.0);
 }
 
+/// RFC 6455 and hixie76 clients.
+const TWO_VERSIONS: [Version; 2] = [Version::Rfc6455, Version::Hixie76];
+
 #[test]
 fn five_thousand_connections_with_one_command_component_under_the_wasmtime_cli() {
-    let serve =
-        websocket_build::built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm")
-            .unwrap();
-    let mut command = std::process::Command::new(common::wasmtime_cli());
-    command
-        .args(["run", "-S", "inherit-network"])
-        .arg(serve)
-        .args(["--listen", "127.0.0.1:0"]);
-    let server = common::start(command);
+    let server = common::start(common::command_server(&[]));
+    let busy = Load {
+        connections: 5000,
+        messages: MESSAGES,
+        versions: &TWO_VERSIONS,
+    };
+    load_under_wasmtime_cli("serve.wasm under wasmtime run", server, busy, 1024.0);
+}
+
+/// Ten thousand open at once in one instance, each exchanging ten messages
+/// (a hundred each would take minutes of the suite's two cores in the
+/// clients' threads alone).
+#[test]
+fn ten_thousand_connections_with_one_wasi_p3_component_under_the_wasmtime_cli() {
+    let server = common::start(common::p3_server(&[]));
+    let many = Load {
+        connections: 10_000,
+        messages: 10,
+        versions: &TWO_VERSIONS,
+    };
+    load_under_wasmtime_cli("serve-p3.wasm under wasmtime run", server, many, 1536.0);
+}
+
+/// [`load`] against a command component under the wasmtime CLI.
+fn load_under_wasmtime_cli(what: &str, server: common::Running, busy: Load, max_rss_mib: f64) {
     let url = server
         .first_line
         .trim()
         .strip_prefix("listening on ")
         .unwrap()
         .to_owned();
-    let versions = [Version::Rfc6455, Version::Hixie76];
-    load(
-        "serve.wasm under wasmtime run",
-        &url,
-        server.child.id(),
-        5000,
-        &versions,
-        1024.0,
-    );
+    load(what, &url, server.child.id(), busy, max_rss_mib);
 }

@@ -174,9 +174,26 @@ pub fn serve(args: &[&str]) -> Server {
 /// (one instance multiplexing every connection), on a free port.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn command_server(args: &[&str]) -> Command {
-    let wasm =
-        websocket_build::built_wasm("websocket-engine", &["--example", "serve"], "examples/serve.wasm")
-            .expect("serve.wasm");
+    wasmtime_run("serve", args)
+}
+
+/// The command line of `serve-p3`, the WASI 0.3 command component (one
+/// instance, a task per connection), under the wasmtime CLI on a free port.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn p3_server(args: &[&str]) -> Command {
+    wasmtime_run("serve-p3", args)
+}
+
+/// `wasmtime run -S inherit-network` of the example `name` built for
+/// wasm32, listening on a free port with `args`.
+#[cfg(not(target_arch = "wasm32"))]
+fn wasmtime_run(name: &str, args: &[&str]) -> Command {
+    let wasm = websocket_build::built_wasm(
+        "websocket-engine",
+        &["--example", name],
+        &format!("examples/{name}.wasm"),
+    )
+    .unwrap_or_else(|e| panic!("{name}.wasm: {e}"));
     let mut command = Command::new(wasmtime_cli());
     command.args(["run", "-S", "inherit-network"]).arg(wasm);
     command.args(["--listen", "127.0.0.1:0"]).args(args);
@@ -187,6 +204,12 @@ pub fn command_server(args: &[&str]) -> Command {
 #[cfg(not(target_arch = "wasm32"))]
 pub fn serve_command(args: &[&str]) -> Server {
     started(start(command_server(args)))
+}
+
+/// Starts [`p3_server`].
+#[cfg(not(target_arch = "wasm32"))]
+pub fn serve_p3(args: &[&str]) -> Server {
+    started(start(p3_server(args)))
 }
 
 /// The server whose first line `process` printed.

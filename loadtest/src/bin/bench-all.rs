@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build]
-//!           [--servers native,component,command,tungstenite,fastwebsockets]
+//!           [--servers native,component,command,p3,tungstenite,fastwebsockets]
 //!           [--framings rfc6455,hixie76,rfc6455-deflate] [--cases 100x20,10x1024,...]
 //!           [--repeat N] [--bin-dir DIR] [--json FILE] [--startup-timeout SECS]
 //! ```
@@ -17,7 +17,9 @@
 //! ours native (`serve --native`), ours as a component in embedded
 //! wasmtime (`serve`), ours as the command component under the wasmtime
 //! CLI (`wasmtime run -S inherit-network serve.wasm`, one instance
-//! multiplexing every connection; `wasmtime` from `PATH`),
+//! multiplexing every connection; `wasmtime` from `PATH`), ours as the
+//! WASI 0.3 command component (`serve-p3.wasm`, one instance, a task per
+//! connection),
 //! tokio-tungstenite and fastwebsockets. Binaries are looked up beside this
 //! one (`target/release/`, and `examples/serve` under it; the command
 //! component in `target/wasm32-wasip2/release/examples/serve.wasm`);
@@ -48,7 +50,7 @@ mod imp {
 
     const NAME: &str = "bench-all";
     const USAGE: &str = "usage: bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build] \
-                         [--servers native,component,command,tungstenite,fastwebsockets] \
+                         [--servers native,component,command,p3,tungstenite,fastwebsockets] \
                          [--framings rfc6455,hixie76,rfc6455-deflate] [--cases 100x20,10x1024,...] [--repeat N] \
                          [--bin-dir DIR] [--json FILE] [--startup-timeout SECS]";
 
@@ -66,14 +68,16 @@ mod imp {
         Native,
         Component,
         CommandComponent,
+        P3Component,
         Tungstenite,
         Fastwebsockets,
     }
 
-    const SERVERS: [Server; 5] = [
+    const SERVERS: [Server; 6] = [
         Server::Native,
         Server::Component,
         Server::CommandComponent,
+        Server::P3Component,
         Server::Tungstenite,
         Server::Fastwebsockets,
     ];
@@ -84,6 +88,7 @@ mod imp {
                 Server::Native => "native",
                 Server::Component => "component",
                 Server::CommandComponent => "command",
+                Server::P3Component => "p3",
                 Server::Tungstenite => "tungstenite",
                 Server::Fastwebsockets => "fastwebsockets",
             }
@@ -94,6 +99,7 @@ mod imp {
                 Server::Native => "ours, native (serve --native)",
                 Server::Component => "ours, component (serve)",
                 Server::CommandComponent => "ours, command component (wasmtime run serve.wasm)",
+                Server::P3Component => "ours, WASI 0.3 command component (wasmtime run serve-p3.wasm)",
                 Server::Tungstenite => "tokio-tungstenite 0.30",
                 Server::Fastwebsockets => "fastwebsockets 0.10",
             }
@@ -104,17 +110,17 @@ mod imp {
             framing == "rfc6455"
                 || matches!(
                     self,
-                    Server::Native | Server::Component | Server::CommandComponent
+                    Server::Native | Server::Component | Server::CommandComponent | Server::P3Component
                 )
         }
 
         fn command(self, bin: &Path) -> Command {
             let mut cmd = match self {
                 Server::Native | Server::Component => Command::new(bin.join("examples").join("serve")),
-                Server::CommandComponent => {
+                Server::CommandComponent | Server::P3Component => {
                     let mut cmd = Command::new("wasmtime");
                     cmd.args(["run", "-S", "inherit-network"])
-                        .arg(command_component(bin));
+                        .arg(command_component(bin, self));
                     cmd
                 }
                 Server::Tungstenite => Command::new(bin.join("tungstenite-echo")),
@@ -128,10 +134,16 @@ mod imp {
         }
     }
 
-    /// The command component `serve.wasm`, for `bin` = `target/release`.
-    fn command_component(bin: &Path) -> PathBuf {
+    /// The command component `serve.wasm`, or `serve-p3.wasm` for
+    /// [`Server::P3Component`], for `bin` = `target/release`.
+    fn command_component(bin: &Path, server: Server) -> PathBuf {
         let target = bin.parent().unwrap_or(bin);
-        target.join("wasm32-wasip2/release/examples/serve.wasm")
+        let name = if server == Server::P3Component {
+            "serve-p3"
+        } else {
+            "serve"
+        };
+        target.join(format!("wasm32-wasip2/release/examples/{name}.wasm"))
     }
 
     struct Args {
@@ -408,6 +420,8 @@ mod imp {
                 "--lib",
                 "--example",
                 "serve",
+                "--example",
+                "serve-p3",
             ],
         ];
         for step in steps {
@@ -443,14 +457,18 @@ mod imp {
                 );
             }
         }
-        if args.servers.contains(&Server::CommandComponent) && !command_component(&args.bin_dir).exists() {
-            die(
-                NAME,
-                format!(
-                    "{} is missing: run with --build, or `cargo build --release --target wasm32-wasip2 --example serve`",
-                    command_component(&args.bin_dir).display()
-                ),
-            );
+        for server in [Server::CommandComponent, Server::P3Component] {
+            let wasm = command_component(&args.bin_dir, server);
+            if args.servers.contains(&server) && !wasm.exists() {
+                die(
+                    NAME,
+                    format!(
+                        "{} is missing: run with --build, or `cargo build --release --target wasm32-wasip2 \
+                         --example serve --example serve-p3`",
+                        wasm.display()
+                    ),
+                );
+            }
         }
         if args.repeat == 0 {
             die(NAME, "--repeat must be at least 1");
@@ -658,11 +676,12 @@ mod imp {
         );
         println!(
             "| framing | case | msgs/s native / fastwebsockets | msgs/s native / tungstenite | \
-             msgs/s component / native | msgs/s command / native | CPU/msg native / fastwebsockets | \
-             CPU/msg component / native | CPU/msg command / native | idle RSS/conn native / fastwebsockets | \
-             idle RSS/conn component / native | idle RSS/conn command / native |"
+             msgs/s component / native | msgs/s command / native | msgs/s p3 / native | \
+             CPU/msg native / fastwebsockets | CPU/msg component / native | CPU/msg command / native | \
+             CPU/msg p3 / native | idle RSS/conn native / fastwebsockets | idle RSS/conn component / native | \
+             idle RSS/conn command / native | idle RSS/conn p3 / native |"
         );
-        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for framing in &args.framings {
             for &case in &args.cases {
                 let get = |s| find(rows, s, framing, case);
@@ -670,18 +689,21 @@ mod imp {
                 let cpu = |s| get(s).and_then(cpu_per_message);
                 let rss = |s| get(s).and_then(|r: &Report| r.server_idle_kib_per_conn);
                 println!(
-                    "| {framing} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {framing} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     case_name(case),
                     ratio(rate(Server::Native), rate(Server::Fastwebsockets)),
                     ratio(rate(Server::Native), rate(Server::Tungstenite)),
                     ratio(rate(Server::Component), rate(Server::Native)),
                     ratio(rate(Server::CommandComponent), rate(Server::Native)),
+                    ratio(rate(Server::P3Component), rate(Server::Native)),
                     ratio(cpu(Server::Native), cpu(Server::Fastwebsockets)),
                     ratio(cpu(Server::Component), cpu(Server::Native)),
                     ratio(cpu(Server::CommandComponent), cpu(Server::Native)),
+                    ratio(cpu(Server::P3Component), cpu(Server::Native)),
                     ratio(rss(Server::Native), rss(Server::Fastwebsockets)),
                     ratio(rss(Server::Component), rss(Server::Native)),
                     ratio(rss(Server::CommandComponent), rss(Server::Native)),
+                    ratio(rss(Server::P3Component), rss(Server::Native)),
                 );
             }
         }

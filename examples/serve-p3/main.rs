@@ -1,0 +1,31 @@
+//! The echo server of `serve` as a WASI 0.3 (p3) command component: one
+//! instance, a task per connection, every byte through `wasi:sockets@0.3`
+//! streams and no `wasi:io/poll`. Same flags, same announcement, same echo,
+//! hixie75, hixie76 and RFC 6455 on one port.
+//!
+//! ```text
+//! cargo build --release --target wasm32-wasip2 --example serve-p3
+//! wasmtime run -S inherit-network target/wasm32-wasip2/release/examples/serve-p3.wasm --listen 127.0.0.1:9001
+//! ```
+//!
+//! It exports `wasi:cli/run@0.3`, which wasmtime 48 runs in preference to
+//! the `wasi:cli/run@0.2` of `main` (the standard library's entry point,
+//! which only says how to run it). `--tls-cert` is refused: WASI 0.3 has
+//! no TLS server; `--native` has no effect.
+
+#[cfg(target_arch = "wasm32")]
+#[path = "../serve/cli.rs"]
+mod cli;
+#[cfg(target_arch = "wasm32")]
+mod p3;
+
+/// Reached natively, or when a host runs the component's WASI 0.2 entry
+/// point: says how to run it.
+fn main() {
+    eprintln!(
+        "serve-p3 is a WASI 0.3 command component: build it with \
+         `cargo build --release --target wasm32-wasip2 --example serve-p3` and run it with \
+         `wasmtime run -S inherit-network serve-p3.wasm --listen ADDR` (wasmtime 48 or later)"
+    );
+    std::process::exit(2)
+}

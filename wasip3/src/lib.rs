@@ -1,0 +1,54 @@
+//! The adapter over WASI 0.3 (p3) sockets, for code running as an async
+//! component: a [`Connection`] pumps a [`Session`](websocket_engine::Session)
+//! over a TCP socket's two byte streams (`stream<u8>`), one task per
+//! connection, with no `wasi:io/poll` anywhere. It uses only the core's
+//! public API.
+//!
+//! ```text
+//!   socket.receive() ──stream<u8>──▶ read ──▶ Session ──▶ events ──▶ caller
+//!   socket.send(..)  ◀─stream<u8>─── write ◀─ Session ◀── sends  ◀── caller
+//!   monotonic-clock.wait-for ──────▶ timer ─▶ Session (keepalive, time-outs)
+//! ```
+//!
+//! Every operation in flight is a future that owns its end of a stream and
+//! gives it back when done, so nothing is cancelled half way and no byte a
+//! read brought is lost. An idle connection holds no buffer: it waits with
+//! a zero-length read (a readiness check) and reads into a buffer taken
+//! from a per-instance pool only once input is there.
+//!
+//! A server: [`Listener::bind`], then [`Listener::accept`] in a loop,
+//! spawning a task per connection (`wit_bindgen::spawn_local`):
+//!
+//! ```ignore
+//! let mut listener = Listener::bind("127.0.0.1:9001", DEFAULT_BACKLOG, ServerConfig::new())?;
+//! loop {
+//!     let mut conn = listener.accept().await?;
+//!     wasip3::wit_bindgen::spawn_local(async move {
+//!         while let Ok(Some(event)) = conn.next_event().await {
+//!             if let Event::Message(message) = event {
+//!                 let _ = conn.session_mut().send(&message);
+//!             }
+//!         }
+//!     });
+//! }
+//! ```
+
+#![cfg(all(target_arch = "wasm32", target_os = "wasi"))]
+
+mod buffers;
+mod connection;
+mod net;
+mod timer;
+
+pub use connection::{Connection, Streams};
+pub use net::{connect, Listener, DEFAULT_BACKLOG};
+/// The WASI 0.3 bindings this crate is built on, for the `wasi:cli/run`
+/// export and `spawn_local` of the same version.
+pub use wasip3;
+
+use websocket_engine::Error;
+
+/// A transport error from a WASI call, as the engine's [`Error::Io`].
+fn io_error(what: &str, detail: impl core::fmt::Debug) -> Error {
+    std::io::Error::other(format!("{what}: {detail:?}")).into()
+}
