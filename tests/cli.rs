@@ -55,6 +55,30 @@ fn every_line_comes_back_for_every_version_in_every_mode() {
 }
 
 #[test]
+fn the_p3_client_speaks_every_version_with_the_native_and_p3_servers() {
+    let input: String = (0..100)
+        .map(|i| format!("line {i} ✓ {}\n", "y".repeat(i * 13)))
+        .collect();
+    for (name, start) in [("native", serve_native as Start), ("p3", common::serve_p3)] {
+        let server = start(&[]);
+        for version in ["hixie75", "hixie76", "rfc6455"] {
+            let out = common::p3_client(&server.url, &["--version", version], &input);
+            let what = format!("client-p3 {version} against the {name} server");
+            assert!(
+                out.status.success(),
+                "{what}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                out.stdout == input.as_bytes(),
+                "{what}: {:?}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+    }
+}
+
+#[test]
 fn many_clients_at_once() {
     let server = serve(&[]);
     let handles: Vec<_> = (0..16)

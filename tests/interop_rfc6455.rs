@@ -300,8 +300,19 @@ fn wait_bounded(what: &str, child: &mut Child) -> ExitStatus {
 fn our_server(args: &[&str]) -> (Lines, String) {
     let mut command = Command::new(example("serve"));
     command.args(["--listen", "127.0.0.1:0"]).args(args);
-    let mut process = Lines::spawn(&format!("serve {args:?}"), command);
-    // The component server compiles the component before it listens.
+    started(&format!("serve {args:?}"), command)
+}
+
+/// [`our_server`] for `serve-p3`, the WASI 0.3 command component under the
+/// wasmtime CLI.
+fn our_p3_server(args: &[&str]) -> (Lines, String) {
+    started(&format!("serve-p3 {args:?}"), common::p3_server(args))
+}
+
+/// Starts a server and reads the URL it announces.
+fn started(what: &str, command: Command) -> (Lines, String) {
+    let mut process = Lines::spawn(what, command);
+    // The component servers compile the component before they listen.
     let first = process.next_line_within(PROCESS_TIMEOUT);
     let url = first
         .strip_prefix("listening on ")
@@ -349,9 +360,15 @@ fn peer_client_with_our_server(
         args.extend(["--protocol", p]);
     }
     let (_server, url) = our_server(&args);
-    let what = format!("{peer:?} client against our server {args:?}");
+    peer_client_against(peer, &url, &format!("our server {args:?}"), offer, protocol);
+}
+
+/// Runs `peer`'s client against our server `ours` at `url`, offering
+/// `offer`; it must get `protocol`.
+fn peer_client_against(peer: Peer, url: &str, ours: &str, offer: &[&str], protocol: &str) {
+    let what = format!("{peer:?} client against {ours}");
     let mut command = peer.command("client");
-    command.arg(&url).current_dir(peers_dir());
+    command.arg(url).current_dir(peers_dir());
     for p in offer {
         command.args(["--protocol", p]);
     }
@@ -372,6 +389,13 @@ fn peer_client_with_our_server(
 #[test]
 fn python_websockets_client_with_our_native_server() {
     peer_client_with_our_server(Peer::Python, NATIVE, &[], &[], "-");
+}
+
+#[test]
+fn python_websockets_client_with_our_p3_server() {
+    let (_server, url) = our_p3_server(&["--protocol", "chat"]);
+    peer_client_against(Peer::Python, &url, "serve-p3", &[], "-");
+    peer_client_against(Peer::Python, &url, "serve-p3", &["superchat", "chat"], "chat");
 }
 
 #[test]
@@ -565,8 +589,12 @@ fn cli_echo(url: &str, args: &[&str]) {
 
 /// [`cli_echo`] with more environment variables for the client.
 fn cli_echo_with(url: &str, args: &[&str], env: &[(&str, &str)]) {
-    let what = format!("client {url} {args:?} {env:?}");
-    let mut command = Command::new(example("client"));
+    cli_echo_by(Command::new(example("client")), url, args, env);
+}
+
+/// [`cli_echo_with`] with the client program `command`.
+fn cli_echo_by(mut command: Command, url: &str, args: &[&str], env: &[(&str, &str)]) {
+    let what = format!("{command:?} {url} {args:?} {env:?}");
     command
         .arg(url)
         .args(args)
@@ -627,6 +655,22 @@ fn our_cli_client_with_peer_server(peer: Peer) {
 #[test]
 fn our_cli_client_with_python_websockets_server() {
     our_cli_client_with_peer_server(Peer::Python);
+}
+
+/// `client-p3`, the WASI 0.3 command component, under the wasmtime CLI.
+#[test]
+fn our_p3_cli_client_with_python_websockets_server() {
+    let wasm = websocket_build::built_wasm(
+        "websocket-engine",
+        &["--example", "client-p3"],
+        "examples/client-p3.wasm",
+    )
+    .expect("client-p3.wasm");
+    let mut server = PeerServer::start(Peer::Python, &[]);
+    let mut command = Command::new(common::wasmtime_cli());
+    command.args(["run", "-S", "inherit-network"]).arg(wasm);
+    cli_echo_by(command, &server.url, &["--version", "rfc6455"], &[]);
+    assert_eq!(server.next_close(), "1000", "Python server, client-p3");
 }
 
 #[test]

@@ -243,6 +243,25 @@ pub fn client(url: &str, args: &[&str], input: &str) -> Output {
     run_with_input(command, input)
 }
 
+/// Runs `client-p3`, the WASI 0.3 command component, under the wasmtime
+/// CLI against `url` with `args`, `input` on stdin.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn p3_client(url: &str, args: &[&str], input: &str) -> Output {
+    let wasm = websocket_build::built_wasm(
+        "websocket-engine",
+        &["--example", "client-p3"],
+        "examples/client-p3.wasm",
+    )
+    .expect("client-p3.wasm");
+    let mut command = Command::new(wasmtime_cli());
+    command
+        .args(["run", "-S", "inherit-network"])
+        .arg(wasm)
+        .arg(url)
+        .args(args);
+    run_with_input(command, input)
+}
+
 /// The `wasmtime` command on PATH; `bash .ci/install` installs it.
 pub fn wasmtime_cli() -> PathBuf {
     tool("wasmtime")

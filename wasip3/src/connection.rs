@@ -6,57 +6,21 @@
 //! drives I/O until the session has an event; sends queue in the session
 //! and go out as the connection is driven, or at once with the `send_*`
 //! calls, which wait until the host took the bytes ([`Connection::flush`]).
+//! Every call may be cancelled (dropped) and called again: what was under
+//! way stays in the connection.
 
-use std::future::{poll_fn, Future};
-use std::pin::Pin;
+use std::future::poll_fn;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 use wasip3::sockets::types::{ErrorCode, TcpSocket};
-use wasip3::wit_bindgen::{FutureReader, StreamReader, StreamResult, StreamWriter};
+use wasip3::wit_bindgen::{FutureReader, StreamReader, StreamWriter};
 use wasip3::wit_stream;
 
-use super::timer::Timer;
-use super::{buffers, io_error};
+use super::pump::Pump;
 use websocket_engine::{
     ClientConfig, Entropy, Error, Event, Message, ServerConfig, Session, State, Step, UsageError, WsUrl,
 };
-
-/// The most bytes one write hands the host.
-const WRITE_CHUNK: usize = 64 * 1024;
-
-/// An operation on a stream, owning the stream's end and its buffer until
-/// it gives both back with its result.
-type Op<S> = Pin<Box<dyn Future<Output = (S, StreamResult, Vec<u8>)>>>;
-
-/// One direction of the socket.
-enum Half<S> {
-    Idle(S),
-    Busy(Op<S>),
-    /// Ended: the input after its end, the output once shut down.
-    Closed,
-}
-
-impl<S> Half<S> {
-    /// The operation's result once it is done; the stream's end is idle
-    /// again.
-    fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<(StreamResult, Vec<u8>)> {
-        let Half::Busy(op) = self else {
-            return Poll::Pending;
-        };
-        let (end, result, buf) = std::task::ready!(op.as_mut().poll(cx));
-        *self = Half::Idle(end);
-        Poll::Ready((result, buf))
-    }
-}
-
-/// What woke a drive.
-enum Woke {
-    Wrote(StreamResult, Vec<u8>),
-    Read(StreamResult, Vec<u8>),
-    Timer,
-}
 
 /// A connected TCP socket and its two streams.
 pub struct Streams {
@@ -90,33 +54,17 @@ impl Streams {
 /// A WebSocket connection over a WASI 0.3 TCP socket.
 pub struct Connection {
     session: Session,
-    input: Half<StreamReader<u8>>,
-    output: Half<StreamWriter<u8>>,
-    /// The last read filled its buffer, so more input may be waiting: read
-    /// again without a readiness check first.
-    more_input: bool,
-    timer: Timer,
-    /// How the stream ended, held until the session's last bytes are out.
+    pump: Pump,
+    /// How the session ended, held until its last bytes are out.
     end: Option<Result<Option<Event>, Error>>,
-    /// The socket's own results for its receiving and sending sides.
-    received: Option<FutureReader<Result<(), ErrorCode>>>,
-    sent: Option<FutureReader<Result<(), ErrorCode>>>,
-    /// Dropped last, after both streams.
-    _socket: TcpSocket,
 }
 
 impl Connection {
-    fn new(socket: Streams, session: Session) -> Self {
+    fn new(streams: Streams, session: Session) -> Self {
         Connection {
             session,
-            input: Half::Idle(socket.input),
-            output: Half::Idle(socket.output),
-            more_input: false,
-            timer: Timer::default(),
+            pump: Pump::new(streams),
             end: None,
-            received: Some(socket.received),
-            sent: Some(socket.sent),
-            _socket: socket.socket,
         }
     }
 
@@ -130,13 +78,13 @@ impl Connection {
     /// The client side over a socket connected to the server of `url`; the
     /// request goes out as the connection is driven.
     pub fn client(
-        socket: Streams,
+        streams: Streams,
         url: &WsUrl,
         config: ClientConfig,
         entropy: &mut dyn Entropy,
     ) -> Result<Self, Error> {
         let session = Session::client(url, config, entropy, Instant::now())?;
-        Ok(Connection::new(socket, session))
+        Ok(Connection::new(streams, session))
     }
 
     /// Drives the handshake to its end: the connection once open.
@@ -239,120 +187,16 @@ impl Connection {
         }
     }
 
-    /// One round of I/O: starts the write and the read the session wants,
-    /// arms its timer, and waits until one of them is done.
+    /// One round of I/O ([`Pump::poll`]). Cancelling it loses nothing: the
+    /// operations under way stay in the pump.
     async fn drive(&mut self) -> Result<(), Error> {
-        let now = Instant::now();
-        self.start_write(now);
-        self.start_read();
-        self.timer.arm(self.session.poll_timeout(), now);
-        let woke = poll_fn(|cx| {
-            if let Poll::Ready((result, buf)) = self.output.poll_done(cx) {
-                return Poll::Ready(Woke::Wrote(result, buf));
-            }
-            if let Poll::Ready((result, buf)) = self.input.poll_done(cx) {
-                return Poll::Ready(Woke::Read(result, buf));
-            }
-            self.timer.poll(cx).map(|()| Woke::Timer)
-        })
-        .await;
-        match woke {
-            Woke::Wrote(StreamResult::Dropped, _) => {
-                self.output = Half::Closed;
-                let why = match self.sent.take() {
-                    Some(sent) => sent.await.err(),
-                    None => None,
-                };
-                return Err(io_error("send", why.unwrap_or(ErrorCode::ConnectionBroken)));
-            }
-            Woke::Wrote(StreamResult::Complete(n), buf) => {
-                // The session dropped its output if its write timer ran out.
-                if self.session.has_output() {
-                    self.session.advance_output(n);
-                }
-                buffers::give_back(buf);
-            }
-            Woke::Wrote(StreamResult::Cancelled, buf) => buffers::give_back(buf),
-            Woke::Read(StreamResult::Dropped, buf) => {
-                buffers::give_back(buf);
-                // The stream goes before its result is awaited: the socket
-                // ends its receiving side only then.
-                self.input = Half::Closed;
-                if let Some(received) = self.received.take() {
-                    if let Err(e) = received.await {
-                        return Err(io_error("receive", e));
-                    }
-                }
-                self.session.handle_eof();
-            }
-            Woke::Read(StreamResult::Complete(_), buf) => {
-                if buf.capacity() == 0 {
-                    // A readiness check: input is waiting.
-                    self.more_input = true;
-                } else {
-                    self.more_input = buf.len() == buf.capacity();
-                    self.session.handle_input(Instant::now(), &buf);
-                    buffers::give_back(buf);
-                }
-            }
-            Woke::Read(StreamResult::Cancelled, buf) => buffers::give_back(buf),
-            Woke::Timer => self.session.handle_timeout(Instant::now()),
-        }
-        Ok(())
+        poll_fn(|cx| self.pump.poll(&mut self.session, cx)).await
     }
 
-    /// Hands the host the session's output (up to [`WRITE_CHUNK`] bytes)
-    /// unless a write is under way; once nothing more will be sent, ends
-    /// the output stream, which shuts the socket's sending side down.
-    fn start_write(&mut self, now: Instant) {
-        if self.session.has_output() {
-            // Offered even while a write is under way: this starts the
-            // session's write-progress timer.
-            let pending = self.session.poll_output(now);
-            if let Half::Idle(_) = self.output {
-                let Half::Idle(mut output) = std::mem::replace(&mut self.output, Half::Closed) else {
-                    unreachable!("matched above")
-                };
-                let mut buf = buffers::take();
-                buf.extend_from_slice(&pending[..pending.len().min(WRITE_CHUNK)]);
-                self.output = Half::Busy(Box::pin(async move {
-                    let (result, rest) = output.write(buf).await;
-                    (output, result, rest.into_vec())
-                }));
-            }
-        } else if self.session.wants_write_shutdown() && matches!(self.output, Half::Idle(_)) {
-            self.output = Half::Closed;
-        }
-    }
-
-    /// Starts a read if the session wants input and none is under way: a
-    /// zero-length one (a readiness check, holding no buffer) unless the
-    /// last read suggests more input is waiting.
-    fn start_read(&mut self) {
-        if !self.session.wants_read() || !matches!(self.input, Half::Idle(_)) {
-            return;
-        }
-        let Half::Idle(mut input) = std::mem::replace(&mut self.input, Half::Closed) else {
-            unreachable!("matched above")
-        };
-        let buf = if std::mem::take(&mut self.more_input) {
-            buffers::take()
-        } else {
-            Vec::new()
-        };
-        self.input = Half::Busy(Box::pin(async move {
-            let (result, buf) = input.read(buf).await;
-            (input, result, buf)
-        }));
-    }
-
-    /// Ends the output and waits for the socket to have sent everything
-    /// (its send result), then lets the input go.
+    /// Ends sending, if the session has not, and waits until the socket
+    /// has sent everything.
     async fn shut_down(&mut self) {
-        self.output = Half::Closed;
-        if let Some(sent) = self.sent.take() {
-            let _ = sent.await;
-        }
-        self.input = Half::Closed;
+        self.pump.close_output();
+        while !self.pump.output_closed() && self.drive().await.is_ok() {}
     }
 }

@@ -10,11 +10,9 @@
 //!   monotonic-clock.wait-for ──────▶ timer ─▶ Session (keepalive, time-outs)
 //! ```
 //!
-//! Every operation in flight is a future that owns its end of a stream and
-//! gives it back when done, so nothing is cancelled half way and no byte a
-//! read brought is lost. An idle connection holds no buffer: it waits with
-//! a zero-length read (a readiness check) and reads into a buffer taken
-//! from a per-instance pool only once input is there.
+//! Every operation in flight is owned by the connection, not by the call
+//! that waits for it, so any call may be cancelled without losing a byte;
+//! an idle connection holds no buffer (see the `pump` module).
 //!
 //! A server: [`Listener::bind`], then [`Listener::accept`] in a loop,
 //! spawning a task per connection (`wit_bindgen::spawn_local`):
@@ -38,6 +36,7 @@
 mod buffers;
 mod connection;
 mod net;
+mod pump;
 mod timer;
 
 pub use connection::{Connection, Streams};

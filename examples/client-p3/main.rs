@@ -1,0 +1,29 @@
+//! The line client of `client` as a WASI 0.3 (p3) command component: the
+//! same flags (but `--ca` and `--component`), the same lines in and out,
+//! `--echo` for the Autobahn fuzzing server; the connection, stdin and the
+//! timers all through p3 streams and futures in one task.
+//!
+//! ```text
+//! cargo build --release --target wasm32-wasip2 --example client-p3
+//! printf 'hello\n' | wasmtime run -S inherit-network \
+//!     target/wasm32-wasip2/release/examples/client-p3.wasm ws://127.0.0.1:9001/ --version rfc6455
+//! ```
+//!
+//! `wss://` fails: WASI 0.3 components have no `wasi:tls` yet.
+
+#[cfg(target_arch = "wasm32")]
+#[path = "../client/cli.rs"]
+mod cli;
+#[cfg(target_arch = "wasm32")]
+mod p3;
+
+/// Reached natively, or when a host runs the component's WASI 0.2 entry
+/// point: says how to run it.
+fn main() {
+    eprintln!(
+        "client-p3 is a WASI 0.3 command component: build it with \
+         `cargo build --release --target wasm32-wasip2 --example client-p3` and run it with \
+         `wasmtime run -S inherit-network client-p3.wasm URL --version VERSION` (wasmtime 48 or later)"
+    );
+    std::process::exit(2)
+}
