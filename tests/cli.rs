@@ -8,16 +8,22 @@ mod common;
 use common::{client, serve, Server};
 
 /// The servers, each started with the flags given: `serve` (the component
-/// in embedded wasmtime), `serve --native`, and `serve-p3` (the WASI 0.3
-/// command component under the wasmtime CLI).
-const SERVERS: [(&str, Start); 3] = [
+/// in embedded wasmtime, an instance per connection), `serve --native`,
+/// `serve-p3` (the WASI 0.3 command component under the wasmtime CLI) and
+/// `serve --wasi p3` (the same in embedded wasmtime).
+const SERVERS: [(&str, Start); 4] = [
     ("component", serve),
     ("native", serve_native),
     ("p3", common::serve_p3),
+    ("embedded p3", serve_embedded_p3),
 ];
 
 /// Starts a server with the flags given.
 type Start = fn(&[&str]) -> Server;
+
+fn serve_embedded_p3(args: &[&str]) -> Server {
+    serve(&[args, &["--wasi", "p3"]].concat())
+}
 
 fn serve_native(args: &[&str]) -> Server {
     serve(&[args, &["--native"]].concat())

@@ -7,7 +7,7 @@ use std::time::Duration;
 use websocket_engine::{DeflateConfig, ServerConfig, Timeouts};
 
 const USAGE: &str = "usage: serve --listen ADDR [--origin ORIGIN]... [--protocol PROTOCOL]... [--backlog N] \
-                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--tls-cert FILE --tls-key FILE] [--native]";
+                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--tls-cert FILE --tls-key FILE] [--native | --wasi p2|p3]";
 
 /// The command line.
 pub struct Args {
@@ -28,6 +28,11 @@ pub struct Args {
     /// native.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub native: bool,
+    /// `--wasi p3`: the WASI 0.3 command component `serve-p3` in the
+    /// embedded wasmtime, rather than the library component (`p2`, the
+    /// default). Ignored by the command components.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub p3: bool,
 }
 
 impl Args {
@@ -57,6 +62,7 @@ impl Args {
 pub fn parse() -> Args {
     let mut listen = None;
     let (mut origins, mut protocols, mut native, mut backlog) = (Vec::new(), Vec::new(), false, 1024);
+    let mut p3 = false;
     let (mut compression, mut level) = (true, None);
     let (mut tls_cert, mut tls_key) = (None, None);
     let mut timeouts = Timeouts::default();
@@ -81,6 +87,16 @@ pub fn parse() -> Args {
             "--tls-cert" => tls_cert = Some(value()),
             "--tls-key" => tls_key = Some(value()),
             "--native" => native = true,
+            "--wasi" => {
+                p3 = match value().as_str() {
+                    "p2" => false,
+                    "p3" => true,
+                    other => {
+                        eprintln!("serve: --wasi takes p2 or p3, not {other:?}\n{USAGE}");
+                        exit(2)
+                    }
+                }
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 exit(0);
@@ -115,6 +131,7 @@ pub fn parse() -> Args {
         }),
         tls,
         native,
+        p3,
     }
 }
 

@@ -41,15 +41,18 @@
 //! its role needs ([`Access`]);
 //! [`ComponentConnection`] drives one connection; [`serve_echo`] is the echo
 //! server behind the `serve` example; [`compose`] plugs the library into an
-//! application component.
+//! application component; [`run_p3_command`] runs a WASI 0.3 command
+//! component, such as `serve-p3` (`serve --wasi p3`).
 
 pub mod bindings;
+mod command;
 mod compose;
 mod connection;
 mod guard;
 mod runtime;
 mod tcp;
 
+pub use command::run_p3_command;
 pub use compose::compose;
 pub use connection::{io_streams, serve_echo, ComponentConnection, HostError};
 pub use guard::{GuestLimits, TICK};

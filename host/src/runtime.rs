@@ -17,7 +17,7 @@ use crate::guard::{self, Guard, Guards, GuestLimits};
 /// Compiles `path`, keeping the machine code in `PATH.HASH.cwasm` beside it
 /// so that the next process (another test, another run) loads it at once.
 /// The hash covers the wasm bytes and the engine's configuration.
-fn compile_cached(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
+pub(crate) fn compile_cached(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
     let bytes = std::fs::read(path)?;
     let mut hasher = DefaultHasher::new();
     bytes.hash(&mut hasher);

@@ -100,6 +100,8 @@ impl Pump {
 
     /// Starts what the session wants (a write, a read, its timer) and
     /// waits until one operation is done; hands its result to the session.
+    /// One clock reading per call (each is a host call): the operations
+    /// that completed did so since the task woke for this call.
     pub(crate) fn poll(&mut self, session: &mut Session, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let now = Instant::now();
         self.start_write(session, now);
@@ -112,11 +114,11 @@ impl Pump {
         }
         if let Input::Busy(op) = &mut self.input {
             if let Poll::Ready(done) = op.as_mut().poll(cx) {
-                return Poll::Ready(self.read(session, done));
+                return Poll::Ready(self.read(session, done, now));
             }
         }
         ready!(self.timer.poll(cx));
-        session.handle_timeout(Instant::now());
+        session.handle_timeout(now);
         Poll::Ready(Ok(()))
     }
 
@@ -138,13 +140,13 @@ impl Pump {
         }
     }
 
-    fn read(&mut self, session: &mut Session, done: InputDone) -> Result<(), Error> {
+    fn read(&mut self, session: &mut Session, done: InputDone, now: Instant) -> Result<(), Error> {
         match done {
             InputDone::Read(input, received, buf) => {
                 self.input = Input::Idle(input, received);
                 if !buf.is_empty() {
                     self.more_input = buf.len() == buf.capacity();
-                    session.handle_input(Instant::now(), &buf);
+                    session.handle_input(now, &buf);
                 }
                 buffers::give_back(buf);
                 Ok(())

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build]
-//!           [--servers native,component,command,p3,tungstenite,fastwebsockets]
+//!           [--servers native,component,command,p3,p3-embedded,tungstenite,fastwebsockets]
 //!           [--framings rfc6455,hixie76,rfc6455-deflate] [--cases 100x20,10x1024,...]
 //!           [--repeat N] [--bin-dir DIR] [--json FILE] [--startup-timeout SECS]
 //! ```
@@ -19,7 +19,8 @@
 //! CLI (`wasmtime run -S inherit-network serve.wasm`, one instance
 //! multiplexing every connection; `wasmtime` from `PATH`), ours as the
 //! WASI 0.3 command component (`serve-p3.wasm`, one instance, a task per
-//! connection),
+//! connection) under the wasmtime CLI (`p3`) and in the embedded wasmtime
+//! (`p3-embedded`, `serve --wasi p3`),
 //! tokio-tungstenite and fastwebsockets. Binaries are looked up beside this
 //! one (`target/release/`, and `examples/serve` under it; the command
 //! component in `target/wasm32-wasip2/release/examples/serve.wasm`);
@@ -50,7 +51,7 @@ mod imp {
 
     const NAME: &str = "bench-all";
     const USAGE: &str = "usage: bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build] \
-                         [--servers native,component,command,p3,tungstenite,fastwebsockets] \
+                         [--servers native,component,command,p3,p3-embedded,tungstenite,fastwebsockets] \
                          [--framings rfc6455,hixie76,rfc6455-deflate] [--cases 100x20,10x1024,...] [--repeat N] \
                          [--bin-dir DIR] [--json FILE] [--startup-timeout SECS]";
 
@@ -69,15 +70,17 @@ mod imp {
         Component,
         CommandComponent,
         P3Component,
+        P3Embedded,
         Tungstenite,
         Fastwebsockets,
     }
 
-    const SERVERS: [Server; 6] = [
+    const SERVERS: [Server; 7] = [
         Server::Native,
         Server::Component,
         Server::CommandComponent,
         Server::P3Component,
+        Server::P3Embedded,
         Server::Tungstenite,
         Server::Fastwebsockets,
     ];
@@ -89,6 +92,7 @@ mod imp {
                 Server::Component => "component",
                 Server::CommandComponent => "command",
                 Server::P3Component => "p3",
+                Server::P3Embedded => "p3-embedded",
                 Server::Tungstenite => "tungstenite",
                 Server::Fastwebsockets => "fastwebsockets",
             }
@@ -100,6 +104,9 @@ mod imp {
                 Server::Component => "ours, component (serve)",
                 Server::CommandComponent => "ours, command component (wasmtime run serve.wasm)",
                 Server::P3Component => "ours, WASI 0.3 command component (wasmtime run serve-p3.wasm)",
+                Server::P3Embedded => {
+                    "ours, WASI 0.3 command component in embedded wasmtime (serve --wasi p3)"
+                }
                 Server::Tungstenite => "tokio-tungstenite 0.30",
                 Server::Fastwebsockets => "fastwebsockets 0.10",
             }
@@ -110,13 +117,19 @@ mod imp {
             framing == "rfc6455"
                 || matches!(
                     self,
-                    Server::Native | Server::Component | Server::CommandComponent | Server::P3Component
+                    Server::Native
+                        | Server::Component
+                        | Server::CommandComponent
+                        | Server::P3Component
+                        | Server::P3Embedded
                 )
         }
 
         fn command(self, bin: &Path) -> Command {
             let mut cmd = match self {
-                Server::Native | Server::Component => Command::new(bin.join("examples").join("serve")),
+                Server::Native | Server::Component | Server::P3Embedded => {
+                    Command::new(bin.join("examples").join("serve"))
+                }
                 Server::CommandComponent | Server::P3Component => {
                     let mut cmd = Command::new("wasmtime");
                     cmd.args(["run", "-S", "inherit-network"])
@@ -127,8 +140,17 @@ mod imp {
                 Server::Fastwebsockets => Command::new(bin.join("fastwebsockets-echo")),
             };
             cmd.args(["--listen", "127.0.0.1:0"]);
-            if self == Server::Native {
-                cmd.arg("--native");
+            match self {
+                Server::Native => {
+                    cmd.arg("--native");
+                }
+                Server::P3Embedded => {
+                    cmd.args(["--wasi", "p3"]).env(
+                        "WEBSOCKET_P3_COMPONENT",
+                        command_component(bin, Server::P3Component),
+                    );
+                }
+                _ => {}
             }
             cmd
         }
@@ -138,10 +160,9 @@ mod imp {
     /// [`Server::P3Component`], for `bin` = `target/release`.
     fn command_component(bin: &Path, server: Server) -> PathBuf {
         let target = bin.parent().unwrap_or(bin);
-        let name = if server == Server::P3Component {
-            "serve-p3"
-        } else {
-            "serve"
+        let name = match server {
+            Server::P3Component | Server::P3Embedded => "serve-p3",
+            _ => "serve",
         };
         target.join(format!("wasm32-wasip2/release/examples/{name}.wasm"))
     }
@@ -457,7 +478,7 @@ mod imp {
                 );
             }
         }
-        for server in [Server::CommandComponent, Server::P3Component] {
+        for server in [Server::CommandComponent, Server::P3Component, Server::P3Embedded] {
             let wasm = command_component(&args.bin_dir, server);
             if args.servers.contains(&server) && !wasm.exists() {
                 die(
