@@ -44,17 +44,7 @@ fn every_line_comes_back_for_every_version_in_every_mode() {
                 args.extend_from_slice(client_mode);
                 let out = client(&server.url, &args, &input);
                 let what = format!("{version} server {server_mode:?} client {client_mode:?}");
-                assert!(
-                    out.status.success(),
-                    "{what}: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                assert!(
-                    out.stdout == input.as_bytes(),
-                    "{what}: {} of {} bytes",
-                    out.stdout.len(),
-                    input.len()
-                );
+                assert_echoed(&what, &out, &input);
             }
         }
     }
@@ -70,18 +60,24 @@ fn the_p3_client_speaks_every_version_with_the_native_and_p3_servers() {
         for version in ["hixie75", "hixie76", "rfc6455"] {
             let out = common::p3_client(&server.url, &["--version", version], &input);
             let what = format!("client-p3 {version} against the {name} server");
-            assert!(
-                out.status.success(),
-                "{what}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert!(
-                out.stdout == input.as_bytes(),
-                "{what}: {:?}",
-                String::from_utf8_lossy(&out.stdout)
-            );
+            assert_echoed(&what, &out, &input);
         }
     }
+}
+
+/// The client exited 0 having printed exactly its input.
+fn assert_echoed(what: &str, out: &std::process::Output, input: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout == input.as_bytes(),
+        "{what}: {} of {} bytes",
+        out.stdout.len(),
+        input.len()
+    );
 }
 
 #[test]

@@ -17,13 +17,11 @@ mod cli;
 #[cfg(target_arch = "wasm32")]
 mod p3;
 
+#[path = "../common/p3_main.rs"]
+mod p3_main;
+
 /// Reached natively, or when a host runs the component's WASI 0.2 entry
 /// point: says how to run it.
 fn main() {
-    eprintln!(
-        "client-p3 is a WASI 0.3 command component: build it with \
-         `cargo build --release --target wasm32-wasip2 --example client-p3` and run it with \
-         `wasmtime run -S inherit-network client-p3.wasm URL --version VERSION` (wasmtime 48 or later)"
-    );
-    std::process::exit(2)
+    p3_main::how_to_run("client-p3", "URL --version VERSION")
 }

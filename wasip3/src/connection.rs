@@ -19,7 +19,8 @@ use wasip3::wit_stream;
 
 use super::pump::Pump;
 use websocket_engine::{
-    ClientConfig, Entropy, Error, Event, Message, ServerConfig, Session, State, Step, UsageError, WsUrl,
+    ClientConfig, Decision, Entropy, Error, Event, Message, ServerConfig, Session, State, Step, UsageError,
+    WsUrl,
 };
 
 /// A connected TCP socket and its two streams.
@@ -172,6 +173,14 @@ impl Connection {
     /// RFC 6455: begins closing with a status code and reason.
     pub async fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
         self.session.close_with(Instant::now(), code, reason)?;
+        self.flush().await
+    }
+
+    /// Server with deferred decisions: answers the request the
+    /// [`Event::Request`] reported ([`Session::decide`]) and waits until
+    /// the host took the answer.
+    pub async fn decide(&mut self, decision: Decision) -> Result<(), Error> {
+        self.session.decide(Instant::now(), decision)?;
         self.flush().await
     }
 
