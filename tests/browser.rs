@@ -1,6 +1,7 @@
 //! End to end with a real browser: a headless Chromium loads the `serve`
 //! example's chat page from the server (the engine as a component in the
-//! embedded wasmtime, and once natively) and chats with it over its own
+//! embedded wasmtime, once natively, and once as the WASI 0.3 command
+//! component `serve --wasi p3`) and chats with it over its own
 //! `WebSocket` (RFC 6455).
 //!
 //! The page's automation hook (`#say=A&say=B&close`) makes it send the
@@ -50,6 +51,12 @@ fn chromium_chats_with_the_component_server() {
 #[test]
 fn chromium_chats_with_the_native_server() {
     chat(&["--native"], &messages());
+}
+
+/// `serve --wasi p3`: the WASI 0.3 command component in embedded wasmtime.
+#[test]
+fn chromium_chats_with_the_wasi_p3_server() {
+    chat(&["--wasi", "p3"], &messages());
 }
 
 #[test]
