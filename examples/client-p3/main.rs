@@ -9,7 +9,8 @@
 //!     target/wasm32-wasip2/release/examples/client-p3.wasm ws://127.0.0.1:9001/ --version rfc6455
 //! ```
 //!
-//! `wss://` fails: WASI 0.3 components have no `wasi:tls` yet.
+//! `wss://` fails with `tls-unavailable`: the adapter does not bind WASI
+//! 0.3's `wasi:tls` yet (experimental in wasmtime 48).
 
 #[cfg(target_arch = "wasm32")]
 #[path = "../client/cli.rs"]

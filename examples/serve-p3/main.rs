@@ -10,8 +10,8 @@
 //!
 //! It exports `wasi:cli/run@0.3`, which wasmtime 48 runs in preference to
 //! the `wasi:cli/run@0.2` of `main` (the standard library's entry point,
-//! which only says how to run it). `--tls-cert` is refused: WASI 0.3 has
-//! no TLS server; `--native` has no effect.
+//! which only says how to run it). `--tls-cert` is refused: `wasi:tls` has
+//! no server side; `--native` has no effect.
 
 #[cfg(target_arch = "wasm32")]
 #[path = "../serve/cli.rs"]

@@ -17,7 +17,7 @@ impl wasip3::exports::cli::run::Guest for Serve {
         if args.tls.is_some() {
             die(
                 "--tls-cert",
-                "WASI 0.3 has no TLS server; run `serve` natively for wss://",
+                "wasi:tls has no server side; run `serve` natively for wss://",
             );
         }
         let mut listener = Listener::bind(&args.listen, args.backlog, args.config())

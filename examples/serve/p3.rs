@@ -13,7 +13,7 @@ pub fn run(args: Args) {
     if args.tls.is_some() {
         die(
             "--tls-cert",
-            "the WASI 0.3 component has no TLS server; run the native build, with or without --native",
+            "wasi:tls has no server side for the WASI 0.3 component; run the native build, with or without --native",
         );
     }
     let path = match std::env::var_os("WEBSOCKET_P3_COMPONENT") {

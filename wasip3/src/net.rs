@@ -21,13 +21,13 @@ use websocket_engine::{
 /// [`ConnectOptions::new`] for the environment's), and runs the client
 /// handshake: the connection once open. Name lookup, TCP, the proxy's
 /// handshake and the WebSocket one are bounded by the handshake time-out
-/// together. `wss://` fails with `tls-unavailable`: WASI 0.3 has no
-/// `wasi:tls` in wasmtime 48.
+/// together. `wss://` fails with `tls-unavailable`: this adapter does not
+/// bind WASI 0.3's `wasi:tls` yet (wasmtime 48 has it, experimental).
 pub async fn connect(url: &str, config: ClientConfig, options: &ConnectOptions) -> Result<Connection, Error> {
     let url = WsUrl::parse(url)?;
     if url.is_secure() {
         return Err(TlsError::Unavailable {
-            detail: "WASI 0.3 components have no wasi:tls yet".into(),
+            detail: "the WASI 0.3 adapter does not bind wasi:tls yet".into(),
         }
         .into());
     }
