@@ -14,7 +14,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use wasip3::sockets::types::{ErrorCode, TcpSocket};
@@ -107,6 +107,13 @@ impl Pump {
         self.start_write(session, now);
         self.start_read(session);
         self.timer.arm(session.poll_timeout(), now);
+        // The timer first: a peer whose bytes complete a read on every
+        // call must not keep it from being polled (a flood while closing
+        // would hold the close time-out off).
+        if self.timer.poll(cx).is_ready() {
+            session.handle_timeout(now);
+            return Poll::Ready(Ok(()));
+        }
         if let Output::Busy(op) = &mut self.output {
             if let Poll::Ready(done) = op.as_mut().poll(cx) {
                 return Poll::Ready(self.wrote(session, done));
@@ -117,9 +124,7 @@ impl Pump {
                 return Poll::Ready(self.read(session, done, now));
             }
         }
-        ready!(self.timer.poll(cx));
-        session.handle_timeout(now);
-        Poll::Ready(Ok(()))
+        Poll::Pending
     }
 
     fn wrote(&mut self, session: &mut Session, done: OutputDone) -> Result<(), Error> {
