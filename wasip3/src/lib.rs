@@ -12,7 +12,7 @@
 //!
 //! Every operation in flight is owned by the connection, not by the call
 //! that waits for it, so any call may be cancelled without losing a byte;
-//! an idle connection holds no buffer (see the `pump` module).
+//! an idle connection holds one 2 KiB read buffer (see the `pump` module).
 //!
 //! A server: [`Listener::bind`], then [`Listener::accept`] in a loop,
 //! spawning a task per connection (`wit_bindgen::spawn_local`):
