@@ -9,27 +9,12 @@
 
 use std::path::Path;
 
-use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::Store;
 use wasmtime_wasi::p3::bindings::Command;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::WasiCtx;
 
+use crate::p3::{p3_linker, P3State};
 use crate::runtime::compile_cached;
-
-/// A command's store: its WASI context and resource table.
-struct CommandState {
-    ctx: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for CommandState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.ctx,
-            table: &mut self.table,
-        }
-    }
-}
 
 /// Compiles the command component at `path` (or loads the compiled code
 /// cached beside it), runs its `wasi:cli/run@0.3` export with `args` (the
@@ -37,13 +22,8 @@ impl WasiView for CommandState {
 /// command's failure, as a non-zero exit. A component without that export
 /// (a WASI 0.2 command) is an error, as is a trap.
 pub async fn run_p3_command(path: &Path, args: &[String]) -> wasmtime::Result<Result<(), ()>> {
-    let mut config = Config::new();
-    config.wasm_component_model_async(true);
-    let engine = Engine::new(&config)?;
+    let (engine, linker) = p3_linker()?;
     let component = compile_cached(&engine, path)?;
-    let mut linker = Linker::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    wasmtime_wasi::p3::add_to_linker(&mut linker)?;
     let mut builder = WasiCtx::builder();
     builder
         .inherit_stdio()
@@ -51,10 +31,7 @@ pub async fn run_p3_command(path: &Path, args: &[String]) -> wasmtime::Result<Re
         .allow_tcp(true)
         .allow_ip_name_lookup(true)
         .args(args);
-    let state = CommandState {
-        ctx: builder.build(),
-        table: ResourceTable::new(),
-    };
+    let state = P3State::new(builder);
     let mut store = Store::new(&engine, state);
     let command = Command::instantiate_async(&mut store, &component, &linker).await?;
     store

@@ -49,6 +49,7 @@ mod command;
 mod compose;
 mod connection;
 mod guard;
+pub mod p3;
 mod runtime;
 mod tcp;
 

@@ -23,17 +23,20 @@ use websocket_engine::{
     WsUrl,
 };
 
-/// A connected TCP socket and its two streams.
+/// A transport's two byte streams: a connected TCP socket's, or any pair
+/// the caller hands over.
 pub struct Streams {
     pub input: StreamReader<u8>,
     /// The socket's result for its receiving side, to await once `input`
-    /// is dropped.
-    pub received: FutureReader<Result<(), ErrorCode>>,
+    /// is dropped (none for streams that are not a socket's).
+    pub received: Option<FutureReader<Result<(), ErrorCode>>>,
     pub output: StreamWriter<u8>,
     /// The socket's result for its sending side: done once everything
-    /// written is sent and `output` is dropped.
-    pub sent: FutureReader<Result<(), ErrorCode>>,
-    pub socket: TcpSocket,
+    /// written is sent and `output` is dropped (none for streams that are
+    /// not a socket's).
+    pub sent: Option<FutureReader<Result<(), ErrorCode>>>,
+    /// The socket, dropped after its streams.
+    pub socket: Option<TcpSocket>,
 }
 
 impl Streams {
@@ -44,11 +47,25 @@ impl Streams {
         let sent = socket.send(to_send);
         Streams {
             input,
-            received,
+            received: Some(received),
             output,
-            sent,
-            socket,
+            sent: Some(sent),
+            socket: Some(socket),
         }
+    }
+
+    /// Reads `input` and writes a new stream: the streams, and that new
+    /// stream's readable end, for the caller to hand on to its transport.
+    pub fn over(input: StreamReader<u8>) -> (Streams, StreamReader<u8>) {
+        let (output, outgoing) = wit_stream::new();
+        let streams = Streams {
+            input,
+            received: None,
+            output,
+            sent: None,
+            socket: None,
+        };
+        (streams, outgoing)
     }
 }
 
@@ -73,7 +90,12 @@ impl Connection {
     /// connection is driven (the first event is [`Event::Opened`] or, with
     /// deferred decisions, [`Event::Request`]).
     pub fn accept(socket: TcpSocket, config: impl Into<Arc<ServerConfig>>) -> Self {
-        Connection::new(Streams::of(socket), Session::server(config, Instant::now()))
+        Connection::server(Streams::of(socket), config)
+    }
+
+    /// The server side over a transport's streams, as [`Connection::accept`].
+    pub fn server(streams: Streams, config: impl Into<Arc<ServerConfig>>) -> Self {
+        Connection::new(streams, Session::server(config, Instant::now()))
     }
 
     /// The client side over a socket connected to the server of `url`; the
@@ -94,6 +116,11 @@ impl Connection {
             Some(Event::Opened) => Ok(self),
             _ => Err(UsageError::HandshakeIncomplete.into()),
         }
+    }
+
+    /// The parts a [`SharedConnection`](super::SharedConnection) takes.
+    pub(crate) fn into_parts(self) -> (Session, Pump, Option<Result<Option<Event>, Error>>) {
+        (self.session, self.pump, self.end)
     }
 
     /// The session: state, version, request or response, queued sends.
@@ -199,7 +226,7 @@ impl Connection {
     /// One round of I/O ([`Pump::poll`]). Cancelling it loses nothing: the
     /// operations under way stay in the pump.
     async fn drive(&mut self) -> Result<(), Error> {
-        poll_fn(|cx| self.pump.poll(&mut self.session, cx)).await
+        poll_fn(|cx| self.pump.poll(&mut self.session, cx, true)).await
     }
 
     /// Ends sending, if the session has not, and waits until the socket

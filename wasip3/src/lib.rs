@@ -37,10 +37,12 @@ mod buffers;
 mod connection;
 mod net;
 mod pump;
+mod shared;
 mod timer;
 
 pub use connection::{Connection, Streams};
 pub use net::{connect, Listener, DEFAULT_BACKLOG};
+pub use shared::SharedConnection;
 /// The WASI 0.3 bindings this crate is built on, for the `wasi:cli/run`
 /// export and `spawn_local` of the same version.
 pub use wasip3;

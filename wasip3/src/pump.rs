@@ -31,8 +31,16 @@ const WRITE_CHUNK: usize = 64 * 1024;
 type Op<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// The socket's result for one side, ready once that side's stream is
-/// dropped and the side is done.
-type Ended = FutureReader<Result<(), ErrorCode>>;
+/// dropped and the side is done (none for streams that are not a socket's).
+type Ended = Option<FutureReader<Result<(), ErrorCode>>>;
+
+/// Waits for a side's result, if it has one.
+async fn ended(side: Ended) -> Result<(), ErrorCode> {
+    match side {
+        Some(result) => result.await,
+        None => Ok(()),
+    }
+}
 
 enum Input {
     Idle(StreamReader<u8>, Ended),
@@ -71,7 +79,7 @@ pub(crate) struct Pump {
     more_input: bool,
     timer: Timer,
     /// Dropped last, after both streams.
-    _socket: TcpSocket,
+    _socket: Option<TcpSocket>,
 }
 
 impl Pump {
@@ -98,14 +106,22 @@ impl Pump {
         }
     }
 
-    /// Starts what the session wants (a write, a read, its timer) and
-    /// waits until one operation is done; hands its result to the session.
+    /// Starts what the session wants (a write, a read if `read`, its timer)
+    /// and waits until one operation is done; hands its result to the
+    /// session. A read already under way goes on whatever `read` says.
     /// One clock reading per call (each is a host call): the operations
     /// that completed did so since the task woke for this call.
-    pub(crate) fn poll(&mut self, session: &mut Session, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    pub(crate) fn poll(
+        &mut self,
+        session: &mut Session,
+        cx: &mut Context<'_>,
+        read: bool,
+    ) -> Poll<Result<(), Error>> {
         let now = Instant::now();
         self.start_write(session, now);
-        self.start_read(session);
+        if read {
+            self.start_read(session);
+        }
         self.timer.arm(session.poll_timeout(), now);
         // The timer first: a peer whose bytes complete a read on every
         // call must not keep it from being polled (a flood while closing
@@ -195,7 +211,7 @@ impl Pump {
             match result {
                 StreamResult::Dropped => {
                     drop(output);
-                    OutputDone::End(sent.await.and(Err(ErrorCode::ConnectionBroken)))
+                    OutputDone::End(ended(sent).await.and(Err(ErrorCode::ConnectionBroken)))
                 }
                 StreamResult::Complete(n) => OutputDone::Wrote(output, sent, n, rest.into_vec()),
                 StreamResult::Cancelled => OutputDone::Wrote(output, sent, 0, rest.into_vec()),
@@ -210,7 +226,7 @@ impl Pump {
             return;
         };
         drop(output);
-        self.output = Output::Busy(Box::pin(async move { OutputDone::End(sent.await) }));
+        self.output = Output::Busy(Box::pin(async move { OutputDone::End(ended(sent).await) }));
     }
 
     /// Starts a read if the session wants input and none is under way,
@@ -230,7 +246,7 @@ impl Pump {
                 // The stream goes before its result is awaited: the socket
                 // ends its receiving side only then.
                 drop(input);
-                return InputDone::End(received.await, buf);
+                return InputDone::End(ended(received).await, buf);
             }
             InputDone::Read(input, received, buf)
         }));

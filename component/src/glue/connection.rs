@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use wasi::io::poll::Pollable;
 use wasi::io::streams::{InputStream, OutputStream};
 
-use super::convert::wit_result;
+use super::convert::{reach, wit_event, wit_result, wit_state};
 use super::exports::websocket::protocol::connection::{
     Connection, Event, Guest, GuestConnection, GuestListener, Listener, State,
 };
@@ -13,9 +13,7 @@ use super::exports::websocket::protocol::types::{
     ClientOptions, Decision, Error as WitError, Message, RequestInfo, ResponseInfo, Role, ServerOptions,
     Version,
 };
-use websocket_engine::{
-    ConnectOptions, Error, Event as CoreEvent, ProtocolError, Proxy, ServerConfig, SystemEntropy, WsUrl,
-};
+use websocket_engine::{Error, ServerConfig, SystemEntropy, WsUrl};
 use websocket_wasi::{self as wasi_adapter, StreamConnection};
 
 pub struct ConnectionResource(RefCell<StreamConnection>);
@@ -49,12 +47,7 @@ impl GuestConnection for ConnectionResource {
     }
 
     fn state(&self) -> State {
-        match self.0.borrow().session().state() {
-            websocket_engine::State::Handshaking => State::Handshaking,
-            websocket_engine::State::Open => State::Open,
-            websocket_engine::State::Closing => State::Closing,
-            websocket_engine::State::Closed => State::Closed,
-        }
+        wit_state(self.0.borrow().session().state())
     }
 
     fn role(&self) -> Role {
@@ -147,19 +140,6 @@ impl GuestConnection for ConnectionResource {
     }
 }
 
-/// An event as WIT has it: a failure is the error.
-fn wit_event(event: CoreEvent) -> Result<Event, WitError> {
-    Ok(match event {
-        CoreEvent::Request(r) => Event::Request((&r).into()),
-        CoreEvent::Opened => Event::Opened,
-        CoreEvent::Message(m) => Event::Message(m.into()),
-        CoreEvent::Ping(p) => Event::Ping(p.into()),
-        CoreEvent::Pong(p) => Event::Pong(p.into()),
-        CoreEvent::Closed(c) => Event::Closed(c.into()),
-        CoreEvent::Failed(e) => return Err(e.into()),
-    })
-}
-
 pub struct ListenerResource(wasi_adapter::Listener);
 
 impl GuestListener for ListenerResource {
@@ -187,15 +167,9 @@ impl Guest for super::Component {
     type Connection = ConnectionResource;
     type Listener = ListenerResource;
 
-    fn connect(url: String, mut options: ClientOptions) -> Result<Connection, WitError> {
-        // No proxy in the options: the instance's environment decides.
-        let reach = match options.proxy.take() {
-            Some(proxy) => Proxy::parse(&proxy).map(|proxy| ConnectOptions::new().proxy(proxy)),
-            None => Ok(ConnectOptions::new()),
-        };
-        let connected = reach
-            .map_err(|e| Error::from(ProtocolError::from(e)))
-            .and_then(|reach| wasi_adapter::connect_with(&url, options.into(), &reach));
+    fn connect(url: String, options: ClientOptions) -> Result<Connection, WitError> {
+        let connected =
+            reach(options).and_then(|(config, reach)| wasi_adapter::connect_with(&url, config, &reach));
         wit_result(connected).map(resource)
     }
 }

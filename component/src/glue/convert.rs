@@ -3,11 +3,12 @@
 use std::time::Duration;
 
 use super::compression;
+use super::exports::websocket::protocol::connection::{Event as WitEvent, State as WitState};
 use super::exports::websocket::protocol::types as wit;
 use websocket_engine::framing::Utf8Policy;
 use websocket_engine::{
-    Accept, ClientConfig, Culprit, Decision, DeflateConfig, Error, HandshakeResponse, Limits, Message,
-    ProtocolError, Refusal, Request, Role, ServerConfig, Timeouts, Version,
+    Accept, ClientConfig, ConnectOptions, Culprit, Decision, DeflateConfig, Error, Event, HandshakeResponse,
+    Limits, Message, ProtocolError, Proxy, Refusal, Request, Role, ServerConfig, State, Timeouts, Version,
 };
 
 fn clamp(n: usize) -> u32 {
@@ -269,6 +270,40 @@ impl From<ProtocolError> for wit::Error {
 /// Converts a result's error (the core's or an adapter's) to the WIT one.
 pub(super) fn wit_result<T, E: Into<wit::Error>>(r: Result<T, E>) -> Result<T, wit::Error> {
     r.map_err(Into::into)
+}
+
+pub(super) fn wit_state(state: State) -> WitState {
+    match state {
+        State::Handshaking => WitState::Handshaking,
+        State::Open => WitState::Open,
+        State::Closing => WitState::Closing,
+        State::Closed => WitState::Closed,
+    }
+}
+
+/// An event as WIT has it: a failure is the error.
+pub(super) fn wit_event(event: Event) -> Result<WitEvent, wit::Error> {
+    Ok(match event {
+        Event::Request(r) => WitEvent::Request((&r).into()),
+        Event::Opened => WitEvent::Opened,
+        Event::Message(m) => WitEvent::Message(m.into()),
+        Event::Ping(p) => WitEvent::Ping(p.into()),
+        Event::Pong(p) => WitEvent::Pong(p.into()),
+        Event::Closed(c) => WitEvent::Closed(c.into()),
+        Event::Failed(e) => return Err(e.into()),
+    })
+}
+
+/// What `connect`'s options say: the client's configuration, and how to
+/// reach the server (with no proxy in the options, the instance's
+/// environment decides).
+pub(super) fn reach(mut options: wit::ClientOptions) -> Result<(ClientConfig, ConnectOptions), Error> {
+    let reach = match options.proxy.take() {
+        Some(proxy) => Proxy::parse(&proxy).map(|proxy| ConnectOptions::new().proxy(proxy)),
+        None => Ok(ConnectOptions::new()),
+    };
+    let reach = reach.map_err(|e| Error::from(ProtocolError::from(e)))?;
+    Ok((options.into(), reach))
 }
 
 impl wit::Guest for super::Component {

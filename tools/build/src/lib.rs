@@ -134,5 +134,15 @@ pub fn library_component_without_tls() -> Result<PathBuf, String> {
     )
 }
 
+/// The WASI 0.3 library component (`component-p3`, the WIT package
+/// `websocket:protocol@0.2.0`), built.
+pub fn p3_library_component() -> Result<PathBuf, String> {
+    built_wasm(
+        "websocket-component-p3",
+        &["--lib"],
+        "websocket_component_p3.wasm",
+    )
+}
+
 /// The environment variable that names a library component already built.
 pub const COMPONENT_VAR: &str = "WEBSOCKET_COMPONENT";

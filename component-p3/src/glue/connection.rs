@@ -1,0 +1,151 @@
+//! The `connection` interface: async calls on a shared connection.
+
+use futures::lock::Mutex;
+use websocket_wasip3::wasip3::wit_bindgen::StreamReader;
+use websocket_wasip3::{Connection as P3Connection, Listener as P3Listener, SharedConnection, Streams};
+
+use super::convert::{reach, wit_event, wit_result, wit_state};
+use super::exports::websocket::protocol::connection::{
+    Connection, Event, Guest, GuestConnection, GuestListener, Listener, State,
+};
+use super::exports::websocket::protocol::types::{
+    ClientOptions, Decision, Error as WitError, Message, RequestInfo, ResponseInfo, Role, ServerOptions,
+    Version,
+};
+use websocket_engine::{Error, ServerConfig, Session, SystemEntropy, WsUrl};
+
+pub struct ConnectionResource(SharedConnection);
+
+fn resource(conn: P3Connection) -> Connection {
+    Connection::new(ConnectionResource(conn.into()))
+}
+
+impl ConnectionResource {
+    /// Queues what `queue` does to the session and waits until it is sent.
+    async fn send_with(&self, queue: impl FnOnce(&mut Session) -> Result<(), Error>) -> Result<(), WitError> {
+        wit_result(self.0.send_with(|session, _| queue(session)).await)
+    }
+}
+
+impl GuestConnection for ConnectionResource {
+    fn accept(input: StreamReader<u8>, options: ServerOptions) -> (Connection, StreamReader<u8>) {
+        let (streams, outgoing) = Streams::over(input);
+        (
+            resource(P3Connection::server(streams, ServerConfig::from(options))),
+            outgoing,
+        )
+    }
+
+    fn handshake(
+        input: StreamReader<u8>,
+        url: String,
+        options: ClientOptions,
+    ) -> Result<(Connection, StreamReader<u8>), WitError> {
+        let url = wit_result(WsUrl::parse(&url).map_err(Error::from))?;
+        let (streams, outgoing) = Streams::over(input);
+        let conn = P3Connection::client(streams, &url, options.into(), &mut SystemEntropy);
+        Ok((resource(wit_result(conn)?), outgoing))
+    }
+
+    async fn decide(&self, decision: Decision) -> Result<(), WitError> {
+        wit_result(self.0.decide(decision.into()).await)
+    }
+
+    fn state(&self) -> State {
+        wit_state(self.0.with_session(Session::state))
+    }
+
+    fn role(&self) -> Role {
+        self.0.with_session(Session::role).into()
+    }
+
+    fn version(&self) -> Option<Version> {
+        self.0.with_session(Session::version).map(Into::into)
+    }
+
+    fn request(&self) -> Option<RequestInfo> {
+        self.0.with_session(|s| s.request().map(Into::into))
+    }
+
+    fn response(&self) -> Option<ResponseInfo> {
+        self.0.with_session(|s| s.response().map(Into::into))
+    }
+
+    async fn next_event(&self) -> Result<Option<Event>, WitError> {
+        match wit_result(self.0.next_event().await)? {
+            Some(event) => wit_event(event).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn read_message(&self) -> Result<Option<Message>, WitError> {
+        wit_result(self.0.read_message().await).map(|m| m.map(Into::into))
+    }
+
+    async fn send_text(&self, text: String) -> Result<(), WitError> {
+        self.send_with(|s| Ok(s.send_text(&text)?)).await
+    }
+
+    async fn send_binary(&self, data: Vec<u8>) -> Result<(), WitError> {
+        self.send_with(|s| Ok(s.send_binary(&data)?)).await
+    }
+
+    async fn send(&self, message: Message) -> Result<(), WitError> {
+        wit_result(self.0.send(&message.into()).await)
+    }
+
+    async fn send_ping(&self, data: Vec<u8>) -> Result<(), WitError> {
+        self.send_with(|s| Ok(s.ping(&data)?)).await
+    }
+
+    async fn close(&self) -> Result<(), WitError> {
+        wit_result(self.0.send_with(|s, now| Ok(s.close(now)?)).await)
+    }
+
+    async fn close_with(&self, code: u16, reason: String) -> Result<(), WitError> {
+        wit_result(
+            self.0
+                .send_with(|s, now| Ok(s.close_with(now, code, &reason)?))
+                .await,
+        )
+    }
+
+    async fn flush(&self) -> Result<(), WitError> {
+        wit_result(self.0.flush().await)
+    }
+}
+
+pub struct ListenerResource {
+    local: std::net::SocketAddr,
+    /// Accepts one at a time: overlapping `accept` calls queue.
+    listener: Mutex<P3Listener>,
+}
+
+impl GuestListener for ListenerResource {
+    fn bind(address: String, options: ServerOptions) -> Result<Listener, WitError> {
+        let backlog = websocket_wasip3::DEFAULT_BACKLOG;
+        let listener = wit_result(P3Listener::bind(&address, backlog, ServerConfig::from(options)))?;
+        Ok(Listener::new(ListenerResource {
+            local: listener.local_address(),
+            listener: Mutex::new(listener),
+        }))
+    }
+
+    fn local_address(&self) -> String {
+        self.local.to_string()
+    }
+
+    async fn accept(&self) -> Result<Connection, WitError> {
+        wit_result(self.listener.lock().await.accept().await).map(resource)
+    }
+}
+
+impl Guest for super::Component {
+    type Connection = ConnectionResource;
+    type Listener = ListenerResource;
+
+    async fn connect(url: String, options: ClientOptions) -> Result<Connection, WitError> {
+        let (config, reach) = wit_result(reach(options))?;
+        wit_result(websocket_wasip3::connect(&url, config, &reach).await).map(resource)
+    }
+}

@@ -1,0 +1,29 @@
+//! The glue: the WIT package `websocket:protocol@0.2.0` exported. Only
+//! `connection` is this crate's own; the other interfaces are the same as
+//! in 0.1.0, and so is their glue, the WASI 0.2 component's source.
+
+#[path = "../../../component/src/glue/compression.rs"]
+mod compression;
+mod connection;
+#[path = "../../../component/src/glue/convert.rs"]
+mod convert;
+#[path = "../../../component/src/glue/framing.rs"]
+mod framing;
+#[path = "../../../component/src/glue/handshake.rs"]
+mod handshake;
+
+wit_bindgen::generate!({
+    world: "library",
+    path: "../wit/p3",
+    with: {
+        "wasi:sockets/types@0.3.2": websocket_wasip3::wasip3::sockets::types,
+        "wasi:sockets/ip-name-lookup@0.3.2": websocket_wasip3::wasip3::sockets::ip_name_lookup,
+        "wasi:clocks/monotonic-clock@0.3.2": websocket_wasip3::wasip3::clocks::monotonic_clock,
+        "wasi:clocks/types@0.3.2": websocket_wasip3::wasip3::clocks::types,
+    },
+});
+
+/// The type every export is implemented on.
+struct Component;
+
+export!(Component);

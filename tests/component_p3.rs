@@ -1,0 +1,284 @@
+//! The WASI 0.3 library component (`component-p3`, the WIT package
+//! `websocket:protocol@0.2.0`) in the embedded wasmtime: its listener, its
+//! `connect`, and connections over byte streams the host hands it, against
+//! native peers of every version; calls that overlap on one connection.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::net::TcpListener;
+use std::sync::OnceLock;
+use std::thread;
+
+use wasmtime::component::{Accessor, ResourceAny};
+use websocket_build::p3_library_component;
+use websocket_engine::{blocking, ClientConfig, Message, ServerConfig, Version};
+use websocket_host::bindings::{ClientOptions, Compression, Message as WitMessage, ServerOptions};
+use websocket_host::p3::bindings::exports::websocket::protocol::connection::Guest as Api;
+use websocket_host::p3::bindings::{Event, State};
+use websocket_host::p3::{tcp_input, tcp_output, P3Library, P3State};
+
+fn library() -> &'static P3Library {
+    static LIBRARY: OnceLock<P3Library> = OnceLock::new();
+    LIBRARY.get_or_init(|| {
+        let path = p3_library_component().unwrap_or_else(|e| panic!("websocket_component_p3.wasm: {e}"));
+        P3Library::new(&path).unwrap()
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn messages(version: Version) -> Vec<String> {
+    (0..20)
+        .map(|i| format!("{version} message {i} {}", "x".repeat(i * 97)))
+        .collect()
+}
+
+/// A native client: sends [`messages`], closes, checks every one came back
+/// and the close was clean.
+fn native_client(url: String, version: Version) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let (mut ws, _) = blocking::connect(&url, ClientConfig::new(version)).unwrap();
+        for m in messages(version) {
+            ws.send_text(&m).unwrap();
+        }
+        ws.close().unwrap();
+        let (got, closed) = common::read_to_end(&mut ws);
+        let expected: Vec<Message> = messages(version).into_iter().map(Message::text).collect();
+        assert!(
+            got == expected,
+            "{version}: {} of {} came back",
+            got.len(),
+            expected.len()
+        );
+        assert_eq!(closed.map(|c| c.clean), Some(true), "{version}");
+    })
+}
+
+/// Echoes every message on `conn` until it is over; returns how many.
+async fn echo(store: &Accessor<P3State>, api: &Api, conn: ResourceAny) -> usize {
+    let mut n = 0;
+    while let Some(message) = api
+        .connection()
+        .call_read_message(store, conn)
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        api.connection()
+            .call_send(store, conn, message)
+            .await
+            .unwrap()
+            .unwrap();
+        n += 1;
+    }
+    assert_eq!(
+        api.connection().call_state(store, conn).await.unwrap(),
+        State::Closed
+    );
+    n
+}
+
+#[test]
+fn its_listener_echoes_native_clients_of_every_version() {
+    runtime().block_on(async {
+        let (mut store, instance) = library().instantiate().await.unwrap();
+        let api = instance.websocket_protocol_connection();
+        store
+            .run_concurrent(async |store| {
+                let listener = api
+                    .listener()
+                    .call_bind(store, "127.0.0.1:0".into(), ServerOptions::default())
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let addr = api.listener().call_local_address(store, listener).await.unwrap();
+                let clients: Vec<_> = Version::ALL
+                    .iter()
+                    .map(|&v| native_client(format!("ws://{addr}/"), v))
+                    .collect();
+                for _ in Version::ALL {
+                    let conn = api
+                        .listener()
+                        .call_accept(store, listener)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    assert_eq!(echo(store, api, conn).await, 20);
+                }
+                for client in clients {
+                    client.join().unwrap();
+                }
+            })
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn it_serves_a_tcp_connection_the_host_hands_over() {
+    runtime().block_on(async {
+        let (mut store, instance) = library().instantiate().await.unwrap();
+        let api = instance.websocket_protocol_connection();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        store
+            .run_concurrent(async |store| {
+                let clients: Vec<_> = Version::ALL
+                    .iter()
+                    .map(|&v| native_client(format!("ws://{addr}/"), v))
+                    .collect();
+                for _ in Version::ALL {
+                    let (tcp, _) = listener.accept().await.unwrap();
+                    let (read, write) = tcp.into_split();
+                    let input = store.with(|s| tcp_input(s, read)).unwrap();
+                    let (conn, output) = api
+                        .connection()
+                        .call_accept(store, input, ServerOptions::default())
+                        .await
+                        .unwrap();
+                    store.with(|s| tcp_output(s, output, write)).unwrap();
+                    assert_eq!(echo(store, api, conn).await, 20);
+                }
+                for client in clients {
+                    client.join().unwrap();
+                }
+            })
+            .await
+            .unwrap();
+    });
+}
+
+/// A native echo server for one connection; how many messages it echoed.
+fn native_echo_server() -> (String, thread::JoinHandle<usize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let handle = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let (mut ws, _) = blocking::accept(stream, ServerConfig::new()).unwrap();
+        let mut n = 0;
+        while let Some(message) = ws.read_message().unwrap() {
+            ws.send(&message).unwrap();
+            n += 1;
+        }
+        n
+    });
+    (url, handle)
+}
+
+fn client_options(version: websocket_host::bindings::Version) -> ClientOptions {
+    ClientOptions {
+        version,
+        origin: None,
+        protocols: Vec::new(),
+        extra_headers: Vec::new(),
+        limits: None,
+        timeouts: None,
+        utf8: None,
+        compression: Compression::Defaults,
+        proxy: None,
+    }
+}
+
+#[test]
+fn its_connect_talks_to_a_native_server_in_every_version() {
+    use websocket_host::bindings::Version as WitVersion;
+    runtime().block_on(async {
+        let (mut store, instance) = library().instantiate().await.unwrap();
+        let api = instance.websocket_protocol_connection();
+        store
+            .run_concurrent(async |store| {
+                for version in [WitVersion::Hixie75, WitVersion::Hixie76, WitVersion::Rfc6455] {
+                    let (url, server) = native_echo_server();
+                    let conn = api
+                        .call_connect(store, url, client_options(version))
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    let c = api.connection();
+                    assert_eq!(c.call_state(store, conn).await.unwrap(), State::Open);
+                    assert_eq!(c.call_version(store, conn).await.unwrap(), Some(version));
+                    for i in 0..10 {
+                        c.call_send_text(store, conn, format!("hello {i}"))
+                            .await
+                            .unwrap()
+                            .unwrap();
+                        let back = c.call_read_message(store, conn).await.unwrap().unwrap();
+                        assert_eq!(back, Some(WitMessage::Text(format!("hello {i}"))), "{version:?}");
+                    }
+                    c.call_close(store, conn).await.unwrap().unwrap();
+                    // Closing ends with the closed event (hixie75: the
+                    // server's end of input), then nothing.
+                    let mut last = None;
+                    while let Some(event) = c.call_next_event(store, conn).await.unwrap().unwrap() {
+                        last = Some(event);
+                    }
+                    assert!(matches!(last, Some(Event::Closed(_))), "{version:?}: {last:?}");
+                    assert_eq!(server.join().unwrap(), 10);
+                }
+            })
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn a_send_completes_while_another_call_waits_for_an_event() {
+    runtime().block_on(async {
+        let (mut store, instance) = library().instantiate().await.unwrap();
+        let api = instance.websocket_protocol_connection();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/", listener.local_addr().unwrap());
+        // The client waits for the server's message before it says anything.
+        let client = thread::spawn(move || {
+            let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
+            let pushed = ws.read_message().unwrap();
+            ws.send_text("reply").unwrap();
+            ws.close().unwrap();
+            let _ = common::read_to_end(&mut ws);
+            pushed
+        });
+        store
+            .run_concurrent(async |store| {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let (read, write) = tcp.into_split();
+                let input = store.with(|s| tcp_input(s, read)).unwrap();
+                let (conn, output) = api
+                    .connection()
+                    .call_accept(store, input, ServerOptions::default())
+                    .await
+                    .unwrap();
+                store.with(|s| tcp_output(s, output, write)).unwrap();
+                let c = api.connection();
+                assert_eq!(
+                    c.call_next_event(store, conn).await.unwrap().unwrap(),
+                    Some(Event::Opened)
+                );
+                // One call waits for the next event while the other pushes a
+                // message: the push must complete first, or the client
+                // never replies and the wait never ends.
+                let waiting = c.call_next_event(store, conn);
+                let pushing = async {
+                    c.call_send_text(store, conn, "pushed".into())
+                        .await
+                        .unwrap()
+                        .unwrap();
+                };
+                let (event, ()) = tokio::join!(waiting, pushing);
+                assert_eq!(
+                    event.unwrap().unwrap(),
+                    Some(Event::Message(WitMessage::Text("reply".into())))
+                );
+                assert_eq!(echo(store, api, conn).await, 0);
+            })
+            .await
+            .unwrap();
+        assert_eq!(client.join().unwrap(), Some(Message::text("pushed")));
+    });
+}
