@@ -282,3 +282,35 @@ fn a_send_completes_while_another_call_waits_for_an_event() {
         assert_eq!(client.join().unwrap(), Some(Message::text("pushed")));
     });
 }
+
+/// The component imports what its world names, WASI 0.3 sockets and
+/// clocks, and besides only the WASI 0.2 interfaces Rust's standard library
+/// brings (its clocks behind `Instant`, stdio for panics, arguments,
+/// random seeds): never 0.2 sockets, which would mean a second I/O path.
+#[test]
+fn it_imports_wasi_0_3_sockets_and_only_what_std_adds() {
+    let engine = wasmtime::Engine::default();
+    let path = p3_library_component().unwrap();
+    let component = wasmtime::component::Component::from_file(&engine, path).unwrap();
+    let imports: Vec<String> = component
+        .component_type()
+        .imports(&engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    for wanted in [
+        "wasi:sockets/types@0.3.2",
+        "wasi:sockets/ip-name-lookup@0.3.2",
+        "wasi:clocks/monotonic-clock@0.3.2",
+    ] {
+        assert!(
+            imports.iter().any(|i| i == wanted),
+            "{wanted} missing from {imports:?}"
+        );
+    }
+    let from_std = ["wasi:cli/", "wasi:clocks/", "wasi:io/", "wasi:random/"];
+    for import in &imports {
+        let p3 = import.ends_with("@0.3.2");
+        let std = import.contains("@0.2.") && from_std.iter().any(|p| import.starts_with(p));
+        assert!(p3 || std, "unexpected import {import}");
+    }
+}

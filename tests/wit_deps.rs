@@ -1,7 +1,9 @@
 //! The vendored WASI WIT files in `wit/deps` are exactly those of the host
 //! crates `wasmtime-wasi` and `wasmtime-wasi-tls` (`wit/deps/tls`) pinned
 //! in Cargo.lock, and of the WASI release the guest's `wasi` crate binds
-//! (through `wasip2`). `wit/refresh-deps.sh` refreshes them.
+//! (through `wasip2`). The WASI 0.3 ones in `wit/p3/deps` are exactly what
+//! the pinned `wasip3` crate binds, and the host's p3 WIT but for its patch
+//! version. `wit/refresh-deps.sh` refreshes them.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::{Path, PathBuf};
@@ -100,4 +102,104 @@ fn the_guest_wasi_crate_binds_the_same_release() {
         io.starts_with(&format!("package wasi:io@{release};")),
         "wit/deps is not WASI {release}, which the wasi crate (wasip2 {wasip2}) binds"
     );
+}
+
+/// The WASI release `wasip3` binds, from its version (`0.10.0+wasi-0.3.2`).
+fn p3_release() -> String {
+    let wasip3 = locked("wasip3");
+    wasip3
+        .split("+wasi-")
+        .nth(1)
+        .unwrap_or_else(|| panic!("wasip3 {wasip3}"))
+        .to_owned()
+}
+
+/// `text` with every `@0.3.N` version of a WASI package written `@0.3.x`.
+fn any_0_3_patch(text: &[u8]) -> String {
+    let text = String::from_utf8_lossy(text);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = &*text;
+    while let Some(at) = rest.find("@0.3.") {
+        out.push_str(&rest[..at]);
+        out.push_str("@0.3.x");
+        rest = rest[at + 5..].trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn vendored_p3_deps_are_what_the_guest_crate_binds() {
+    let guest = registry_source(&format!("wasip3-{}", locked("wasip3"))).join("wit/deps");
+    let vendored = wit_files(&root().join("wit/p3/deps"));
+    let names: Vec<&str> = vendored.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "cli.wit",
+            "clocks.wit",
+            "filesystem.wit",
+            "random.wit",
+            "sockets.wit"
+        ]
+    );
+    // The guest crate's, but for wasi:http, which nothing here uses.
+    let guest: Vec<_> = wit_files(&guest)
+        .into_iter()
+        .filter(|(n, _)| n != "http.wit")
+        .collect();
+    assert!(
+        vendored == guest,
+        "wit/p3/deps differs from wasip3's: run wit/refresh-deps.sh"
+    );
+    let release = p3_release();
+    let sockets = std::fs::read_to_string(root().join("wit/p3/deps/sockets.wit")).unwrap();
+    assert!(sockets.starts_with(&format!("package wasi:sockets@{release};")));
+    let worlds = std::fs::read_to_string(root().join("wit/p3/worlds.wit")).unwrap();
+    let imports: Vec<&str> = worlds
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("import wasi:"))
+        .collect();
+    assert!(!imports.is_empty());
+    for import in imports {
+        assert!(
+            import.ends_with(&format!("@{release};")),
+            "wit/p3/worlds.wit imports wasi:{import}, not of WASI {release}"
+        );
+    }
+}
+
+/// The host (wasmtime-wasi's p3) implements an earlier 0.3 release, which a
+/// guest of a later one links against by semver: the WIT must be the same
+/// but for the version, or the guest binds what the host lacks.
+#[test]
+fn the_hosts_p3_wit_is_the_guests_but_for_the_patch_version() {
+    let host = registry_source(&format!("wasmtime-wasi-{}", locked("wasmtime-wasi"))).join("src/p3/wit/deps");
+    let host = wit_files(&host);
+    for (name, vendored) in wit_files(&root().join("wit/p3/deps")) {
+        let (_, hosts) = host
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("wasmtime-wasi's p3 WIT has no {name}"));
+        assert!(
+            any_0_3_patch(&vendored) == any_0_3_patch(hosts),
+            "{name}: the guest's WASI 0.3 WIT differs from the host's beyond the patch version"
+        );
+    }
+}
+
+/// `websocket:protocol@0.2.0` keeps 0.1.0's sans-IO interfaces and its
+/// vocabulary: the same files but for the package line.
+#[test]
+fn the_p3_package_keeps_the_sans_io_interfaces_unchanged() {
+    for file in ["types.wit", "handshake.wit", "framing.wit"] {
+        let old = std::fs::read_to_string(root().join("wit").join(file)).unwrap();
+        let new = std::fs::read_to_string(root().join("wit/p3").join(file)).unwrap();
+        let old = old.strip_prefix("package websocket:protocol@0.1.0;").unwrap();
+        let new = new.strip_prefix("package websocket:protocol@0.2.0;").unwrap();
+        assert!(
+            old == new,
+            "wit/p3/{file} differs from wit/{file}: run wit/refresh-deps.sh"
+        );
+    }
 }
