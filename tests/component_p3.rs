@@ -13,9 +13,10 @@ use std::thread;
 use wasmtime::component::{Accessor, ResourceAny};
 use websocket_build::p3_library_component;
 use websocket_engine::{blocking, ClientConfig, Message, ServerConfig, Version};
-use websocket_host::bindings::{ClientOptions, Compression, Message as WitMessage, ServerOptions};
 use websocket_host::p3::bindings::exports::websocket::protocol::connection::Guest as Api;
-use websocket_host::p3::bindings::{Event, State};
+use websocket_host::p3::bindings::{
+    ClientOptions, Compression, Event, Limits, Message as WitMessage, ServerOptions, State, Timeouts,
+};
 use websocket_host::p3::{tcp_input, tcp_output, P3Library, P3State};
 
 fn library() -> &'static P3Library {
@@ -85,6 +86,20 @@ async fn echo(store: &Accessor<P3State>, api: &Api, conn: ResourceAny) -> usize 
     n
 }
 
+/// Hands `tcp`, which the host accepted, to the component's server side.
+async fn hand_over(
+    store: &Accessor<P3State>,
+    api: &Api,
+    tcp: tokio::net::TcpStream,
+    options: ServerOptions,
+) -> ResourceAny {
+    let (read, write) = tcp.into_split();
+    let input = store.with(|s| tcp_input(s, read)).unwrap();
+    let (conn, output) = api.connection().call_accept(store, input, options).await.unwrap();
+    store.with(|s| tcp_output(s, output, write)).unwrap();
+    conn
+}
+
 #[test]
 fn its_listener_echoes_native_clients_of_every_version() {
     runtime().block_on(async {
@@ -94,7 +109,7 @@ fn its_listener_echoes_native_clients_of_every_version() {
             .run_concurrent(async |store| {
                 let listener = api
                     .listener()
-                    .call_bind(store, "127.0.0.1:0".into(), ServerOptions::default())
+                    .call_bind(store, "127.0.0.1:0".into(), server_options())
                     .await
                     .unwrap()
                     .unwrap();
@@ -136,14 +151,7 @@ fn it_serves_a_tcp_connection_the_host_hands_over() {
                     .collect();
                 for _ in Version::ALL {
                     let (tcp, _) = listener.accept().await.unwrap();
-                    let (read, write) = tcp.into_split();
-                    let input = store.with(|s| tcp_input(s, read)).unwrap();
-                    let (conn, output) = api
-                        .connection()
-                        .call_accept(store, input, ServerOptions::default())
-                        .await
-                        .unwrap();
-                    store.with(|s| tcp_output(s, output, write)).unwrap();
+                    let conn = hand_over(store, api, tcp, server_options()).await;
                     assert_eq!(echo(store, api, conn).await, 20);
                 }
                 for client in clients {
@@ -172,7 +180,7 @@ fn native_echo_server() -> (String, thread::JoinHandle<usize>) {
     (url, handle)
 }
 
-fn client_options(version: websocket_host::bindings::Version) -> ClientOptions {
+fn client_options(version: websocket_host::p3::bindings::Version) -> ClientOptions {
     ClientOptions {
         version,
         origin: None,
@@ -188,7 +196,7 @@ fn client_options(version: websocket_host::bindings::Version) -> ClientOptions {
 
 #[test]
 fn its_connect_talks_to_a_native_server_in_every_version() {
-    use websocket_host::bindings::Version as WitVersion;
+    use websocket_host::p3::bindings::Version as WitVersion;
     runtime().block_on(async {
         let (mut store, instance) = library().instantiate().await.unwrap();
         let api = instance.websocket_protocol_connection();
@@ -247,14 +255,7 @@ fn a_send_completes_while_another_call_waits_for_an_event() {
         store
             .run_concurrent(async |store| {
                 let (tcp, _) = listener.accept().await.unwrap();
-                let (read, write) = tcp.into_split();
-                let input = store.with(|s| tcp_input(s, read)).unwrap();
-                let (conn, output) = api
-                    .connection()
-                    .call_accept(store, input, ServerOptions::default())
-                    .await
-                    .unwrap();
-                store.with(|s| tcp_output(s, output, write)).unwrap();
+                let conn = hand_over(store, api, tcp, server_options()).await;
                 let c = api.connection();
                 assert_eq!(
                     c.call_next_event(store, conn).await.unwrap().unwrap(),
@@ -312,5 +313,312 @@ fn it_imports_wasi_0_3_sockets_and_only_what_std_adds() {
         let p3 = import.ends_with("@0.3.2");
         let std = import.contains("@0.2.") && from_std.iter().any(|p| import.starts_with(p));
         assert!(p3 || std, "unexpected import {import}");
+    }
+}
+
+/// Serves one connection from a native client (`client`, given the URL, in
+/// a thread of its own) with the component's server side over TCP the host
+/// accepted, with the `options` made from the component's default limits
+/// and timeouts, running `serve` on it; returns what the client returned.
+fn serve_one<C: Send + 'static>(
+    options: impl FnOnce(Limits, Timeouts) -> ServerOptions,
+    client: impl FnOnce(String) -> C + Send + 'static,
+    serve: impl AsyncFnOnce(&Accessor<P3State>, &Api, ResourceAny),
+) -> C {
+    runtime().block_on(async {
+        let (mut store, instance) = library().instantiate().await.unwrap();
+        let api = instance.websocket_protocol_connection();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/", listener.local_addr().unwrap());
+        let client = thread::spawn(move || client(url));
+        store
+            .run_concurrent(async |store| {
+                let types = instance.websocket_protocol_types();
+                let limits = types.call_default_limits(store).await.unwrap();
+                let timeouts = types.call_default_timeouts(store).await.unwrap();
+                let (tcp, _) = listener.accept().await.unwrap();
+                let conn = hand_over(store, api, tcp, options(limits, timeouts)).await;
+                serve(store, api, conn).await;
+            })
+            .await
+            .unwrap();
+        client.join().unwrap()
+    })
+}
+
+fn error_code(e: &websocket_host::p3::bindings::Error) -> &str {
+    use websocket_host::p3::bindings::Error;
+    let (Error::Url(info)
+    | Error::Handshake(info)
+    | Error::Frame(info)
+    | Error::Usage(info)
+    | Error::Entropy(info)
+    | Error::Io(info)
+    | Error::Timeout(info)
+    | Error::Proxy(info)
+    | Error::Tls(info)) = e;
+    &info.code
+}
+
+/// Every version, any origin, no subprotocol, the engine's limits.
+fn server_options() -> ServerOptions {
+    ServerOptions {
+        limits: None,
+        timeouts: None,
+        origins: Vec::new(),
+        protocols: Vec::new(),
+        secure: false,
+        utf8: None,
+        page: None,
+        response_headers: Vec::new(),
+        defer_decisions: false,
+        compression: Compression::Defaults,
+    }
+}
+
+#[test]
+fn a_deferred_request_waits_for_the_decision() {
+    use websocket_host::p3::bindings::{AcceptOptions, Decision, Refusal};
+    let deferred = |_, _| ServerOptions {
+        defer_decisions: true,
+        ..server_options()
+    };
+    // Accepted: the request comes first, then the connection opens.
+    let echoed = serve_one(
+        deferred,
+        |url| {
+            let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
+            ws.send_text("after the decision").unwrap();
+            ws.read_message().unwrap()
+        },
+        async |store, api, conn| {
+            let c = api.connection();
+            let Some(Event::Request(request)) = c.call_next_event(store, conn).await.unwrap().unwrap() else {
+                panic!("the request did not come first");
+            };
+            assert_eq!(request.resource, "/");
+            assert_eq!(c.call_state(store, conn).await.unwrap(), State::Handshaking);
+            let accept = Decision::Accept(AcceptOptions {
+                protocol: None,
+                headers: Vec::new(),
+                compression: false,
+            });
+            c.call_decide(store, conn, accept).await.unwrap().unwrap();
+            assert_eq!(
+                c.call_next_event(store, conn).await.unwrap().unwrap(),
+                Some(Event::Opened)
+            );
+            let message = c.call_read_message(store, conn).await.unwrap().unwrap().unwrap();
+            c.call_send(store, conn, message).await.unwrap().unwrap();
+        },
+    );
+    assert_eq!(echoed, Some(Message::text("after the decision")));
+    // Refused: the client gets the status, the server's call the failure.
+    let refused = serve_one(
+        deferred,
+        |url| {
+            blocking::connect(&url, ClientConfig::new(Version::Rfc6455))
+                .err()
+                .map(|e| e.to_string())
+        },
+        async |store, api, conn| {
+            let c = api.connection();
+            assert!(matches!(
+                c.call_next_event(store, conn).await.unwrap().unwrap(),
+                Some(Event::Request(_))
+            ));
+            let refuse = Decision::Refuse(Refusal {
+                status: 403,
+                headers: Vec::new(),
+                body: b"no".to_vec(),
+            });
+            // As in 0.1.0: the refusal is sent, then the failure is the
+            // connection's last event.
+            c.call_decide(store, conn, refuse).await.unwrap().unwrap();
+            let e = c.call_next_event(store, conn).await.unwrap().unwrap_err();
+            assert_eq!(error_code(&e), "refused", "{e:?}");
+            assert_eq!(c.call_state(store, conn).await.unwrap(), State::Closed);
+        },
+    );
+    let refused = refused.expect("the client was refused");
+    assert!(refused.contains("403"), "{refused}");
+}
+
+#[test]
+fn a_message_over_the_limit_fails_the_connection_with_1009() {
+    let options = |limits, _| ServerOptions {
+        limits: Some(Limits {
+            max_message_bytes: 1000,
+            ..limits
+        }),
+        ..server_options()
+    };
+    let closed = serve_one(
+        options,
+        |url| {
+            let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
+            ws.send_text(&"x".repeat(999)).unwrap();
+            ws.send_text(&"x".repeat(1001)).unwrap();
+            common::read_to_end(&mut ws)
+        },
+        async |store, api, conn| {
+            let c = api.connection();
+            let first = c.call_read_message(store, conn).await.unwrap().unwrap();
+            assert_eq!(first, Some(WitMessage::Text("x".repeat(999))));
+            let e = c.call_read_message(store, conn).await.unwrap().unwrap_err();
+            assert_eq!(error_code(&e), "message-too-large", "{e:?}");
+            // Reported again by later calls.
+            let again = c.call_next_event(store, conn).await.unwrap().unwrap_err();
+            assert_eq!(again, e);
+        },
+    );
+    assert_eq!(closed.1.and_then(|c| c.code), Some(1009));
+}
+
+#[test]
+fn a_silent_client_times_out_while_a_call_waits() {
+    let options = |_, timeouts| ServerOptions {
+        timeouts: Some(Timeouts {
+            idle_ms: Some(300),
+            ..timeouts
+        }),
+        ..server_options()
+    };
+    let closed = serve_one(
+        options,
+        |url| {
+            let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
+            common::read_to_end(&mut ws).1
+        },
+        async |store, api, conn| {
+            let c = api.connection();
+            let started = std::time::Instant::now();
+            let e = c.call_read_message(store, conn).await.unwrap().unwrap_err();
+            assert_eq!(error_code(&e), "timeout", "{e:?}");
+            assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+        },
+    );
+    assert_eq!(closed.and_then(|c| c.code), Some(1001));
+}
+
+#[test]
+fn dropping_a_connection_ends_its_output() {
+    runtime().block_on(async {
+        let (mut store, instance) = library().instantiate().await.unwrap();
+        let api = instance.websocket_protocol_connection();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/", listener.local_addr().unwrap());
+        let client = tokio::task::spawn_blocking(move || {
+            let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
+            common::read_to_end(&mut ws)
+        });
+        let conn = store
+            .run_concurrent(async |store| {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let conn = hand_over(store, api, tcp, server_options()).await;
+                let c = api.connection();
+                assert_eq!(
+                    c.call_next_event(store, conn).await.unwrap().unwrap(),
+                    Some(Event::Opened)
+                );
+                c.call_send_text(store, conn, "bye".into())
+                    .await
+                    .unwrap()
+                    .unwrap();
+                conn
+            })
+            .await
+            .unwrap();
+        // Dropped without closing: the client reads to the end of its input.
+        conn.resource_drop_async(&mut store).await.unwrap();
+        let (messages, closed) = store
+            .run_concurrent(async |_| client.await.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(messages, [Message::text("bye")]);
+        assert_eq!(closed.map(|c| c.clean), Some(false));
+    });
+}
+
+/// Two calls wait for a message at once: each message goes to one of them,
+/// none twice, none lost. (A host cannot cancel a call in wasmtime 48: a
+/// dropped call's task runs on and its result is dropped, wasmtime issue
+/// 11833. A guest caller's cancel drops the call before it took anything.)
+#[test]
+fn overlapping_reads_share_the_messages() {
+    let echoed = serve_one(
+        |_, _| server_options(),
+        |url| {
+            let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
+            thread::sleep(std::time::Duration::from_millis(100));
+            ws.send_text("one").unwrap();
+            ws.send_text("two").unwrap();
+            ws.close().unwrap();
+            common::read_to_end(&mut ws).0
+        },
+        async |store, api, conn| {
+            let c = api.connection();
+            assert_eq!(
+                c.call_next_event(store, conn).await.unwrap().unwrap(),
+                Some(Event::Opened)
+            );
+            let (first, second) =
+                tokio::join!(c.call_read_message(store, conn), c.call_read_message(store, conn));
+            let mut got = [first, second].map(|m| match m.unwrap().unwrap() {
+                Some(WitMessage::Text(text)) => text,
+                other => panic!("{other:?}"),
+            });
+            got.sort();
+            assert_eq!(got, ["one", "two"]);
+            for text in got {
+                c.call_send_text(store, conn, text).await.unwrap().unwrap();
+            }
+            assert_eq!(c.call_read_message(store, conn).await.unwrap().unwrap(), None);
+        },
+    );
+    assert_eq!(echoed, [Message::text("one"), Message::text("two")]);
+}
+
+#[test]
+fn its_client_side_runs_over_streams_the_host_connected() {
+    use websocket_host::p3::bindings::Version as WitVersion;
+    for version in [WitVersion::Hixie75, WitVersion::Hixie76, WitVersion::Rfc6455] {
+        let (url, server) = native_echo_server();
+        runtime().block_on(async {
+            let (mut store, instance) = library().instantiate().await.unwrap();
+            let api = instance.websocket_protocol_connection();
+            let tcp = tokio::net::TcpStream::connect(url.trim_start_matches("ws://").trim_end_matches('/'))
+                .await
+                .unwrap();
+            store
+                .run_concurrent(async |store| {
+                    let (read, write) = tcp.into_split();
+                    let input = store.with(|s| tcp_input(s, read)).unwrap();
+                    let (conn, output) = api
+                        .connection()
+                        .call_handshake(store, input, url.clone(), client_options(version))
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    store.with(|s| tcp_output(s, output, write)).unwrap();
+                    let c = api.connection();
+                    assert_eq!(
+                        c.call_next_event(store, conn).await.unwrap().unwrap(),
+                        Some(Event::Opened)
+                    );
+                    assert!(c.call_response(store, conn).await.unwrap().is_some());
+                    c.call_send_binary(store, conn, vec![0, 1, 2, 255])
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    let back = c.call_read_message(store, conn).await.unwrap().unwrap();
+                    assert_eq!(back, Some(WitMessage::Binary(vec![0, 1, 2, 255])), "{version:?}");
+                    c.call_close(store, conn).await.unwrap().unwrap();
+                    while c.call_next_event(store, conn).await.unwrap().unwrap().is_some() {}
+                })
+                .await
+                .unwrap();
+        });
+        assert_eq!(server.join().unwrap(), 1, "{version:?}");
     }
 }

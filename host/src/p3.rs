@@ -23,9 +23,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::runtime::compile_cached;
 
-/// Host bindings for the p3 `library` world, generated from `wit/p3/`. Its
-/// records and variants are those of `websocket:protocol@0.1.0`, so they are
-/// the WASI 0.2 bindings' own types ([`crate::bindings`]).
+/// Host bindings for the p3 `library` world, generated from `wit/p3/`.
 pub mod bindings {
     wasmtime::component::bindgen!({
         path: "../wit/p3",
@@ -35,11 +33,14 @@ pub mod bindings {
         with: {
             "wasi:sockets": wasmtime_wasi::p3::bindings::sockets,
             "wasi:clocks": wasmtime_wasi::p3::bindings::clocks,
-            "websocket:protocol/types": crate::bindings::exports::websocket::protocol::types,
         },
     });
 
     pub use exports::websocket::protocol::connection::{Event, State};
+    pub use exports::websocket::protocol::types::{
+        AcceptOptions, ClientOptions, CloseInfo, Compression, Decision, Error, ErrorInfo, Limits, Message,
+        Refusal, RequestInfo, ServerOptions, Timeouts, Version,
+    };
 }
 
 /// A store's state for a WASI 0.3 component: its WASI context and table.
