@@ -42,7 +42,8 @@
 //! [`ComponentConnection`] drives one connection; [`serve_echo`] is the echo
 //! server behind the `serve` example; [`compose`] plugs the library into an
 //! application component; [`run_p3_command`] runs a WASI 0.3 command
-//! component, such as `serve-p3` (`serve --wasi p3`).
+//! component, such as `serve-p3` (`serve --wasi p3`); [`p3`] loads the WASI
+//! 0.3 library component and hands it TCP connections as `stream<u8>`.
 
 pub mod bindings;
 mod command;

@@ -14,6 +14,12 @@
 //! that waits for it, so any call may be cancelled without losing a byte;
 //! an idle connection holds one 2 KiB read buffer (see the `pump` module).
 //!
+//! A [`Connection`] takes `&mut self`: one task drives it. A
+//! [`SharedConnection`] (`From<Connection>`) takes `&self`, so that one
+//! task waits for events while others send; its I/O runs in a driver task
+//! of its own. The WASI 0.3 library component (`component-p3`) is built
+//! on it.
+//!
 //! A server: [`Listener::bind`], then [`Listener::accept`] in a loop,
 //! spawning a task per connection (`wit_bindgen::spawn_local`):
 //!
