@@ -109,7 +109,7 @@ fn its_listener_echoes_native_clients_of_every_version() {
             .run_concurrent(async |store| {
                 let listener = api
                     .listener()
-                    .call_bind(store, "127.0.0.1:0".into(), server_options())
+                    .call_bind(store, "127.0.0.1:0".into(), ServerOptions::default())
                     .await
                     .unwrap()
                     .unwrap();
@@ -138,29 +138,13 @@ fn its_listener_echoes_native_clients_of_every_version() {
 
 #[test]
 fn it_serves_a_tcp_connection_the_host_hands_over() {
-    runtime().block_on(async {
-        let (mut store, instance) = library().instantiate().await.unwrap();
-        let api = instance.websocket_protocol_connection();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        store
-            .run_concurrent(async |store| {
-                let clients: Vec<_> = Version::ALL
-                    .iter()
-                    .map(|&v| native_client(format!("ws://{addr}/"), v))
-                    .collect();
-                for _ in Version::ALL {
-                    let (tcp, _) = listener.accept().await.unwrap();
-                    let conn = hand_over(store, api, tcp, server_options()).await;
-                    assert_eq!(echo(store, api, conn).await, 20);
-                }
-                for client in clients {
-                    client.join().unwrap();
-                }
-            })
-            .await
-            .unwrap();
-    });
+    for version in Version::ALL {
+        serve_one(
+            |_, _| ServerOptions::default(),
+            move |url| native_client(url, version).join().unwrap(),
+            async |store, api, conn| assert_eq!(echo(store, api, conn).await, 20),
+        );
+    }
 }
 
 /// A native echo server for one connection; how many messages it echoed.
@@ -238,82 +222,40 @@ fn its_connect_talks_to_a_native_server_in_every_version() {
 
 #[test]
 fn a_send_completes_while_another_call_waits_for_an_event() {
-    runtime().block_on(async {
-        let (mut store, instance) = library().instantiate().await.unwrap();
-        let api = instance.websocket_protocol_connection();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let pushed = serve_one(
+        |_, _| ServerOptions::default(),
         // The client waits for the server's message before it says anything.
-        let client = thread::spawn(move || {
+        |url| {
             let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
             let pushed = ws.read_message().unwrap();
             ws.send_text("reply").unwrap();
             ws.close().unwrap();
             let _ = common::read_to_end(&mut ws);
             pushed
-        });
-        store
-            .run_concurrent(async |store| {
-                let (tcp, _) = listener.accept().await.unwrap();
-                let conn = hand_over(store, api, tcp, server_options()).await;
-                let c = api.connection();
-                assert_eq!(
-                    c.call_next_event(store, conn).await.unwrap().unwrap(),
-                    Some(Event::Opened)
-                );
-                // One call waits for the next event while the other pushes a
-                // message: the push must complete first, or the client
-                // never replies and the wait never ends.
-                let waiting = c.call_next_event(store, conn);
-                let pushing = async {
-                    c.call_send_text(store, conn, "pushed".into())
-                        .await
-                        .unwrap()
-                        .unwrap();
-                };
-                let (event, ()) = tokio::join!(waiting, pushing);
-                assert_eq!(
-                    event.unwrap().unwrap(),
-                    Some(Event::Message(WitMessage::Text("reply".into())))
-                );
-                assert_eq!(echo(store, api, conn).await, 0);
-            })
-            .await
-            .unwrap();
-        assert_eq!(client.join().unwrap(), Some(Message::text("pushed")));
-    });
-}
-
-/// The component imports what its world names, WASI 0.3 sockets and
-/// clocks, and besides only the WASI 0.2 interfaces Rust's standard library
-/// brings (its clocks behind `Instant`, stdio for panics, arguments,
-/// random seeds): never 0.2 sockets, which would mean a second I/O path.
-#[test]
-fn it_imports_wasi_0_3_sockets_and_only_what_std_adds() {
-    let engine = wasmtime::Engine::default();
-    let path = p3_library_component().unwrap();
-    let component = wasmtime::component::Component::from_file(&engine, path).unwrap();
-    let imports: Vec<String> = component
-        .component_type()
-        .imports(&engine)
-        .map(|(name, _)| name.to_owned())
-        .collect();
-    for wanted in [
-        "wasi:sockets/types@0.3.2",
-        "wasi:sockets/ip-name-lookup@0.3.2",
-        "wasi:clocks/monotonic-clock@0.3.2",
-    ] {
-        assert!(
-            imports.iter().any(|i| i == wanted),
-            "{wanted} missing from {imports:?}"
-        );
-    }
-    let from_std = ["wasi:cli/", "wasi:clocks/", "wasi:io/", "wasi:random/"];
-    for import in &imports {
-        let p3 = import.ends_with("@0.3.2");
-        let std = import.contains("@0.2.") && from_std.iter().any(|p| import.starts_with(p));
-        assert!(p3 || std, "unexpected import {import}");
-    }
+        },
+        async |store, api, conn| {
+            let c = api.connection();
+            assert_eq!(
+                c.call_next_event(store, conn).await.unwrap().unwrap(),
+                Some(Event::Opened)
+            );
+            // One call waits for the next event while the other pushes a
+            // message: the push must complete first, or the client never
+            // replies and the wait never ends.
+            let waiting = c.call_next_event(store, conn);
+            let pushing = async {
+                c.call_send_text(store, conn, "pushed".into())
+                    .await
+                    .unwrap()
+                    .unwrap();
+            };
+            let (event, ()) = tokio::join!(waiting, pushing);
+            let reply = Some(Event::Message(WitMessage::Text("reply".into())));
+            assert_eq!(event.unwrap().unwrap(), reply);
+            assert_eq!(echo(store, api, conn).await, 0);
+        },
+    );
+    assert_eq!(pushed, Some(Message::text("pushed")));
 }
 
 /// Serves one connection from a native client (`client`, given the URL, in
@@ -347,33 +289,7 @@ fn serve_one<C: Send + 'static>(
 }
 
 fn error_code(e: &websocket_host::p3::bindings::Error) -> &str {
-    use websocket_host::p3::bindings::Error;
-    let (Error::Url(info)
-    | Error::Handshake(info)
-    | Error::Frame(info)
-    | Error::Usage(info)
-    | Error::Entropy(info)
-    | Error::Io(info)
-    | Error::Timeout(info)
-    | Error::Proxy(info)
-    | Error::Tls(info)) = e;
-    &info.code
-}
-
-/// Every version, any origin, no subprotocol, the engine's limits.
-fn server_options() -> ServerOptions {
-    ServerOptions {
-        limits: None,
-        timeouts: None,
-        origins: Vec::new(),
-        protocols: Vec::new(),
-        secure: false,
-        utf8: None,
-        page: None,
-        response_headers: Vec::new(),
-        defer_decisions: false,
-        compression: Compression::Defaults,
-    }
+    &websocket_host::p3::bindings::error_info(e).code
 }
 
 #[test]
@@ -381,7 +297,7 @@ fn a_deferred_request_waits_for_the_decision() {
     use websocket_host::p3::bindings::{AcceptOptions, Decision, Refusal};
     let deferred = |_, _| ServerOptions {
         defer_decisions: true,
-        ..server_options()
+        ..ServerOptions::default()
     };
     // Accepted: the request comes first, then the connection opens.
     let echoed = serve_one(
@@ -451,7 +367,7 @@ fn a_message_over_the_limit_fails_the_connection_with_1009() {
             max_message_bytes: 1000,
             ..limits
         }),
-        ..server_options()
+        ..ServerOptions::default()
     };
     let closed = serve_one(
         options,
@@ -482,7 +398,7 @@ fn a_silent_client_times_out_while_a_call_waits() {
             idle_ms: Some(300),
             ..timeouts
         }),
-        ..server_options()
+        ..ServerOptions::default()
     };
     let closed = serve_one(
         options,
@@ -515,7 +431,7 @@ fn dropping_a_connection_ends_its_output() {
         let conn = store
             .run_concurrent(async |store| {
                 let (tcp, _) = listener.accept().await.unwrap();
-                let conn = hand_over(store, api, tcp, server_options()).await;
+                let conn = hand_over(store, api, tcp, ServerOptions::default()).await;
                 let c = api.connection();
                 assert_eq!(
                     c.call_next_event(store, conn).await.unwrap().unwrap(),
@@ -547,7 +463,7 @@ fn dropping_a_connection_ends_its_output() {
 #[test]
 fn overlapping_reads_share_the_messages() {
     let echoed = serve_one(
-        |_, _| server_options(),
+        |_, _| ServerOptions::default(),
         |url| {
             let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
             thread::sleep(std::time::Duration::from_millis(100));

@@ -52,21 +52,27 @@ fn wit_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+/// The WIT files vendored in `dir` (under the root), which must be `names`.
+fn vendored(dir: &str, names: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let files = wit_files(&root().join(dir));
+    let found: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(found, names, "{dir}");
+    files
+}
+
 #[test]
 fn vendored_deps_are_the_hosts() {
     let host = registry_source(&format!("wasmtime-wasi-{}", locked("wasmtime-wasi"))).join("src/p2/wit/deps");
-    let vendored = wit_files(&root().join("wit/deps"));
-    let names: Vec<&str> = vendored.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        [
+    let vendored = vendored(
+        "wit/deps",
+        &[
             "cli.wit",
             "clocks.wit",
             "filesystem.wit",
             "io.wit",
             "random.wit",
-            "sockets.wit"
-        ]
+            "sockets.wit",
+        ],
     );
     assert!(
         vendored == wit_files(&host),
@@ -79,9 +85,7 @@ fn vendored_deps_are_the_hosts() {
 fn vendored_tls_is_the_hosts() {
     let host =
         registry_source(&format!("wasmtime-wasi-tls-{}", locked("wasmtime-wasi-tls"))).join("wit/deps/tls");
-    let vendored = wit_files(&root().join("wit/deps/tls"));
-    let names: Vec<&str> = vendored.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["types.wit", "world.wit"]);
+    let vendored = vendored("wit/deps/tls", &["types.wit", "world.wit"]);
     assert!(
         vendored == wit_files(&host),
         "wit/deps/tls differs from {}: run wit/refresh-deps.sh",
@@ -131,17 +135,15 @@ fn any_0_3_patch(text: &[u8]) -> String {
 #[test]
 fn vendored_p3_deps_are_what_the_guest_crate_binds() {
     let guest = registry_source(&format!("wasip3-{}", locked("wasip3"))).join("wit/deps");
-    let vendored = wit_files(&root().join("wit/p3/deps"));
-    let names: Vec<&str> = vendored.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        [
+    let vendored = vendored(
+        "wit/p3/deps",
+        &[
             "cli.wit",
             "clocks.wit",
             "filesystem.wit",
             "random.wit",
-            "sockets.wit"
-        ]
+            "sockets.wit",
+        ],
     );
     // The guest crate's, but for wasi:http, which nothing here uses.
     let guest: Vec<_> = wit_files(&guest)

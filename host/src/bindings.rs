@@ -16,36 +16,46 @@ pub use exports::websocket::protocol::types::{
     Version,
 };
 
-/// The details of an error, whatever layer reported it.
-pub fn error_info(e: &Error) -> &ErrorInfo {
-    let (Error::Url(info)
-    | Error::Handshake(info)
-    | Error::Frame(info)
-    | Error::Usage(info)
-    | Error::Entropy(info)
-    | Error::Io(info)
-    | Error::Timeout(info)
-    | Error::Proxy(info)
-    | Error::Tls(info)) = e;
-    info
-}
-
-impl Default for ServerOptions {
-    /// Accepts every version with the engine's own limits, timeouts and
-    /// UTF-8 policy: any origin, no subprotocol, no page, not behind TLS,
-    /// permessage-deflate with its defaults.
-    fn default() -> Self {
-        ServerOptions {
-            limits: None,
-            timeouts: None,
-            origins: Vec::new(),
-            protocols: Vec::new(),
-            secure: false,
-            utf8: None,
-            page: None,
-            response_headers: Vec::new(),
-            defer_decisions: false,
-            compression: Compression::Defaults,
+/// `error_info` and `Default for ServerOptions`, for the types of a
+/// `websocket:protocol` package's bindings (0.1.0's here, 0.2.0's in
+/// [`crate::p3::bindings`]: the same WIT, other generated types).
+macro_rules! type_helpers {
+    () => {
+        /// The details of an error, whatever layer reported it.
+        pub fn error_info(e: &Error) -> &ErrorInfo {
+            let (Error::Url(info)
+            | Error::Handshake(info)
+            | Error::Frame(info)
+            | Error::Usage(info)
+            | Error::Entropy(info)
+            | Error::Io(info)
+            | Error::Timeout(info)
+            | Error::Proxy(info)
+            | Error::Tls(info)) = e;
+            info
         }
-    }
+
+        impl Default for ServerOptions {
+            /// Accepts every version with the engine's own limits, timeouts and
+            /// UTF-8 policy: any origin, no subprotocol, no page, not behind TLS,
+            /// permessage-deflate with its defaults.
+            fn default() -> Self {
+                ServerOptions {
+                    limits: None,
+                    timeouts: None,
+                    origins: Vec::new(),
+                    protocols: Vec::new(),
+                    secure: false,
+                    utf8: None,
+                    page: None,
+                    response_headers: Vec::new(),
+                    defer_decisions: false,
+                    compression: Compression::Defaults,
+                }
+            }
+        }
+    };
 }
+pub(crate) use type_helpers;
+
+type_helpers!();

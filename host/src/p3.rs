@@ -38,9 +38,12 @@ pub mod bindings {
 
     pub use exports::websocket::protocol::connection::{Event, State};
     pub use exports::websocket::protocol::types::{
-        AcceptOptions, ClientOptions, CloseInfo, Compression, Decision, Error, ErrorInfo, Limits, Message,
-        Refusal, RequestInfo, ServerOptions, Timeouts, Version,
+        AcceptOptions, ClientOptions, CloseInfo, Compression, Culprit, Decision, DeflateOptions,
+        DeflateParams, Error, ErrorInfo, HixieFrame, Limits, Message, Refusal, RequestInfo, ResponseInfo,
+        Role, ServerOptions, Timeouts, Utf8Policy, Version,
     };
+
+    crate::bindings::type_helpers!();
 }
 
 /// A store's state for a WASI 0.3 component: its WASI context and table.
