@@ -281,11 +281,7 @@ fn autobahn_wasi_p3_client() {
         .expect("wasmtime compile runs");
     assert!(status.success(), "wasmtime compile {}: {status}", wasm.display());
     let verdicts = run_cases_with("p3", || {
-        let mut command = Command::new(common::wasmtime_cli());
-        command
-            .args(["run", "-S", "inherit-network", "--allow-precompiled"])
-            .arg(&compiled);
-        command
+        common::p3_client_command(&["--allow-precompiled"], Some(&compiled))
     });
     judge("WASI 0.3 command component client", &verdicts);
 }

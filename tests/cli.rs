@@ -65,6 +65,26 @@ fn the_p3_client_speaks_every_version_with_the_native_and_p3_servers() {
     }
 }
 
+/// `client-p3` reaches a `wss://` server through the wasmtime CLI's WASI
+/// 0.3 `wasi:tls` (`-S tls`; experimental in wasmtime 48), which trusts
+/// only its built-in roots: so the host refuses our test CA's certificate,
+/// and the client exits non-zero saying so. (`tests/component_p3.rs`
+/// completes the same connection with a host that trusts the CA.)
+#[test]
+fn the_p3_client_reaches_wss_through_the_cli_wasi_tls_which_refuses_a_test_ca() {
+    let certs = common::certs::certs();
+    let (cert, key) = (certs.cert.to_str().unwrap(), certs.key.to_str().unwrap());
+    let server = serve_native(&["--tls-cert", cert, "--tls-key", key]);
+    let url = server.url.replace("127.0.0.1", "localhost");
+    assert!(url.starts_with("wss://localhost:"), "{url}");
+    let mut command = common::p3_client_command(&["-S", "allow-ip-name-lookup"], None);
+    command.arg(&url).args(["--version", "rfc6455"]);
+    let out = common::run_with_input(command, "hi\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("not signed by a trusted root"), "{stderr}");
+}
+
 /// The client exited 0 having printed exactly its input.
 fn assert_echoed(what: &str, out: &std::process::Output, input: &str) {
     assert!(

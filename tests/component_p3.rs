@@ -538,3 +538,96 @@ fn its_client_side_runs_over_streams_the_host_connected() {
         assert_eq!(server.join().unwrap(), 1, "{version:?}");
     }
 }
+
+/// `connect` to `url` with the p3 library whose `wasi:tls` trusts `ca`
+/// (or the default roots), then one message there and back.
+fn wss_round_trip(
+    url: &str,
+    ca: Option<&std::path::Path>,
+) -> Result<(), websocket_host::p3::bindings::Error> {
+    use websocket_engine::tls;
+    use websocket_host::p3::bindings::Version as WitVersion;
+    let path = p3_library_component().unwrap();
+    let mut library = P3Library::new(&path).unwrap();
+    if let Some(ca) = ca {
+        let mut roots = tls::default_roots();
+        tls::add_pem_roots(&mut roots, &std::fs::read(ca).unwrap()).unwrap();
+        library = library.tls_client_config(tls::client_config(roots));
+    }
+    runtime().block_on(async {
+        let (mut store, instance) = library.instantiate().await.unwrap();
+        let api = instance.websocket_protocol_connection();
+        store
+            .run_concurrent(async |store| {
+                let options = client_options(WitVersion::Rfc6455);
+                let conn = api.call_connect(store, url.to_owned(), options).await.unwrap()?;
+                let c = api.connection();
+                c.call_send_text(store, conn, "over tls".into()).await.unwrap()?;
+                let back = c.call_read_message(store, conn).await.unwrap()?;
+                assert_eq!(back, Some(WitMessage::Text("over tls".into())));
+                c.call_close(store, conn).await.unwrap()?;
+                while c.call_next_event(store, conn).await.unwrap()?.is_some() {}
+                Ok(())
+            })
+            .await
+            .unwrap()
+    })
+}
+
+/// `wss://` through the host's WASI 0.3 `wasi:tls` (experimental in
+/// wasmtime 48), to the native server with a test CA's certificate:
+/// trusted when the host trusts the CA, refused with the rule otherwise.
+#[test]
+fn its_connect_reaches_wss_through_the_hosts_wasi_tls() {
+    let certs = common::certs::certs();
+    let (cert, key) = (certs.cert.to_str().unwrap(), certs.key.to_str().unwrap());
+    let server = common::serve(&["--native", "--tls-cert", cert, "--tls-key", key]);
+    let url = server.url.replace("127.0.0.1", "localhost");
+    assert!(url.starts_with("wss://localhost:"), "{url}");
+    wss_round_trip(&url, Some(&certs.ca)).unwrap();
+    let untrusted = wss_round_trip(&url, None).unwrap_err();
+    assert_eq!(error_code(&untrusted), "untrusted-certificate", "{untrusted:?}");
+    // The certificate names localhost, not the address.
+    let by_address = wss_round_trip(&server.url, Some(&certs.ca)).unwrap_err();
+    assert_eq!(
+        error_code(&by_address),
+        "certificate-name-mismatch",
+        "{by_address:?}"
+    );
+}
+
+/// The component imports what its world names, WASI 0.3 sockets, clocks
+/// and the draft `wasi:tls`, and besides only the WASI 0.2 interfaces Rust's standard library
+/// brings (its clocks behind `Instant`, stdio for panics, arguments,
+/// random seeds): never 0.2 sockets, which would mean a second I/O path.
+#[test]
+fn it_imports_wasi_0_3_sockets_and_only_what_std_adds() {
+    let engine = wasmtime::Engine::default();
+    let path = p3_library_component().unwrap();
+    let component = wasmtime::component::Component::from_file(&engine, path).unwrap();
+    let imports: Vec<String> = component
+        .component_type()
+        .imports(&engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    for wanted in [
+        "wasi:sockets/types@0.3.2",
+        "wasi:sockets/ip-name-lookup@0.3.2",
+        "wasi:clocks/monotonic-clock@0.3.2",
+    ] {
+        assert!(
+            imports.iter().any(|i| i == wanted),
+            "{wanted} missing from {imports:?}"
+        );
+    }
+    let from_std = ["wasi:cli/", "wasi:clocks/", "wasi:io/", "wasi:random/"];
+    assert!(
+        imports.iter().any(|i| i == "wasi:tls/client@0.3.0-draft"),
+        "{imports:?}"
+    );
+    for import in &imports {
+        let p3 = import.ends_with("@0.3.2") || import.ends_with("@0.3.0-draft");
+        let std = import.contains("@0.2.") && from_std.iter().any(|p| import.starts_with(p));
+        assert!(p3 || std, "unexpected import {import}");
+    }
+}

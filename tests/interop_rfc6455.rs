@@ -660,15 +660,8 @@ fn our_cli_client_with_python_websockets_server() {
 /// `client-p3`, the WASI 0.3 command component, under the wasmtime CLI.
 #[test]
 fn our_p3_cli_client_with_python_websockets_server() {
-    let wasm = websocket_build::built_wasm(
-        "websocket-engine",
-        &["--example", "client-p3"],
-        "examples/client-p3.wasm",
-    )
-    .expect("client-p3.wasm");
     let mut server = PeerServer::start(Peer::Python, &[]);
-    let mut command = Command::new(common::wasmtime_cli());
-    command.args(["run", "-S", "inherit-network"]).arg(wasm);
+    let command = common::p3_client_command(&[], None);
     cli_echo_by(command, &server.url, &["--version", "rfc6455"], &[]);
     assert_eq!(server.next_close(), "1000", "Python server, client-p3");
 }

@@ -2,7 +2,8 @@
 # Refreshes wit/deps from the WASI WIT files that the host crates
 # wasmtime-wasi and wasmtime-wasi-tls (as pinned in Cargo.lock) ship, so the
 # component and the hosts that run it agree on every WASI interface; and
-# wit/p3/deps from those the guest crate wasip3 binds (WASI 0.3), with the
+# wit/p3/deps from those the guest crate wasip3 binds (WASI 0.3) and the
+# host's draft WASI 0.3 wasi:tls, with the
 # sans-IO interfaces wit/p3 shares with wit. Run after changing the wasmtime
 # or wasip3 version, or editing wit/{types,handshake,framing}.wit;
 # tests/wit_deps.rs fails while they differ.
@@ -29,7 +30,9 @@ mkdir -p wit/p3/deps
 for package in cli clocks filesystem random sockets; do
   cp "$p3/$package.wit" wit/p3/deps/
 done
-echo "copied $(ls wit/p3/deps | wc -l) packages from $p3"
+mkdir -p wit/p3/deps/tls
+cp "$(crate_dir wasmtime-wasi-tls)"/src/p3/wit/deps/tls/*.wit wit/p3/deps/tls/
+echo "copied $(ls wit/p3/deps | wc -l) packages from $p3 and wasmtime-wasi-tls's p3"
 for file in types handshake framing; do
   sed '1s/^package websocket:protocol@0.1.0;$/package websocket:protocol@0.2.0;/' "wit/$file.wit" >"wit/p3/$file.wit"
 done

@@ -24,7 +24,11 @@ impl wasip3::exports::cli::run::Guest for Client {
                 return Err("--component needs a native host".to_owned());
             }
             if args.reach.ca.is_some() {
-                return Err("--ca needs TLS, which WASI 0.3 components do not have yet".to_owned());
+                // The host's wasi:tls decides what it trusts.
+                return Err(
+                    "--ca needs a native host: under wasmtime the host's wasi:tls trusts its own roots"
+                        .to_owned(),
+                );
             }
             let mut options = ConnectOptions::new();
             if let Some(proxy) = &args.reach.proxy {

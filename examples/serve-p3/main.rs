@@ -25,5 +25,5 @@ mod p3_main;
 /// Reached natively, or when a host runs the component's WASI 0.2 entry
 /// point: says how to run it.
 fn main() {
-    p3_main::how_to_run("serve-p3", "--listen ADDR")
+    p3_main::how_to_run("serve-p3", "", "--listen ADDR")
 }

@@ -13,6 +13,8 @@ use wasmtime::Store;
 use wasmtime_wasi::p3::bindings::Command;
 use wasmtime_wasi::WasiCtx;
 
+use websocket_engine::tls;
+
 use crate::p3::{p3_linker, P3State};
 use crate::runtime::compile_cached;
 
@@ -31,7 +33,7 @@ pub async fn run_p3_command(path: &Path, args: &[String]) -> wasmtime::Result<Re
         .allow_tcp(true)
         .allow_ip_name_lookup(true)
         .args(args);
-    let state = P3State::new(builder);
+    let state = P3State::new(builder, tls::client_config(tls::default_roots()));
     let mut store = Store::new(&engine, state);
     let command = Command::instantiate_async(&mut store, &component, &linker).await?;
     store

@@ -10,6 +10,7 @@
 
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -20,8 +21,10 @@ use wasmtime::component::{
 };
 use wasmtime::{AsContextMut, Config, Engine, Store, StoreContextMut};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_tls::{WasiTlsCtx, WasiTlsCtxBuilder, WasiTlsCtxView, WasiTlsView};
+use websocket_engine::tls::{self, rustls};
 
-use crate::runtime::compile_cached;
+use crate::runtime::{compile_cached, TlsProvider};
 
 /// Host bindings for the p3 `library` world, generated from `wit/p3/`.
 pub mod bindings {
@@ -46,18 +49,33 @@ pub mod bindings {
     crate::bindings::type_helpers!();
 }
 
-/// A store's state for a WASI 0.3 component: its WASI context and table.
+/// A store's state for a WASI 0.3 component: its WASI and `wasi:tls`
+/// contexts and its table.
 pub struct P3State {
     ctx: WasiCtx,
+    tls: WasiTlsCtx,
     table: ResourceTable,
 }
 
 impl P3State {
-    /// The state for a context `builder` makes.
-    pub fn new(mut builder: WasiCtxBuilder) -> Self {
+    /// The state for a context `builder` makes, whose `wasi:tls` trusts
+    /// what `tls` does.
+    pub fn new(mut builder: WasiCtxBuilder, tls: Arc<rustls::ClientConfig>) -> Self {
         P3State {
             ctx: builder.build(),
+            tls: WasiTlsCtxBuilder::new()
+                .provider(Box::new(TlsProvider(tls)))
+                .build(),
             table: ResourceTable::new(),
+        }
+    }
+}
+
+impl WasiTlsView for P3State {
+    fn tls(&mut self) -> WasiTlsCtxView<'_> {
+        WasiTlsCtxView {
+            ctx: &mut self.tls,
+            table: &mut self.table,
         }
     }
 }
@@ -73,7 +91,8 @@ impl WasiView for P3State {
 
 /// An engine with the component model's async on, and a linker with WASI
 /// 0.3 and 0.2 both (Rust's standard library in a guest still imports a
-/// few 0.2 interfaces, such as the clocks behind `Instant`).
+/// few 0.2 interfaces, such as the clocks behind `Instant`) and WASI 0.3's
+/// draft `wasi:tls`.
 pub(crate) fn p3_linker() -> wasmtime::Result<(Engine, Linker<P3State>)> {
     let mut config = Config::new();
     config.wasm_component_model_async(true);
@@ -81,13 +100,17 @@ pub(crate) fn p3_linker() -> wasmtime::Result<(Engine, Linker<P3State>)> {
     let mut linker = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi::p3::add_to_linker(&mut linker)?;
+    wasmtime_wasi_tls::p3::add_to_linker(&mut linker)?;
     Ok((engine, linker))
 }
 
-/// The compiled p3 library component, ready to instantiate.
+/// The compiled p3 library component, ready to instantiate. Its instances
+/// get `wasi:tls`, trusting the Mozilla roots of `webpki-roots` unless
+/// [`P3Library::tls_client_config`] says otherwise.
 pub struct P3Library {
     component: Component,
     linker: Linker<P3State>,
+    tls: Arc<rustls::ClientConfig>,
 }
 
 impl P3Library {
@@ -96,7 +119,19 @@ impl P3Library {
     pub fn new(path: &Path) -> wasmtime::Result<Self> {
         let (engine, linker) = p3_linker()?;
         let component = compile_cached(&engine, path)?;
-        Ok(P3Library { component, linker })
+        let tls = tls::client_config(tls::default_roots());
+        Ok(P3Library {
+            component,
+            linker,
+            tls,
+        })
+    }
+
+    /// Makes the instances' `wasi:tls` use this rustls client configuration
+    /// (for example [`tls::client_config`] with a private CA added).
+    pub fn tls_client_config(mut self, config: Arc<rustls::ClientConfig>) -> P3Library {
+        self.tls = config;
+        self
     }
 
     /// A store whose instance may use the host's network (TCP and name
@@ -108,7 +143,8 @@ impl P3Library {
             .inherit_network()
             .allow_tcp(true)
             .allow_ip_name_lookup(true);
-        let mut store = Store::new(self.linker.engine(), P3State::new(builder));
+        let state = P3State::new(builder, self.tls.clone());
+        let mut store = Store::new(self.linker.engine(), state);
         let library = bindings::Library::instantiate_async(&mut store, &self.component, &self.linker).await?;
         Ok((store, library))
     }

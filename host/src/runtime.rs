@@ -60,7 +60,7 @@ impl WasiTlsView for HostState {
 
 /// The `wasi:tls` provider: rustls with the runtime's client configuration
 /// (its trusted roots), as the native adapters use it.
-struct TlsProvider(Arc<rustls::ClientConfig>);
+pub(crate) struct TlsProvider(pub(crate) Arc<rustls::ClientConfig>);
 
 impl wasmtime_wasi_tls::TlsProvider for TlsProvider {
     fn connect(

@@ -25,6 +25,24 @@ pub enum TlsError {
     Unavailable { detail: String },
 }
 
+impl TlsError {
+    /// Sorts a TLS library's failure message into a rule, for adapters
+    /// that get TLS errors only as text (a component's `wasi:tls`, whose
+    /// host under wasmtime writes rustls's `Display`).
+    pub fn from_message(detail: &str) -> TlsError {
+        let detail = detail.to_owned();
+        if detail.contains("UnknownIssuer") {
+            TlsError::UntrustedCertificate { detail }
+        } else if detail.contains("NotValidForName") || detail.contains("not valid for name") {
+            TlsError::NameMismatch { detail }
+        } else if detail.contains("invalid peer certificate") {
+            TlsError::BadCertificate { detail }
+        } else {
+            TlsError::Failed { detail }
+        }
+    }
+}
+
 impl fmt::Display for TlsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -50,3 +68,29 @@ impl fmt::Display for TlsError {
 }
 
 impl std::error::Error for TlsError {}
+
+#[cfg(test)]
+mod tests {
+    use super::TlsError;
+
+    #[test]
+    fn host_messages_sort_into_rules() {
+        let sorted = |m: &str| TlsError::from_message(m);
+        assert!(matches!(
+            sorted("invalid peer certificate: UnknownIssuer"),
+            TlsError::UntrustedCertificate { .. }
+        ));
+        assert!(matches!(
+            sorted("invalid peer certificate: certificate not valid for name \"127.0.0.1\""),
+            TlsError::NameMismatch { .. }
+        ));
+        assert!(matches!(
+            sorted("invalid peer certificate: Expired"),
+            TlsError::BadCertificate { .. }
+        ));
+        assert!(matches!(
+            sorted("received fatal alert: HandshakeFailure"),
+            TlsError::Failed { .. }
+        ));
+    }
+}

@@ -243,22 +243,37 @@ pub fn client(url: &str, args: &[&str], input: &str) -> Output {
     run_with_input(command, input)
 }
 
-/// Runs `client-p3`, the WASI 0.3 command component, under the wasmtime
-/// CLI against `url` with `args`, `input` on stdin.
+/// `wasmtime run` of `client-p3`, the WASI 0.3 command component, with
+/// the network and WASI 0.3's `wasi:tls` (its `connect` imports it), and
+/// `flags` before the component; arguments follow.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn p3_client(url: &str, args: &[&str], input: &str) -> Output {
-    let wasm = websocket_build::built_wasm(
-        "websocket-engine",
-        &["--example", "client-p3"],
-        "examples/client-p3.wasm",
-    )
-    .expect("client-p3.wasm");
+pub fn p3_client_command(flags: &[&str], component: Option<&std::path::Path>) -> Command {
+    let built;
+    let wasm = match component {
+        Some(wasm) => wasm,
+        None => {
+            built = websocket_build::built_wasm(
+                "websocket-engine",
+                &["--example", "client-p3"],
+                "examples/client-p3.wasm",
+            )
+            .expect("client-p3.wasm");
+            &built
+        }
+    };
     let mut command = Command::new(wasmtime_cli());
     command
-        .args(["run", "-S", "inherit-network"])
-        .arg(wasm)
-        .arg(url)
-        .args(args);
+        .args(["run", "-S", "inherit-network", "-S", "tls"])
+        .args(flags)
+        .arg(wasm);
+    command
+}
+
+/// Runs [`p3_client_command`] against `url` with `args`, `input` on stdin.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn p3_client(url: &str, args: &[&str], input: &str) -> Output {
+    let mut command = p3_client_command(&[], None);
+    command.arg(url).args(args);
     run_with_input(command, input)
 }
 

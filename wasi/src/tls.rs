@@ -51,23 +51,8 @@ pub(crate) fn handshake(
                 }
             }
             Some(Ok(Ok(streams))) => return Ok(Some(streams)),
-            Some(Ok(Err(e))) => return Err(classify(&e.to_debug_string()).into()),
+            Some(Ok(Err(e))) => return Err(TlsError::from_message(&e.to_debug_string()).into()),
             Some(Err(())) => return Err(io_error("wasi:tls", "the handshake's result was taken twice")),
         }
-    }
-}
-
-/// Sorts the host's message (rustls's `Display`, under wasmtime) into a
-/// rule.
-fn classify(detail: &str) -> TlsError {
-    let detail = detail.to_owned();
-    if detail.contains("UnknownIssuer") {
-        TlsError::UntrustedCertificate { detail }
-    } else if detail.contains("NotValidForName") || detail.contains("not valid for name") {
-        TlsError::NameMismatch { detail }
-    } else if detail.contains("invalid peer certificate") {
-        TlsError::BadCertificate { detail }
-    } else {
-        TlsError::Failed { detail }
     }
 }

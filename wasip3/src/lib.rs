@@ -45,6 +45,8 @@ mod net;
 mod pump;
 mod shared;
 mod timer;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use connection::{Connection, Streams};
 pub use net::{connect, Listener, DEFAULT_BACKLOG};

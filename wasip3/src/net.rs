@@ -20,14 +20,15 @@ use websocket_engine::{
 /// Connects to a `ws://` URL, through the proxy `options` choose (see
 /// [`ConnectOptions::new`] for the environment's), and runs the client
 /// handshake: the connection once open. Name lookup, TCP, the proxy's
-/// handshake and the WebSocket one are bounded by the handshake time-out
-/// together. `wss://` fails with `tls-unavailable`: this adapter does not
-/// bind WASI 0.3's `wasi:tls` yet (wasmtime 48 has it, experimental).
+/// handshake, TLS for `wss://` (through the host's WASI 0.3 `wasi:tls`)
+/// and the WebSocket handshake are bounded by the handshake time-out
+/// together. Built without the `tls` feature, `wss://` fails with
+/// `tls-unavailable`.
 pub async fn connect(url: &str, config: ClientConfig, options: &ConnectOptions) -> Result<Connection, Error> {
     let url = WsUrl::parse(url)?;
-    if url.is_secure() {
+    if url.is_secure() && !cfg!(feature = "tls") {
         return Err(TlsError::Unavailable {
-            detail: "the WASI 0.3 adapter does not bind wasi:tls yet".into(),
+            detail: "built without the tls feature".into(),
         }
         .into());
     }
@@ -44,6 +45,10 @@ pub async fn connect(url: &str, config: ClientConfig, options: &ConnectOptions) 
                 .handshake(&url, &config.limits)
                 .map_err(ProtocolError::from)?;
             tunnel(&mut streams, handshake).await?;
+        }
+        #[cfg(feature = "tls")]
+        if url.is_secure() {
+            streams = super::tls::secure(streams, url.host()).await?;
         }
         let conn = Connection::client(streams, &url, config, &mut SystemEntropy)?;
         conn.open().await

@@ -20,6 +20,8 @@ wit_bindgen::generate!({
         "wasi:sockets/ip-name-lookup@0.3.2": websocket_wasip3::wasip3::sockets::ip_name_lookup,
         "wasi:clocks/monotonic-clock@0.3.2": websocket_wasip3::wasip3::clocks::monotonic_clock,
         "wasi:clocks/types@0.3.2": websocket_wasip3::wasip3::clocks::types,
+        "wasi:tls/client@0.3.0-draft": websocket_wasip3::tls::bindings::wasi::tls::client,
+        "wasi:tls/types@0.3.0-draft": websocket_wasip3::tls::bindings::wasi::tls::types,
     },
 });
 
