@@ -631,3 +631,28 @@ fn it_imports_wasi_0_3_sockets_and_only_what_std_adds() {
         assert!(p3 || std, "unexpected import {import}");
     }
 }
+
+/// The `app` world of the package, built (`examples/app-p3`: an echo
+/// server over the imported async `connection`) and composed with the
+/// library component into one command component, which the wasmtime CLI
+/// runs: guest calls guest, every call async, every connection a task of
+/// the application's, native clients of every version at once.
+#[test]
+fn an_app_composed_with_it_serves_every_version_under_the_wasmtime_cli() {
+    let server = common::start(common::composed_p3_server());
+    let url = server
+        .first_line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{:?}", server.first_line))
+        .to_owned();
+    let clients: Vec<_> = Version::ALL
+        .iter()
+        .cycle()
+        .take(9)
+        .map(|&v| native_client(url.clone(), v))
+        .collect();
+    for client in clients {
+        client.join().unwrap();
+    }
+}

@@ -3,11 +3,12 @@
 //! process, every byte checked on return; the server's peak resident memory
 //! is read from /proc and must stay bounded. 1000 connections (a third each
 //! hixie75, hixie76 and RFC 6455) against the component server (an instance
-//! per connection) and the native one; 5000 (RFC 6455 and hixie76) against
-//! `serve` built for wasm32 under the wasmtime CLI, one instance
-//! multiplexing them all; 10000 against `serve-p3`, the WASI 0.3 command
-//! component, one instance with a task per connection. Prints the figures (`cargo test --release --test
-//! load -- --nocapture` to see them).
+//! per connection), the native one, and the WASI 0.3 library component
+//! composed with an application (`examples/app-p3`); 5000 (RFC 6455 and
+//! hixie76) against `serve` built for wasm32 under the wasmtime CLI, one
+//! instance multiplexing them all; 10000 against `serve-p3`, the WASI 0.3
+//! command component, one instance with a task per connection. Prints the
+//! figures (`cargo test --release --test load -- --nocapture` to see them).
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -193,6 +194,20 @@ fn ten_thousand_connections_with_one_wasi_p3_component_under_the_wasmtime_cli() 
         versions: &TWO_VERSIONS,
     };
     load_under_wasmtime_cli("serve-p3.wasm under wasmtime run", server, many, 1536.0);
+}
+
+/// The WASI 0.3 library component composed with an application
+/// (`examples/app-p3`), one instance of each in one component: every
+/// message crosses from the application to the library and back.
+#[test]
+fn a_thousand_connections_with_the_composed_wasi_p3_app_under_the_wasmtime_cli() {
+    let server = common::start(common::composed_p3_server());
+    let every = Load {
+        connections: 1000,
+        messages: MESSAGES,
+        versions: &Version::ALL,
+    };
+    load_under_wasmtime_cli("app-p3 + component-p3 under wasmtime run", server, every, 1024.0);
 }
 
 /// [`load`] against a command component under the wasmtime CLI.

@@ -200,6 +200,40 @@ fn wasmtime_run(name: &str, args: &[&str]) -> Command {
     command
 }
 
+/// `examples/app-p3` (an echo server for the WASI 0.3 `app` world)
+/// composed with the WASI 0.3 library component, written once per test
+/// process to the target folder; its path.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn composed_p3_app() -> PathBuf {
+    static COMPOSED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    COMPOSED
+        .get_or_init(|| {
+            let app =
+                websocket_build::built_wasm("websocket-app-p3-example", &[], "websocket_app_p3_example.wasm")
+                    .unwrap_or_else(|e| panic!("websocket_app_p3_example.wasm: {e}"));
+            let library = websocket_build::p3_library_component()
+                .unwrap_or_else(|e| panic!("websocket_component_p3.wasm: {e}"));
+            let read = |p: &PathBuf| std::fs::read(p).unwrap();
+            let composed = websocket_host::compose(&read(&app), &read(&library)).unwrap();
+            let path = app.with_file_name(format!("composed-p3-app-{}.wasm", std::process::id()));
+            std::fs::write(&path, composed).unwrap();
+            path
+        })
+        .clone()
+}
+
+/// The command line of [`composed_p3_app`] under the wasmtime CLI, on a
+/// free port.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn composed_p3_server() -> Command {
+    let mut command = Command::new(wasmtime_cli());
+    command
+        .args(["run", "-S", "inherit-network", "-S", "tls"])
+        .arg(composed_p3_app())
+        .arg("127.0.0.1:0");
+    command
+}
+
 /// Starts [`command_server`].
 #[cfg(not(target_arch = "wasm32"))]
 pub fn serve_command(args: &[&str]) -> Server {

@@ -1,0 +1,72 @@
+//! An application component for the `app` world of
+//! `websocket:protocol@0.2.0`: it imports the async `connection` (filled by
+//! the WASI 0.3 library component once composed) and exports
+//! `wasi:cli/run@0.3`. It runs as `app-p3 ADDR`: listens on `ADDR`
+//! (`ip:port`), prints `listening on ws://ADDR/`, and echoes every message
+//! of every connection, each in a task of its own, until the process ends.
+#![cfg(target_arch = "wasm32")]
+
+wit_bindgen::generate!({
+    world: "app",
+    path: "../../wit/p3",
+    generate_all,
+});
+
+use websocket::protocol::connection::{Connection, Listener};
+use websocket::protocol::types::{Compression, Error, ServerOptions};
+
+struct App;
+
+fn describe(e: Error) -> String {
+    let (Error::Url(i)
+    | Error::Handshake(i)
+    | Error::Frame(i)
+    | Error::Usage(i)
+    | Error::Entropy(i)
+    | Error::Io(i)
+    | Error::Timeout(i)
+    | Error::Proxy(i)
+    | Error::Tls(i)) = e;
+    format!("{} ({})", i.message, i.code)
+}
+
+/// Echoes `conn`'s messages until it is over.
+async fn echo(conn: Connection) {
+    while let Ok(Some(message)) = conn.read_message().await {
+        if conn.send(message).await.is_err() {
+            return;
+        }
+    }
+}
+
+impl exports::wasi::cli::run::Guest for App {
+    async fn run() -> Result<(), ()> {
+        let Some(address) = std::env::args().nth(1) else {
+            eprintln!("usage: app-p3 ADDR (ip:port)");
+            return Err(());
+        };
+        let options = ServerOptions {
+            limits: None,
+            timeouts: None,
+            origins: Vec::new(),
+            protocols: Vec::new(),
+            secure: false,
+            utf8: None,
+            page: None,
+            response_headers: Vec::new(),
+            defer_decisions: false,
+            compression: Compression::Defaults,
+        };
+        let listener =
+            Listener::bind(&address, &options).map_err(|e| eprintln!("app-p3: {}", describe(e)))?;
+        println!("listening on ws://{}/", listener.local_address());
+        loop {
+            match listener.accept().await {
+                Ok(conn) => drop(wit_bindgen::spawn_local(echo(conn))),
+                Err(e) => eprintln!("app-p3: {}", describe(e)),
+            }
+        }
+    }
+}
+
+export!(App);
