@@ -230,7 +230,7 @@ pub fn composed_p3_server() -> Command {
     command
         .args(["run", "-S", "inherit-network", "-S", "tls"])
         .arg(composed_p3_app())
-        .arg("127.0.0.1:0");
+        .args(["--listen", "127.0.0.1:0"]);
     command
 }
 

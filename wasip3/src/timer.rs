@@ -1,5 +1,6 @@
 //! The session's next deadline as a `wasi:clocks/monotonic-clock@0.3`
-//! wait, made again only when the deadline moves earlier: input moves the
+//! wait, made again only when the deadline moves earlier than the wait
+//! under way, and kept while there is no deadline: input moves the
 //! keepalive deadline later on every message, and a wait per message would
 //! be a host call (and a cancelled subtask) per message. A wait that ends
 //! before the deadline it stood for is harmless: the session's
@@ -23,11 +24,14 @@ pub(crate) struct Timer {
 }
 
 impl Timer {
-    /// Waits for `deadline` (none: no wait), unless a wait that ends no
-    /// later is under way.
+    /// Waits for `deadline`, unless a wait that ends no later is under
+    /// way. No deadline keeps the wait under way, if any: dropping it would
+    /// make the next deadline a new wait, and a hixie connection (no
+    /// keepalive) has a deadline only while output waits, so that would be
+    /// a wait and a cancelled subtask per message (half the server's
+    /// messages per second).
     pub(crate) fn arm(&mut self, deadline: Option<Instant>, now: Instant) {
         let Some(deadline) = deadline else {
-            self.wait = None;
             return;
         };
         if self.wait.as_ref().is_some_and(|(armed, _)| *armed <= deadline) {

@@ -1,9 +1,10 @@
 //! An application component for the `app` world of
 //! `websocket:protocol@0.2.0`: it imports the async `connection` (filled by
 //! the WASI 0.3 library component once composed) and exports
-//! `wasi:cli/run@0.3`. It runs as `app-p3 ADDR`: listens on `ADDR`
-//! (`ip:port`), prints `listening on ws://ADDR/`, and echoes every message
-//! of every connection, each in a task of its own, until the process ends.
+//! `wasi:cli/run@0.3`. It runs as `app-p3 --listen ADDR`: listens on
+//! `ADDR` (`ip:port`), prints `listening on ws://ADDR/` as `serve` does,
+//! and echoes every message of every connection, each in a task of its
+//! own, until the process ends.
 #![cfg(target_arch = "wasm32")]
 
 wit_bindgen::generate!({
@@ -41,10 +42,15 @@ async fn echo(conn: Connection) {
 
 impl exports::wasi::cli::run::Guest for App {
     async fn run() -> Result<(), ()> {
-        let Some(address) = std::env::args().nth(1) else {
-            eprintln!("usage: app-p3 ADDR (ip:port)");
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let [flag, address] = &args[..] else {
+            eprintln!("usage: app-p3 --listen ADDR (ip:port)");
             return Err(());
         };
+        if flag != "--listen" {
+            eprintln!("app-p3: unknown flag {flag}; usage: app-p3 --listen ADDR (ip:port)");
+            return Err(());
+        }
         let options = ServerOptions {
             limits: None,
             timeouts: None,
@@ -57,8 +63,7 @@ impl exports::wasi::cli::run::Guest for App {
             defer_decisions: false,
             compression: Compression::Defaults,
         };
-        let listener =
-            Listener::bind(&address, &options).map_err(|e| eprintln!("app-p3: {}", describe(e)))?;
+        let listener = Listener::bind(address, &options).map_err(|e| eprintln!("app-p3: {}", describe(e)))?;
         println!("listening on ws://{}/", listener.local_address());
         loop {
             match listener.accept().await {

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build]
-//!           [--servers native,component,command,p3,p3-embedded,tungstenite,fastwebsockets]
+//!           [--servers native,component,command,p3,p3-embedded,p3-composed,tungstenite,fastwebsockets]
 //!           [--framings rfc6455,hixie76,rfc6455-deflate] [--cases 100x20,10x1024,...]
 //!           [--repeat N] [--bin-dir DIR] [--json FILE] [--startup-timeout SECS]
 //! ```
@@ -20,7 +20,9 @@
 //! multiplexing every connection; `wasmtime` from `PATH`), ours as the
 //! WASI 0.3 command component (`serve-p3.wasm`, one instance, a task per
 //! connection) under the wasmtime CLI (`p3`) and in the embedded wasmtime
-//! (`p3-embedded`, `serve --wasi p3`),
+//! (`p3-embedded`, `serve --wasi p3`), ours as the WASI 0.3 library
+//! component composed with `examples/app-p3` (`p3-composed`, `wac plug`
+//! into `target/wasm32-wasip2/release/composed-p3.wasm`),
 //! tokio-tungstenite and fastwebsockets. Binaries are looked up beside this
 //! one (`target/release/`, and `examples/serve` under it; the command
 //! component in `target/wasm32-wasip2/release/examples/serve.wasm`);
@@ -51,7 +53,7 @@ mod imp {
 
     const NAME: &str = "bench-all";
     const USAGE: &str = "usage: bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build] \
-                         [--servers native,component,command,p3,p3-embedded,tungstenite,fastwebsockets] \
+                         [--servers native,component,command,p3,p3-embedded,p3-composed,tungstenite,fastwebsockets] \
                          [--framings rfc6455,hixie76,rfc6455-deflate] [--cases 100x20,10x1024,...] [--repeat N] \
                          [--bin-dir DIR] [--json FILE] [--startup-timeout SECS]";
 
@@ -71,16 +73,18 @@ mod imp {
         CommandComponent,
         P3Component,
         P3Embedded,
+        P3Composed,
         Tungstenite,
         Fastwebsockets,
     }
 
-    const SERVERS: [Server; 7] = [
+    const SERVERS: [Server; 8] = [
         Server::Native,
         Server::Component,
         Server::CommandComponent,
         Server::P3Component,
         Server::P3Embedded,
+        Server::P3Composed,
         Server::Tungstenite,
         Server::Fastwebsockets,
     ];
@@ -93,6 +97,7 @@ mod imp {
                 Server::CommandComponent => "command",
                 Server::P3Component => "p3",
                 Server::P3Embedded => "p3-embedded",
+                Server::P3Composed => "p3-composed",
                 Server::Tungstenite => "tungstenite",
                 Server::Fastwebsockets => "fastwebsockets",
             }
@@ -106,6 +111,9 @@ mod imp {
                 Server::P3Component => "ours, WASI 0.3 command component (wasmtime run serve-p3.wasm)",
                 Server::P3Embedded => {
                     "ours, WASI 0.3 command component in embedded wasmtime (serve --wasi p3)"
+                }
+                Server::P3Composed => {
+                    "ours, WASI 0.3 library component composed with app-p3 (wasmtime run composed-p3.wasm)"
                 }
                 Server::Tungstenite => "tokio-tungstenite 0.30",
                 Server::Fastwebsockets => "fastwebsockets 0.10",
@@ -122,6 +130,7 @@ mod imp {
                         | Server::CommandComponent
                         | Server::P3Component
                         | Server::P3Embedded
+                        | Server::P3Composed
                 )
         }
 
@@ -130,9 +139,9 @@ mod imp {
                 Server::Native | Server::Component | Server::P3Embedded => {
                     Command::new(bin.join("examples").join("serve"))
                 }
-                Server::CommandComponent | Server::P3Component => {
+                Server::CommandComponent | Server::P3Component | Server::P3Composed => {
                     let mut cmd = Command::new("wasmtime");
-                    cmd.args(["run", "-S", "inherit-network"])
+                    cmd.args(["run", "-S", "inherit-network", "-S", "tls"])
                         .arg(command_component(bin, self));
                     cmd
                 }
@@ -156,15 +165,16 @@ mod imp {
         }
     }
 
-    /// The command component `serve.wasm`, or `serve-p3.wasm` for
-    /// [`Server::P3Component`], for `bin` = `target/release`.
+    /// The command component `serve.wasm`, `serve-p3.wasm` for
+    /// [`Server::P3Component`], or the composed `composed-p3.wasm` for
+    /// [`Server::P3Composed`], for `bin` = `target/release`.
     fn command_component(bin: &Path, server: Server) -> PathBuf {
-        let target = bin.parent().unwrap_or(bin);
-        let name = match server {
-            Server::P3Component | Server::P3Embedded => "serve-p3",
-            _ => "serve",
-        };
-        target.join(format!("wasm32-wasip2/release/examples/{name}.wasm"))
+        let release = bin.parent().unwrap_or(bin).join("wasm32-wasip2/release");
+        match server {
+            Server::P3Component | Server::P3Embedded => release.join("examples/serve-p3.wasm"),
+            Server::P3Composed => release.join("composed-p3.wasm"),
+            _ => release.join("examples/serve.wasm"),
+        }
     }
 
     struct Args {
@@ -443,15 +453,35 @@ mod imp {
                 "serve",
                 "--example",
                 "serve-p3",
+                "-p",
+                "websocket-component-p3",
+                "-p",
+                "websocket-app-p3-example",
             ],
         ];
-        for step in steps {
-            eprintln!("{NAME}: {cargo} {}", step.join(" "));
-            let status = Command::new(&cargo).args(step).current_dir(root).status();
+        let release = root.join("target/wasm32-wasip2/release");
+        let plug = [
+            "plug".to_owned(),
+            release
+                .join("websocket_app_p3_example.wasm")
+                .display()
+                .to_string(),
+            "--plug".to_owned(),
+            release.join("websocket_component_p3.wasm").display().to_string(),
+            "-o".to_owned(),
+            release.join("composed-p3.wasm").display().to_string(),
+        ];
+        let cargo_steps = steps.iter().map(|step| {
+            let step: Vec<String> = step.iter().map(|s| s.to_string()).collect();
+            (cargo.as_str(), step)
+        });
+        for (program, step) in cargo_steps.chain([("wac", plug.to_vec())]) {
+            eprintln!("{NAME}: {program} {}", step.join(" "));
+            let status = Command::new(program).args(&step).current_dir(root).status();
             match status {
                 Ok(s) if s.success() => {}
                 Ok(s) => die(NAME, format!("the build failed ({s})")),
-                Err(e) => die(NAME, format!("cannot run {cargo}: {e}")),
+                Err(e) => die(NAME, format!("cannot run {program}: {e}")),
             }
         }
     }
@@ -478,14 +508,18 @@ mod imp {
                 );
             }
         }
-        for server in [Server::CommandComponent, Server::P3Component, Server::P3Embedded] {
+        for server in [
+            Server::CommandComponent,
+            Server::P3Component,
+            Server::P3Embedded,
+            Server::P3Composed,
+        ] {
             let wasm = command_component(&args.bin_dir, server);
             if args.servers.contains(&server) && !wasm.exists() {
                 die(
                     NAME,
                     format!(
-                        "{} is missing: run with --build, or `cargo build --release --target wasm32-wasip2 \
-                         --example serve --example serve-p3`",
+                        "{} is missing: run with --build (which builds it, and composes it with `wac plug`)",
                         wasm.display()
                     ),
                 );
