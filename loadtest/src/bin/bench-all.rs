@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build]
+//!           [--server-cpus 0] [--loader-cpus 1]
 //!           [--servers native,component,command,p3,p3-embedded,p3-composed,tungstenite,fastwebsockets]
 //!           [--framings rfc6455,hixie76,rfc6455-deflate] [--cases 100x20,10x1024,...]
 //!           [--repeat N] [--bin-dir DIR] [--json FILE] [--startup-timeout SECS]
@@ -26,7 +27,9 @@
 //! tokio-tungstenite and fastwebsockets. Binaries are looked up beside this
 //! one (`target/release/`, and `examples/serve` under it; the command
 //! component in `target/wasm32-wasip2/release/examples/serve.wasm`);
-//! `--build` builds them first. Every server is killed at the
+//! `--build` builds them first. `--server-cpus` and `--loader-cpus` pin
+//! the servers and the loader to CPUs (`sched_setaffinity`), to compare
+//! servers on one core. Every server is killed at the
 //! end, on failure too (and, should this process die, by the kernel:
 //! `PR_SET_PDEATHSIG`).
 
@@ -52,7 +55,7 @@ mod imp {
     use websocket_loadtest::{die, fmt_us, parse_or_die, Report};
 
     const NAME: &str = "bench-all";
-    const USAGE: &str = "usage: bench-all [--seconds S] [--warmup S] [--loader-threads N] [--build] \
+    const USAGE: &str = "usage: bench-all [--seconds S] [--warmup S] [--loader-threads N] [--server-cpus 0] [--loader-cpus 1] [--build] \
                          [--servers native,component,command,p3,p3-embedded,p3-composed,tungstenite,fastwebsockets] \
                          [--framings rfc6455,hixie76,rfc6455-deflate] [--cases 100x20,10x1024,...] [--repeat N] \
                          [--bin-dir DIR] [--json FILE] [--startup-timeout SECS]";
@@ -181,6 +184,9 @@ mod imp {
         seconds: f64,
         warmup: f64,
         loader_threads: usize,
+        /// The CPUs the servers run on (none: any), and the loader's.
+        server_cpus: Vec<usize>,
+        loader_cpus: Vec<usize>,
         build: bool,
         servers: Vec<Server>,
         framings: Vec<String>,
@@ -189,6 +195,17 @@ mod imp {
         json: Option<PathBuf>,
         startup_timeout: Duration,
         repeat: usize,
+    }
+
+    /// `0,2` as CPU numbers.
+    fn cpu_list(list: &str) -> Vec<usize> {
+        list.split(',')
+            .map(|cpu| {
+                cpu.trim()
+                    .parse()
+                    .unwrap_or_else(|_| die(NAME, format!("bad CPU number {cpu:?}")))
+            })
+            .collect()
     }
 
     fn parse() -> Args {
@@ -200,6 +217,8 @@ mod imp {
             seconds: 5.0,
             warmup: 1.0,
             loader_threads: 1,
+            server_cpus: Vec::new(),
+            loader_cpus: Vec::new(),
             build: false,
             servers: SERVERS.to_vec(),
             framings: vec!["rfc6455".into(), "hixie76".into()],
@@ -215,6 +234,12 @@ mod imp {
                 "--seconds" => args.seconds = parse_or_die(NAME, &arg, argv.next()),
                 "--warmup" => args.warmup = parse_or_die(NAME, &arg, argv.next()),
                 "--loader-threads" => args.loader_threads = parse_or_die(NAME, &arg, argv.next()),
+                "--server-cpus" => {
+                    args.server_cpus = cpu_list(&parse_or_die::<String>(NAME, &arg, argv.next()))
+                }
+                "--loader-cpus" => {
+                    args.loader_cpus = cpu_list(&parse_or_die::<String>(NAME, &arg, argv.next()))
+                }
                 "--startup-timeout" => {
                     args.startup_timeout = Duration::from_secs(parse_or_die(NAME, &arg, argv.next()))
                 }
@@ -283,12 +308,23 @@ mod imp {
         }
     }
 
-    fn spawn(mut cmd: Command) -> std::io::Result<Guard> {
-        // SAFETY: prctl is async-signal-safe; nothing else runs between
-        // fork and exec.
+    /// Spawns `cmd`, killed with this process, on the CPUs `cpus` (none:
+    /// any).
+    fn spawn(mut cmd: Command, cpus: &[usize]) -> std::io::Result<Guard> {
+        // SAFETY: the set is built before the fork; prctl and
+        // sched_setaffinity are async-signal-safe system calls, and nothing
+        // else runs between fork and exec.
         unsafe {
-            cmd.pre_exec(|| {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            for &cpu in cpus {
+                libc::CPU_SET(cpu, &mut set);
+            }
+            let pin = !cpus.is_empty();
+            cmd.pre_exec(move || {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if pin && libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
@@ -310,7 +346,7 @@ mod imp {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let program = cmd.get_program().to_string_lossy().into_owned();
-        let mut guard = spawn(cmd).map_err(|e| format!("cannot start {program}: {e}"))?;
+        let mut guard = spawn(cmd, &args.server_cpus).map_err(|e| format!("cannot start {program}: {e}"))?;
         let stdout = guard.0.stdout.take().expect("piped");
         let stderr = guard.0.stderr.take().expect("piped");
         let (tx, rx) = mpsc::channel();
@@ -383,7 +419,7 @@ mod imp {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut guard = spawn(cmd).map_err(|e| format!("cannot start load: {e}"))?;
+        let mut guard = spawn(cmd, &args.loader_cpus).map_err(|e| format!("cannot start load: {e}"))?;
         let mut stdout = guard.0.stdout.take().expect("piped");
         let mut stderr = guard.0.stderr.take().expect("piped");
         let out = thread::spawn(move || {
