@@ -14,22 +14,13 @@ wit_bindgen::generate!({
 });
 
 use websocket::protocol::connection::{Connection, Listener};
-use websocket::protocol::types::{Compression, Error, ServerOptions};
+use websocket::protocol::types::{Compression, ServerOptions};
+
+#[path = "../../common/describe.rs"]
+mod describe;
+use describe::describe;
 
 struct App;
-
-fn describe(e: Error) -> String {
-    let (Error::Url(i)
-    | Error::Handshake(i)
-    | Error::Frame(i)
-    | Error::Usage(i)
-    | Error::Entropy(i)
-    | Error::Io(i)
-    | Error::Timeout(i)
-    | Error::Proxy(i)
-    | Error::Tls(i)) = e;
-    format!("{} ({})", i.message, i.code)
-}
 
 /// Echoes `conn`'s messages until it is over.
 async fn echo(conn: Connection) {

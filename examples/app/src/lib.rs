@@ -21,20 +21,11 @@ use std::io::{BufRead, Write};
 use websocket::protocol::connection::{connect, Connection};
 use websocket::protocol::types::{ClientOptions, Compression, Error, Message, Version};
 
-struct App;
+#[path = "../../common/describe.rs"]
+mod describe;
+use describe::describe;
 
-fn describe(e: Error) -> String {
-    let (Error::Url(i)
-    | Error::Handshake(i)
-    | Error::Frame(i)
-    | Error::Usage(i)
-    | Error::Entropy(i)
-    | Error::Io(i)
-    | Error::Timeout(i)
-    | Error::Proxy(i)
-    | Error::Tls(i)) = e;
-    format!("{} ({})", i.message, i.code)
-}
+struct App;
 
 fn print(message: Message) {
     if let Message::Text(text) = message {
