@@ -656,3 +656,48 @@ fn an_app_composed_with_it_serves_every_version_under_the_wasmtime_cli() {
         client.join().unwrap();
     }
 }
+
+/// The resident set of process `pid`, in KiB.
+fn rss_kib(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Pipelined messages make `read-message` done at once. Through the
+/// composed application, a library call that returns without suspending
+/// leaked about 400 bytes (wasmtime 48, wit-bindgen 0.63), 39 MiB over
+/// these 100 000 messages, until the glue's `settle` made every call
+/// suspend at least once. After a first burst, the server may grow by no
+/// more than 12 MiB.
+#[cfg(target_os = "linux")]
+#[test]
+fn pipelined_messages_through_the_composed_app_leave_its_memory_flat() {
+    let server = common::start(common::composed_p3_server());
+    let url = server
+        .first_line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
+    let mut burst = || {
+        for i in 0..1000 {
+            ws.send_text(&format!("pipelined {i:04}")).unwrap();
+        }
+        for i in 0..1000 {
+            let back = ws.read_message().unwrap();
+            assert_eq!(back, Some(Message::text(format!("pipelined {i:04}"))));
+        }
+    };
+    burst();
+    let before = rss_kib(server.child.id());
+    for _ in 0..100 {
+        burst();
+    }
+    let grown = rss_kib(server.child.id()).saturating_sub(before);
+    assert!(
+        grown < 12 * 1024,
+        "the composed server grew by {grown} KiB over 100 000 messages"
+    );
+}
