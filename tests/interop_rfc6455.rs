@@ -398,6 +398,16 @@ fn python_websockets_client_with_our_p3_server() {
     peer_client_against(Peer::Python, &url, "serve-p3", &["superchat", "chat"], "chat");
 }
 
+/// The WASI 0.3 library component, composed with `examples/app-p3` (an
+/// echo server over its imported async `connection`), under the wasmtime
+/// CLI, with the independent clients.
+#[test]
+fn python_and_node_clients_with_the_composed_wasi_p3_library() {
+    let (_server, url) = started("app-p3 + component-p3", common::composed_p3_server());
+    peer_client_against(Peer::Python, &url, "the composed p3 library", &[], "-");
+    peer_client_against(Peer::Node, &url, "the composed p3 library", &[], "-");
+}
+
 #[test]
 fn python_websockets_client_with_our_component_server() {
     peer_client_with_our_server(Peer::Python, COMPONENT, &[], &[], "-");
