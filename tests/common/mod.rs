@@ -202,7 +202,7 @@ fn wasmtime_run(name: &str, args: &[&str]) -> Command {
 
 /// `examples/app-p3` (an echo server for the WASI 0.3 `app` world)
 /// composed with the WASI 0.3 library component, written once per test
-/// process to the target folder; its path.
+/// process into the target folder; its path.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn composed_p3_app() -> PathBuf {
     static COMPOSED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
@@ -215,8 +215,12 @@ pub fn composed_p3_app() -> PathBuf {
                 .unwrap_or_else(|e| panic!("websocket_component_p3.wasm: {e}"));
             let read = |p: &PathBuf| std::fs::read(p).unwrap();
             let composed = websocket_host::compose(&read(&app), &read(&library)).unwrap();
-            let path = app.with_file_name(format!("composed-p3-app-{}.wasm", std::process::id()));
-            std::fs::write(&path, composed).unwrap();
+            // Written beside, then renamed: test processes running at once
+            // write the same bytes, and none reads half a file.
+            let path = app.with_file_name("composed-p3-app.wasm");
+            let partial = path.with_extension(format!("{}.partial", std::process::id()));
+            std::fs::write(&partial, composed).unwrap();
+            std::fs::rename(&partial, &path).unwrap();
             path
         })
         .clone()
