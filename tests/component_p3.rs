@@ -639,13 +639,8 @@ fn it_imports_wasi_0_3_sockets_and_only_what_std_adds() {
 /// the application's, native clients of every version at once.
 #[test]
 fn an_app_composed_with_it_serves_every_version_under_the_wasmtime_cli() {
-    let server = common::start(common::composed_p3_server());
-    let url = server
-        .first_line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{:?}", server.first_line))
-        .to_owned();
+    let server = common::serve_composed_p3();
+    let url = server.url.clone();
     let clients: Vec<_> = Version::ALL
         .iter()
         .cycle()
@@ -673,14 +668,8 @@ fn rss_kib(pid: u32) -> usize {
 #[cfg(target_os = "linux")]
 #[test]
 fn pipelined_messages_through_the_composed_app_leave_its_memory_flat() {
-    let server = common::start(common::composed_p3_server());
-    let url = server
-        .first_line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
+    let server = common::serve_composed_p3();
+    let (mut ws, _) = blocking::connect(&server.url, ClientConfig::new(Version::Rfc6455)).unwrap();
     let mut burst = || {
         for i in 0..1000 {
             ws.send_text(&format!("pipelined {i:04}")).unwrap();
@@ -691,11 +680,11 @@ fn pipelined_messages_through_the_composed_app_leave_its_memory_flat() {
         }
     };
     burst();
-    let before = rss_kib(server.child.id());
+    let before = rss_kib(server.process.child.id());
     for _ in 0..100 {
         burst();
     }
-    let grown = rss_kib(server.child.id()).saturating_sub(before);
+    let grown = rss_kib(server.process.child.id()).saturating_sub(before);
     assert!(
         grown < 12 * 1024,
         "the composed server grew by {grown} KiB over 100 000 messages"

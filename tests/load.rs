@@ -173,7 +173,7 @@ const TWO_VERSIONS: [Version; 2] = [Version::Rfc6455, Version::Hixie76];
 
 #[test]
 fn five_thousand_connections_with_one_command_component_under_the_wasmtime_cli() {
-    let server = common::start(common::command_server(&[]));
+    let server = common::serve_command(&[]);
     let busy = Load {
         connections: 5000,
         messages: MESSAGES,
@@ -187,7 +187,7 @@ fn five_thousand_connections_with_one_command_component_under_the_wasmtime_cli()
 /// clients' threads alone).
 #[test]
 fn ten_thousand_connections_with_one_wasi_p3_component_under_the_wasmtime_cli() {
-    let server = common::start(common::p3_server(&[]));
+    let server = common::serve_p3(&[]);
     let many = Load {
         connections: 10_000,
         messages: 10,
@@ -201,7 +201,7 @@ fn ten_thousand_connections_with_one_wasi_p3_component_under_the_wasmtime_cli() 
 /// message crosses from the application to the library and back.
 #[test]
 fn a_thousand_connections_with_the_composed_wasi_p3_app_under_the_wasmtime_cli() {
-    let server = common::start(common::composed_p3_server());
+    let server = common::serve_composed_p3();
     let every = Load {
         connections: 1000,
         messages: MESSAGES,
@@ -211,12 +211,6 @@ fn a_thousand_connections_with_the_composed_wasi_p3_app_under_the_wasmtime_cli()
 }
 
 /// [`load`] against a command component under the wasmtime CLI.
-fn load_under_wasmtime_cli(what: &str, server: common::Running, busy: Load, max_rss_mib: f64) {
-    let url = server
-        .first_line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    load(what, &url, server.child.id(), busy, max_rss_mib);
+fn load_under_wasmtime_cli(what: &str, server: common::Server, busy: Load, max_rss_mib: f64) {
+    load(what, &server.url, server.process.child.id(), busy, max_rss_mib);
 }

@@ -250,6 +250,12 @@ pub fn serve_p3(args: &[&str]) -> Server {
     started(start(p3_server(args)))
 }
 
+/// Starts [`composed_p3_server`].
+#[cfg(not(target_arch = "wasm32"))]
+pub fn serve_composed_p3() -> Server {
+    started(start(composed_p3_server()))
+}
+
 /// The server whose first line `process` printed.
 fn started(process: Running) -> Server {
     let url = process
