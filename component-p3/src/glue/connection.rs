@@ -3,6 +3,7 @@
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::task::Poll;
+use std::time::Instant;
 
 use futures::lock::Mutex;
 use websocket_wasip3::wasip3::wit_bindgen::StreamReader;
@@ -45,8 +46,11 @@ fn resource(conn: P3Connection) -> Connection {
 
 impl ConnectionResource {
     /// Queues what `queue` does to the session and waits until it is sent.
-    async fn send_with(&self, queue: impl FnOnce(&mut Session) -> Result<(), Error>) -> Result<(), WitError> {
-        settle(self.0.send_with(|session, _| queue(session))).await
+    async fn send_with(
+        &self,
+        queue: impl FnOnce(&mut Session, Instant) -> Result<(), Error>,
+    ) -> Result<(), WitError> {
+        settle(self.0.send_with(queue)).await
     }
 }
 
@@ -106,11 +110,11 @@ impl GuestConnection for ConnectionResource {
     }
 
     async fn send_text(&self, text: String) -> Result<(), WitError> {
-        self.send_with(|s| Ok(s.send_text(&text)?)).await
+        self.send_with(|s, _| Ok(s.send_text(&text)?)).await
     }
 
     async fn send_binary(&self, data: Vec<u8>) -> Result<(), WitError> {
-        self.send_with(|s| Ok(s.send_binary(&data)?)).await
+        self.send_with(|s, _| Ok(s.send_binary(&data)?)).await
     }
 
     async fn send(&self, message: Message) -> Result<(), WitError> {
@@ -118,15 +122,16 @@ impl GuestConnection for ConnectionResource {
     }
 
     async fn send_ping(&self, data: Vec<u8>) -> Result<(), WitError> {
-        self.send_with(|s| Ok(s.ping(&data)?)).await
+        self.send_with(|s, _| Ok(s.ping(&data)?)).await
     }
 
     async fn close(&self) -> Result<(), WitError> {
-        settle(self.0.send_with(|s, now| Ok(s.close(now)?))).await
+        self.send_with(|s, now| Ok(s.close(now)?)).await
     }
 
     async fn close_with(&self, code: u16, reason: String) -> Result<(), WitError> {
-        settle(self.0.send_with(|s, now| Ok(s.close_with(now, code, &reason)?))).await
+        self.send_with(|s, now| Ok(s.close_with(now, code, &reason)?))
+            .await
     }
 
     async fn flush(&self) -> Result<(), WitError> {
