@@ -132,9 +132,6 @@
 
 #![deny(unsafe_code)]
 
-#[cfg(feature = "blocking")]
-pub mod blocking;
-mod connect;
 mod deflate;
 mod entropy;
 mod error;
@@ -147,22 +144,16 @@ mod session;
 mod setters;
 mod state;
 mod timeouts;
-#[cfg(all(feature = "rustls", not(target_arch = "wasm32")))]
-pub mod tls;
-#[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
-pub mod tokio_io;
 mod url;
 mod version;
 
 /// The shared byte buffer messages are made of, re-exported so that users
 /// need no `bytes` dependency of their own.
 pub use bytes::Bytes;
-pub use connect::ConnectOptions;
 pub use deflate::{DeflateConfig, DeflateParams};
 pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
 pub use error::{
-    Culprit, Error, FrameError, HandshakeError, Phase, ProtocolError, ProxyError, TlsError, UrlError,
-    UsageError,
+    Culprit, FrameError, HandshakeError, Phase, ProtocolError, ProxyError, UrlError, UsageError,
 };
 pub use handshake::{
     hixie76_answer, rfc6455_accept, Accept, ClientConfig, ClientHandshake, Decision, HandshakeResponse,
@@ -173,7 +164,7 @@ pub use message::{Message, Utf8Bytes};
 pub use proxy::{Proxy, ProxyHandshake, ProxyScheme};
 pub use session::{Closed, Event, Session, State, Step};
 pub use timeouts::Timeouts;
-pub use url::WsUrl;
+pub use url::{unbracket, WsUrl};
 pub use version::{Role, UnknownVersion, Version};
 
 /// The README's Rust examples, compiled as doctests.

@@ -106,6 +106,12 @@ impl WsUrl {
         &self.host
     }
 
+    /// The host without the brackets an IPv6 address has in a URL: what a
+    /// name lookup, a socket address or a TLS server name takes.
+    pub fn hostname(&self) -> &str {
+        unbracket(&self.host)
+    }
+
     /// The port, explicit or the scheme's default (80 for ws, 443 for wss).
     pub fn port(&self) -> u16 {
         self.port
@@ -164,4 +170,12 @@ impl core::str::FromStr for WsUrl {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         WsUrl::parse(s)
     }
+}
+
+/// A host as a URL writes it, without the brackets around an IPv6
+/// address.
+pub fn unbracket(host: &str) -> &str {
+    host.strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
 }

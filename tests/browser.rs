@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use common::json::Json;
 use common::serve;
 use common::tap::Tap;
-use websocket_engine::blocking::{self, WebSocket};
+use websocket_blocking::{self as blocking, WebSocket};
 use websocket_engine::{ClientConfig, Message, Version};
 
 /// The bound on each wait: Chromium starting, a DevTools answer, the chat.

@@ -16,10 +16,11 @@ use wasmtime::Store;
 use wasmtime_wasi::p2::bindings::Command;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::WasiCtx;
+use websocket_blocking as blocking;
 use websocket_build::{built_wasm, library_component};
 use websocket_engine::framing::rfc6455::{self, OpCode};
 use websocket_engine::framing::{hixie, Decoded, Frame};
-use websocket_engine::{blocking, Accept, ClientConfig, Message, ServerConfig};
+use websocket_engine::{Accept, ClientConfig, Message, ServerConfig};
 use websocket_host::bindings::exports::websocket::protocol::framing::{
     CloseBody, Decoded as WitDecoded, Frame as WitFrame, Opcode as WitOpcode,
 };
@@ -403,7 +404,7 @@ fn native_frames(
                     });
                     piece = &piece[consumed..];
                 }
-                Err(e) => return (frames, Some(websocket_engine::Error::from(e).code().to_owned())),
+                Err(e) => return (frames, Some(websocket_io::Error::from(e).code().to_owned())),
             }
         }
     }
@@ -1168,7 +1169,7 @@ fn the_component_server_defers_decisions_to_its_host() {
     let refused = blocking::connect(&url, config).err().unwrap();
     assert_eq!(
         refused,
-        websocket_engine::Error::Protocol(websocket_engine::ProtocolError::Handshake(
+        websocket_io::Error::Protocol(websocket_engine::ProtocolError::Handshake(
             websocket_engine::HandshakeError::Status { code: 401 }
         ))
     );

@@ -11,8 +11,9 @@ use std::sync::OnceLock;
 use std::thread;
 
 use wasmtime::component::{Accessor, ResourceAny};
+use websocket_blocking as blocking;
 use websocket_build::p3_library_component;
-use websocket_engine::{blocking, ClientConfig, Message, ServerConfig, Version};
+use websocket_engine::{ClientConfig, Message, ServerConfig, Version};
 use websocket_host::p3::bindings::exports::websocket::protocol::connection::Guest as Api;
 use websocket_host::p3::bindings::{
     ClientOptions, Compression, Event, Limits, Message as WitMessage, ServerOptions, State, Timeouts,
@@ -545,8 +546,8 @@ fn wss_round_trip(
     url: &str,
     ca: Option<&std::path::Path>,
 ) -> Result<(), websocket_host::p3::bindings::Error> {
-    use websocket_engine::tls;
     use websocket_host::p3::bindings::Version as WitVersion;
+    use websocket_io::tls;
     let path = p3_library_component().unwrap();
     let mut library = P3Library::new(&path).unwrap();
     if let Some(ca) = ca {

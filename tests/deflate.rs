@@ -7,6 +7,7 @@ mod common;
 use std::time::Instant;
 
 use common::{events, output};
+use websocket_blocking as blocking;
 use websocket_engine::*;
 
 /// A client and a server session, opened with these configurations.

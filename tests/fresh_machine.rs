@@ -22,7 +22,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use websocket_engine::{blocking, ClientConfig, Message, Version};
+use websocket_blocking as blocking;
+use websocket_engine::{ClientConfig, Message, Version};
 
 const TARGET: &str = "wasm32-wasip2";
 

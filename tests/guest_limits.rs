@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use wasmtime::component::Component;
 use wasmtime_wasi::p2::bindings::Command;
 use websocket_build::library_component;
-use websocket_engine::{tokio_io, ClientConfig, Message, Version};
+use websocket_engine::{ClientConfig, Message, Version};
 use websocket_host::bindings::ServerOptions;
 use websocket_host::{serve_echo, Access, GuestLimits, HostError, Runtime};
+use websocket_tokio as tokio_io;
 
 /// A command whose `run` loops forever without calling the host.
 const SPINNER: &str = r#"

@@ -16,10 +16,12 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use websocket_blocking as blocking;
 use websocket_build::library_component;
-use websocket_engine::{blocking, ClientConfig, Error, Limits, Message, ServerConfig, Timeouts, Version};
+use websocket_engine::{ClientConfig, Limits, Message, ServerConfig, Timeouts, Version};
 use websocket_host::bindings::{self, ServerOptions};
 use websocket_host::{serve_echo, HostError, Runtime};
+use websocket_io::Error;
 
 #[derive(Debug, Clone, Copy)]
 enum Mode {

@@ -17,7 +17,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{client, run_with_input, serve, start, Running};
+use websocket_blocking as blocking;
 use websocket_engine::*;
+use websocket_io::Error;
 
 fn peers_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -38,7 +38,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::example;
-use websocket_engine::blocking::{self, WebSocket};
+use websocket_blocking::{self as blocking, WebSocket};
 use websocket_engine::{Bytes, ClientConfig, Closed, Event, Message, State, Version};
 
 /// The pinned peer versions (also in `.ci/install` and `package.json`).

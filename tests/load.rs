@@ -17,7 +17,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use websocket_engine::{blocking, ClientConfig, Entropy, Message, SeededEntropy, Version};
+use websocket_blocking as blocking;
+use websocket_engine::{ClientConfig, Entropy, Message, SeededEntropy, Version};
 
 const MESSAGES: usize = 100;
 const MAX_SIZE: usize = 2048;

@@ -5,8 +5,9 @@ use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use websocket_engine::blocking::{self, WebSocket};
+use websocket_blocking::{self as blocking, WebSocket};
 use websocket_engine::*;
+use websocket_io::Error;
 
 /// Accepts one connection with `config` and echoes until it closes.
 /// Returns the server's address and a handle giving the echo result.

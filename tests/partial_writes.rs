@@ -9,8 +9,10 @@ use std::io::{self, Read, Write};
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
+use websocket_blocking as blocking;
 use websocket_engine::framing::rfc6455::{self, OpCode};
-use websocket_engine::{blocking, tokio_io, Message, ServerConfig};
+use websocket_engine::{Message, ServerConfig};
+use websocket_tokio as tokio_io;
 
 /// A hixie75 request, the simplest handshake there is.
 const REQUEST: &[u8] =

@@ -6,10 +6,11 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::thread;
 
+use websocket_blocking as blocking;
 use websocket_engine::{
-    blocking, Accept, ClientConfig, Error, HandshakeError, ProtocolError, Role, ServerConfig,
-    ServerHandshake, Version,
+    Accept, ClientConfig, HandshakeError, ProtocolError, Role, ServerConfig, ServerHandshake, Version,
 };
+use websocket_io::Error;
 
 /// A server that reads the request, answers with `edit` applied to the
 /// correct response, and keeps the connection open until the client goes.

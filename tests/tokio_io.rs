@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use websocket_blocking as blocking;
 use websocket_engine::*;
+use websocket_io::Error;
+use websocket_tokio as tokio_io;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -5,7 +5,9 @@ use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::task::Poll;
 
-use websocket_engine::{ConnectOptions, Error, Event, Message, Proxy};
+use websocket_engine::{Event, Message, Proxy};
+use websocket_io::ConnectOptions;
+use websocket_io::Error;
 use websocket_wasip3::wasip3;
 use websocket_wasip3::wasip3::wit_bindgen::{StreamReader, StreamResult};
 use websocket_wasip3::{connect, Connection};

@@ -3,8 +3,10 @@
 use std::sync::mpsc::{self, TryRecvError};
 use std::time::Duration;
 
-use websocket_engine::blocking::{self, WebSocket};
-use websocket_engine::{ClientConfig, ConnectOptions, Error, Event, Message, Proxy};
+use websocket_blocking::{self as blocking, WebSocket};
+use websocket_engine::{ClientConfig, Event, Message, Proxy};
+use websocket_io::ConnectOptions;
+use websocket_io::Error;
 
 use crate::Reach;
 
@@ -28,8 +30,8 @@ fn with_ca(options: ConnectOptions, ca: &str) -> Result<ConnectOptions, String> 
 
 /// A TLS client configuration trusting the default roots and `ca`'s.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn tls_config(ca: &str) -> Result<std::sync::Arc<websocket_engine::tls::rustls::ClientConfig>, String> {
-    use websocket_engine::tls;
+pub fn tls_config(ca: &str) -> Result<std::sync::Arc<websocket_io::tls::rustls::ClientConfig>, String> {
+    use websocket_io::tls;
     let pem = std::fs::read(ca).map_err(|e| format!("cannot read {ca}: {e}"))?;
     let mut roots = tls::default_roots();
     tls::add_pem_roots(&mut roots, &pem).map_err(|e| format!("--ca {ca}: {e}"))?;

@@ -36,7 +36,7 @@ impl wasip3::exports::cli::run::Guest for Serve {
 /// before the next read.
 async fn echo(mut conn: Connection) {
     loop {
-        let echoed: Result<(), websocket_engine::Error> = match conn.next_event().await {
+        let echoed: Result<(), websocket_io::Error> = match conn.next_event().await {
             Ok(Some(Event::Message(message))) => conn.session_mut().send(&message).map_err(Into::into),
             Ok(Some(_)) => Ok(()),
             Ok(None) => return,

@@ -49,13 +49,13 @@ impl Args {
 
     /// The TLS acceptor for `--tls-cert` and `--tls-key`, if given.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn tls(&self) -> Option<websocket_engine::tls::TlsAcceptor> {
+    pub fn tls(&self) -> Option<websocket_io::tls::TlsAcceptor> {
         let (cert, key) = self.tls.as_ref()?;
         let read =
             |path: &String| std::fs::read(path).unwrap_or_else(|e| die(&format!("cannot read {path}"), e));
-        let config = websocket_engine::tls::server_config(&read(cert), &read(key))
+        let config = websocket_io::tls::server_config(&read(cert), &read(key))
             .unwrap_or_else(|e| die("cannot use --tls-cert and --tls-key", e));
-        Some(websocket_engine::tls::TlsAcceptor::new(config))
+        Some(websocket_io::tls::TlsAcceptor::new(config))
     }
 }
 

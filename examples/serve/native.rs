@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use websocket_engine::{tokio_io, Error, ServerConfig};
+use websocket_engine::ServerConfig;
+use websocket_io::Error;
+use websocket_tokio as tokio_io;
 
 use crate::{die, Args};
 
@@ -33,7 +35,7 @@ async fn serve(args: Args) {
         tokio::spawn(async move {
             let result = match tls {
                 None => echo(stream, config).await,
-                Some(tls) => match tls.accept_async(stream).await {
+                Some(tls) => match tokio_io::accept_tls(&tls, stream).await {
                     Ok(stream) => echo(stream, config).await,
                     Err(e) => Err(e.into()),
                 },

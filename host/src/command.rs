@@ -13,7 +13,7 @@ use wasmtime::Store;
 use wasmtime_wasi::p3::bindings::Command;
 use wasmtime_wasi::WasiCtx;
 
-use websocket_engine::tls;
+use websocket_io::tls;
 
 use crate::p3::{p3_linker, P3State};
 use crate::runtime::compile_cached;

@@ -21,8 +21,8 @@ use crate::bindings::exports::websocket::protocol::connection::{Event, State};
 use crate::bindings::{ClientOptions, Decision, Error, Library, Message, ServerOptions};
 use crate::runtime::{Access, HostState, Runtime};
 use crate::tcp::{TcpInput, TcpOutput, WRITE_BUDGET};
-use websocket_engine::tls::TlsAcceptor;
 use websocket_engine::{Proxy, WsUrl};
+use websocket_io::tls::TlsAcceptor;
 
 /// A failure: the component's structured error, or one of the host.
 #[derive(Debug)]
@@ -344,7 +344,7 @@ async fn echo(
         None => ComponentConnection::accept(rt, tcp, options).await?,
         Some(acceptor) => {
             tcp.set_nodelay(true)?;
-            let tls = tokio::time::timeout(TLS_HANDSHAKE, acceptor.accept_async(tcp))
+            let tls = tokio::time::timeout(TLS_HANDSHAKE, websocket_tokio::accept_tls(&acceptor, tcp))
                 .await
                 .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
             ComponentConnection::accept_streams(rt, io_streams(tls), options).await?

@@ -22,7 +22,7 @@ use wasmtime::component::{
 use wasmtime::{AsContextMut, Config, Engine, Store, StoreContextMut};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_tls::{WasiTlsCtx, WasiTlsCtxBuilder, WasiTlsCtxView, WasiTlsView};
-use websocket_engine::tls::{self, rustls};
+use websocket_io::tls::{self, rustls};
 
 use crate::runtime::{compile_cached, TlsProvider};
 

@@ -9,7 +9,7 @@ use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_tls::{WasiTlsCtx, WasiTlsCtxBuilder, WasiTlsCtxView, WasiTlsView};
-use websocket_engine::tls::{self, rustls};
+use websocket_io::tls::{self, rustls};
 
 use crate::bindings::{Library, LibraryPre};
 use crate::guard::{self, Guard, Guards, GuestLimits};

@@ -1,27 +1,22 @@
-//! The error family, in two tiers, as the engine is: [`ProtocolError`] is
-//! what the sans-IO core reports (one enum per layer below it, one variant
-//! per rule that can be broken, plus the session's timers), and [`Error`]
-//! is what an adapter reports: the core's error or its transport's. Every
-//! message says who broke the rule (the caller, the client, the server, or
-//! the peer) and what was expected.
+//! What the sans-IO core reports: [`ProtocolError`], one enum per layer
+//! below it, one variant per rule that can be broken, plus the session's
+//! timers. (An adapter's error, which adds the transport's and TLS's, is
+//! `websocket_io::Error`.) Every message says who broke the rule (the
+//! caller, the client, the server, or the peer) and what was expected.
 
 use core::fmt;
 use std::time::Duration;
 
-mod adapter;
 mod codes;
 mod frame;
 mod handshake;
 mod proxy;
-mod tls;
 mod url;
 mod usage;
 
-pub use adapter::Error;
 pub use frame::FrameError;
 pub use handshake::HandshakeError;
 pub use proxy::ProxyError;
-pub use tls::TlsError;
 pub use url::UrlError;
 pub use usage::UsageError;
 
@@ -30,7 +25,7 @@ use crate::version::Role;
 /// Any failure of the sans-IO core: a rule the peer or the caller broke,
 /// a timer of the session that ran out, or the entropy source the caller
 /// passed in. Never an I/O error: the core does no I/O (adapters wrap this
-/// in [`Error`]).
+/// in `websocket_io::Error`).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ProtocolError {
@@ -126,11 +121,6 @@ macro_rules! into_error {
                 ProtocolError::$v(e)
             }
         }
-        impl From<$t> for Error {
-            fn from(e: $t) -> Self {
-                Error::Protocol(ProtocolError::$v(e))
-            }
-        }
         impl std::error::Error for $t {}
     )*};
 }
@@ -219,7 +209,7 @@ mod tests {
             got: "b".into(),
         });
         assert_eq!((e.code(), e.culprit()), ("origin-mismatch", Culprit::Server));
-        let e = Error::from(FrameError::MessageTooLarge { limit: 1 });
+        let e = ProtocolError::from(FrameError::MessageTooLarge { limit: 1 });
         assert_eq!((e.code(), e.culprit()), ("message-too-large", Culprit::Peer));
         let e = ProtocolError::Handshake(HandshakeError::ProxyAuthenticationRequired);
         assert_eq!(e.code(), "proxy-authentication-required");
@@ -232,15 +222,6 @@ mod tests {
             ProtocolError::Usage(UsageError::CloseAsData).code(),
             "close-as-data"
         );
-        let io = Error::from(std::io::Error::other("x"));
-        assert_eq!(
-            (io.code(), io.layer(), io.culprit()),
-            ("io", "io", Culprit::Transport)
-        );
-        assert_eq!(Error::from(UrlError::Fragment).culprit(), Culprit::Caller);
-        assert_eq!(
-            Error::from(UrlError::Fragment),
-            ProtocolError::Url(UrlError::Fragment)
-        );
+        assert_eq!(ProtocolError::from(UrlError::Fragment).culprit(), Culprit::Caller);
     }
 }

@@ -78,11 +78,8 @@ fn bypasses(list: &str, host: &str, port: u16) -> bool {
             if entry_port.is_some_and(|p| p != port) {
                 return false;
             }
-            let name = name
-                .trim_start_matches('.')
-                .trim_start_matches('[')
-                .trim_end_matches(']');
-            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let name = crate::url::unbracket(name.trim_start_matches('.'));
+            let host = crate::url::unbracket(host);
             let name = name.to_ascii_lowercase();
             host == name
                 || host

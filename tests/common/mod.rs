@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use websocket_blocking as blocking;
 use websocket_engine::*;
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -10,9 +10,11 @@ use std::net::{TcpListener, TcpStream};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use websocket_blocking as blocking;
 use websocket_engine::framing::rfc6455::Decoder;
 use websocket_engine::framing::Decoded;
-use websocket_engine::{blocking, Error, FrameError, Limits, ProtocolError, Role, ServerConfig};
+use websocket_engine::{FrameError, Limits, ProtocolError, Role, ServerConfig};
+use websocket_io::Error;
 
 use crate::harness::*;
 

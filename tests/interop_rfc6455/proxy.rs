@@ -12,7 +12,8 @@ use super::tls::{blocking_echoes, failure, python_tls_server, tokio_echoes, trus
 use super::*;
 use common::certs::certs;
 use common::tool;
-use websocket_engine::{ConnectOptions, Proxy};
+use websocket_engine::Proxy;
+use websocket_io::ConnectOptions;
 
 /// A proxy process on a free port, its log captured in a file.
 struct ProxyProcess {
@@ -171,7 +172,7 @@ fn our_clients_reach_a_tls_server_through_http_connect_and_socks5_proxies() {
     }
 }
 
-fn refusal(url: &str, proxy: &str) -> websocket_engine::Error {
+fn refusal(url: &str, proxy: &str) -> websocket_io::Error {
     failure(url, &via(proxy))
 }
 

@@ -7,7 +7,9 @@
 
 use super::*;
 use common::certs::certs;
-use websocket_engine::{tls, tokio_io, ConnectOptions};
+use websocket_io::tls;
+use websocket_io::ConnectOptions;
+use websocket_tokio as tokio_io;
 
 /// Python `websockets` serving `wss://localhost:PORT/echo` with the
 /// certificate and key given.
@@ -122,7 +124,7 @@ fn python_websockets_client_with_our_tls_servers() {
 }
 
 /// The error connecting to `url` gives.
-pub(super) fn failure(url: &str, options: &ConnectOptions) -> websocket_engine::Error {
+pub(super) fn failure(url: &str, options: &ConnectOptions) -> websocket_io::Error {
     match blocking::connect_with(url, config(), options) {
         Ok(_) => panic!("connecting to {url} succeeded"),
         Err(e) => e,

@@ -21,7 +21,7 @@ mod tls;
 pub use net::{connect, connect_with, Listener, DEFAULT_BACKLOG};
 pub use stream::StreamConnection;
 
-use websocket_engine::Error;
+use websocket_io::Error;
 
 /// Waits for nothing, to let the host run: wasmtime runs a command's whole
 /// guest inside one tokio task, whose cooperative budget (128 I/O

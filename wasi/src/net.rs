@@ -18,9 +18,12 @@ use wasi::io::streams::{InputStream, OutputStream, StreamError};
 use super::stream::Owner;
 use super::{deadline_after, io_error, StreamConnection};
 use websocket_engine::{
-    ClientConfig, ConnectOptions, Error, Phase, ProtocolError, ProxyHandshake, ServerConfig, Status,
-    SystemEntropy, TlsError, UsageError, WsUrl,
+    ClientConfig, Phase, ProtocolError, ProxyHandshake, ServerConfig, Status, SystemEntropy, UsageError,
+    WsUrl,
 };
+use websocket_io::ConnectOptions;
+use websocket_io::Error;
+use websocket_io::TlsError;
 
 /// Connects to a `ws://` or `wss://` URL and queues the client handshake,
 /// which completes as the connection is driven; through the proxy the
@@ -82,7 +85,7 @@ pub fn connect_with(
 /// passed first.
 fn open(host: &str, port: u16, deadline: u64) -> Result<Option<Connected>, Error> {
     let network = instance_network();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host = websocket_engine::unbracket(host);
     if let Ok(ip) = host.parse::<IpAddr>() {
         return connect_to(&network, socket_address(ip_address(ip), port), deadline);
     }

@@ -12,8 +12,9 @@ use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 
 use super::io_error;
 use websocket_engine::{
-    ClientConfig, Decision, Entropy, Error, Event, Message, ServerConfig, Session, State, Step, WsUrl,
+    ClientConfig, Decision, Entropy, Event, Message, ServerConfig, Session, State, Step, WsUrl,
 };
+use websocket_io::Error;
 
 /// Most bytes asked of the input stream at once.
 const READ_CHUNK: u64 = 64 * 1024;

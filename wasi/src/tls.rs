@@ -14,7 +14,8 @@ use wasi::io::streams::{InputStream, OutputStream};
 
 use super::io_error;
 use super::net::wait_until;
-use websocket_engine::{Error, TlsError, WsUrl};
+use websocket_engine::WsUrl;
+use websocket_io::{Error, TlsError};
 
 mod bindings {
     wit_bindgen::generate!({
@@ -41,7 +42,7 @@ pub(crate) fn handshake(
     output: OutputStream,
     deadline: u64,
 ) -> Result<Option<(ClientConnection, InputStream, OutputStream)>, Error> {
-    let name = url.host().trim_start_matches('[').trim_end_matches(']');
+    let name = url.hostname();
     let future = ClientHandshake::finish(ClientHandshake::new(name, input, output));
     loop {
         match future.get() {

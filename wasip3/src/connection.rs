@@ -19,9 +19,9 @@ use wasip3::wit_stream;
 
 use super::pump::Pump;
 use websocket_engine::{
-    ClientConfig, Decision, Entropy, Error, Event, Message, ServerConfig, Session, State, Step, UsageError,
-    WsUrl,
+    ClientConfig, Decision, Entropy, Event, Message, ServerConfig, Session, State, Step, UsageError, WsUrl,
 };
+use websocket_io::Error;
 
 /// A transport's two byte streams: a connected TCP socket's, or any pair
 /// the caller hands over.

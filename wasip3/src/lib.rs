@@ -55,7 +55,7 @@ pub use shared::SharedConnection;
 /// export and `spawn_local` of the same version.
 pub use wasip3;
 
-use websocket_engine::Error;
+use websocket_io::Error;
 
 /// A transport error from a WASI call, as the engine's [`Error::Io`].
 fn io_error(what: &str, detail: impl core::fmt::Debug) -> Error {

@@ -13,9 +13,12 @@ use wasip3::wit_bindgen::{StreamReader, StreamResult};
 use super::timer::within;
 use super::{io_error, Connection, Streams};
 use websocket_engine::{
-    ClientConfig, ConnectOptions, Error, Phase, ProtocolError, ProxyHandshake, ServerConfig, Status,
-    SystemEntropy, TlsError, UsageError, WsUrl,
+    ClientConfig, Phase, ProtocolError, ProxyHandshake, ServerConfig, Status, SystemEntropy, UsageError,
+    WsUrl,
 };
+use websocket_io::ConnectOptions;
+use websocket_io::Error;
+use websocket_io::TlsError;
 
 /// Connects to a `ws://` URL, through the proxy `options` choose (see
 /// [`ConnectOptions::new`] for the environment's), and runs the client
@@ -66,7 +69,7 @@ pub async fn connect(url: &str, config: ClientConfig, options: &ConnectOptions) 
 /// the host's permission to look up) and `port`, trying each address the
 /// name has in turn.
 async fn open(host: &str, port: u16) -> Result<Streams, Error> {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host = websocket_engine::unbracket(host);
     let addresses = match host.parse::<IpAddr>() {
         Ok(ip) => vec![ip_address(ip)],
         Err(_) => resolve_addresses(host.to_owned())

@@ -22,7 +22,8 @@ use wasip3::wit_bindgen::{FutureReader, StreamReader, StreamResult, StreamWriter
 
 use super::timer::Timer;
 use super::{buffers, io_error, Streams};
-use websocket_engine::{Error, Session};
+use websocket_engine::Session;
+use websocket_io::Error;
 
 /// The most bytes one write hands the host.
 const WRITE_CHUNK: usize = 64 * 1024;

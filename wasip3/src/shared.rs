@@ -24,7 +24,8 @@ use std::time::Instant;
 
 use super::pump::Pump;
 use super::Connection;
-use websocket_engine::{Decision, Error, Event, Message, Session, State, Step};
+use websocket_engine::{Decision, Event, Message, Session, State, Step};
+use websocket_io::Error;
 
 /// A WebSocket connection whose calls take `&self` and may overlap.
 pub struct SharedConnection {

@@ -13,7 +13,7 @@ use wasip3::wit_bindgen::{StreamReader, StreamResult, StreamWriter};
 use wasip3::wit_stream;
 
 use super::Streams;
-use websocket_engine::{Error, TlsError};
+use websocket_io::{Error, TlsError};
 
 /// The `wasi:tls` bindings, generated from `wit/p3/deps/tls` (which
 /// `tests/wit_deps.rs` keeps equal to what the pinned host implements).
@@ -36,7 +36,7 @@ const CHUNK: usize = 16 * 1024;
 /// spawned into the current one, which ends when the connection's sending
 /// side does.
 pub(crate) async fn secure(streams: Streams, host: &str) -> Result<Streams, Error> {
-    let name = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+    let name = websocket_engine::unbracket(host).to_owned();
     let Streams {
         input,
         output,

@@ -17,7 +17,8 @@ use super::exports::websocket::protocol::types::{
     ClientOptions, Decision, Error as WitError, Message, RequestInfo, ResponseInfo, Role, ServerOptions,
     Version,
 };
-use websocket_engine::{Error, ServerConfig, Session, SystemEntropy, WsUrl};
+use websocket_engine::{ServerConfig, Session, SystemEntropy, WsUrl};
+use websocket_io::Error;
 
 pub struct ConnectionResource(SharedConnection);
 

@@ -13,7 +13,8 @@ use super::exports::websocket::protocol::types::{
     ClientOptions, Decision, Error as WitError, Message, RequestInfo, ResponseInfo, Role, ServerOptions,
     Version,
 };
-use websocket_engine::{Error, ServerConfig, SystemEntropy, WsUrl};
+use websocket_engine::{ServerConfig, SystemEntropy, WsUrl};
+use websocket_io::Error;
 use websocket_wasi::{self as wasi_adapter, StreamConnection};
 
 pub struct ConnectionResource(RefCell<StreamConnection>);

@@ -7,9 +7,11 @@ use super::exports::websocket::protocol::connection::{Event as WitEvent, State a
 use super::exports::websocket::protocol::types as wit;
 use websocket_engine::framing::Utf8Policy;
 use websocket_engine::{
-    Accept, ClientConfig, ConnectOptions, Culprit, Decision, DeflateConfig, Error, Event, HandshakeResponse,
-    Limits, Message, ProtocolError, Proxy, Refusal, Request, Role, ServerConfig, State, Timeouts, Version,
+    Accept, ClientConfig, Culprit, Decision, DeflateConfig, Event, HandshakeResponse, Limits, Message,
+    ProtocolError, Proxy, Refusal, Request, Role, ServerConfig, State, Timeouts, Version,
 };
+use websocket_io::ConnectOptions;
+use websocket_io::Error;
 
 fn clamp(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)

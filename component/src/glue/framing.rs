@@ -12,7 +12,8 @@ use super::exports::websocket::protocol::types::{
 };
 use websocket_engine::framing::rfc6455::{self, OpCode};
 use websocket_engine::framing::{hixie, Decoded as Step, Frame};
-use websocket_engine::{DeflateConfig, DeflateParams, Error, Role, UsageError};
+use websocket_engine::{DeflateConfig, DeflateParams, Role, UsageError};
+use websocket_io::Error;
 
 /// The decoder of the version asked for.
 enum AnyDecoder {

@@ -8,12 +8,14 @@
 //! checked against the URL's host name (also sent as SNI).
 //!
 //! ```no_run
-//! use websocket_engine::{blocking, tls, ClientConfig, ConnectOptions, Version};
+//! use websocket_engine::{ClientConfig, Version};
+//! use websocket_io::{tls, ConnectOptions};
 //!
 //! let mut roots = tls::default_roots();
 //! tls::add_pem_roots(&mut roots, &std::fs::read("ca.pem")?)?;
 //! let options = ConnectOptions::new().tls(tls::client_config(roots));
-//! let (mut ws, _) = blocking::connect_with("wss://localhost:9001/", ClientConfig::new(Version::Rfc6455), &options)?;
+//! // websocket-blocking's connect (websocket-tokio's takes the same options):
+//! let (mut ws, _) = websocket_blocking::connect_with("wss://localhost:9001/", ClientConfig::new(Version::Rfc6455), &options)?;
 //! ws.send_text("over TLS")?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -29,9 +31,10 @@ use std::sync::Arc;
 pub use rustls;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::{CertificateError, ClientConfig, RootCertStore, ServerConfig, ServerConnection, StreamOwned};
+use rustls::{ClientConfig, RootCertStore, ServerConfig, ServerConnection, StreamOwned};
+use websocket_engine::WsUrl;
 
-use crate::error::TlsError;
+use crate::TlsError;
 
 /// The Mozilla roots that `webpki-roots` carries.
 pub fn default_roots() -> RootCertStore {
@@ -67,8 +70,7 @@ pub fn client_config(roots: RootCertStore) -> Arc<ClientConfig> {
 
 /// The configuration a client uses unless told otherwise: the default
 /// roots, made once per process.
-#[cfg(any(feature = "blocking", feature = "tokio"))]
-pub(crate) fn default_client_config() -> Arc<ClientConfig> {
+pub fn default_client_config() -> Arc<ClientConfig> {
     static CONFIG: std::sync::OnceLock<Arc<ClientConfig>> = std::sync::OnceLock::new();
     CONFIG.get_or_init(|| client_config(default_roots())).clone()
 }
@@ -108,27 +110,11 @@ fn invalid(message: String) -> io::Error {
 }
 
 /// The name a `wss` URL's certificate must be valid for (and the SNI).
-#[cfg(any(feature = "blocking", feature = "tokio"))]
-pub(crate) fn server_name(url: &crate::WsUrl) -> Result<rustls::pki_types::ServerName<'static>, TlsError> {
-    let host = url.host().trim_start_matches('[').trim_end_matches(']');
+pub fn server_name(url: &WsUrl) -> Result<rustls::pki_types::ServerName<'static>, TlsError> {
+    let host = url.hostname();
     rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|e| TlsError::Failed {
         detail: format!("{host:?} cannot be a TLS server name: {e}"),
     })
-}
-
-/// Sorts a rustls error into the rule it reports.
-pub(crate) fn classify(e: &rustls::Error) -> TlsError {
-    let detail = e.to_string();
-    match e {
-        rustls::Error::InvalidCertificate(cert) => match cert {
-            CertificateError::UnknownIssuer => TlsError::UntrustedCertificate { detail },
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                TlsError::NameMismatch { detail }
-            }
-            _ => TlsError::BadCertificate { detail },
-        },
-        _ => TlsError::Failed { detail },
-    }
 }
 
 /// Accepts TLS on server-side streams with one rustls configuration.
@@ -157,62 +143,20 @@ impl TlsAcceptor {
         Ok(StreamOwned::new(conn, tcp))
     }
 
-    /// Runs the TLS handshake on an accepted tokio stream, for the tokio
-    /// adapter.
-    #[cfg(feature = "tokio")]
-    pub async fn accept_async<S>(&self, stream: S) -> io::Result<tokio_rustls::server::TlsStream<S>>
-    where
-        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-    {
-        tokio_rustls::TlsAcceptor::from(self.config.clone())
-            .accept(stream)
-            .await
+    /// The rustls configuration it accepts with (for an async acceptor,
+    /// such as `websocket_tokio::accept_tls`).
+    pub fn config(&self) -> &Arc<ServerConfig> {
+        &self.config
     }
 }
 
 /// A blocking client's TLS stream over TCP, not yet handshaken.
-#[cfg(feature = "blocking")]
-pub(crate) fn client_stream(
+pub fn client_stream(
     tcp: TcpStream,
-    url: &crate::WsUrl,
+    url: &WsUrl,
     config: Arc<ClientConfig>,
 ) -> Result<StreamOwned<rustls::ClientConnection, TcpStream>, crate::Error> {
     let conn = rustls::ClientConnection::new(config, server_name(url)?)
-        .map_err(|e| crate::Error::Tls(classify(&e)))?;
+        .map_err(|e| crate::Error::Tls(TlsError::from(&e)))?;
     Ok(StreamOwned::new(conn, tcp))
-}
-
-/// rustls's blocking stream as the blocking adapter's transport.
-#[cfg(feature = "blocking")]
-mod blocking_stream {
-    use std::io;
-    use std::net::Shutdown;
-    use std::ops::{Deref, DerefMut};
-    use std::time::Duration;
-
-    use rustls::{ConnectionCommon, SideData, StreamOwned};
-
-    impl<C, T, D> crate::blocking::Stream for StreamOwned<C, T>
-    where
-        C: DerefMut + Deref<Target = ConnectionCommon<D>>,
-        T: crate::blocking::Stream,
-        D: SideData,
-    {
-        fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-            self.sock.set_read_timeout(timeout)
-        }
-        fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-            self.sock.set_write_timeout(timeout)
-        }
-        /// Shutting down writing sends TLS's `close_notify` first.
-        fn shutdown(&mut self, how: Shutdown) -> io::Result<()> {
-            if how != Shutdown::Read {
-                self.conn.send_close_notify();
-                while self.conn.wants_write() {
-                    self.conn.write_tls(&mut self.sock)?;
-                }
-            }
-            self.sock.shutdown(how)
-        }
-    }
 }

@@ -8,12 +8,12 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
-use super::{client_handshake, WebSocket};
-use crate::connect::parse_url;
-use crate::{
-    ClientConfig, ConnectOptions, Error, HandshakeResponse, Phase, ProtocolError, ProxyHandshake, Status,
-    SystemEntropy, WsUrl,
+use websocket_engine::{
+    ClientConfig, HandshakeResponse, ProtocolError, ProxyHandshake, Status, SystemEntropy, WsUrl,
 };
+use websocket_io::{first_hop, parse_url, ConnectOptions, Error};
+
+use super::{client_handshake, WebSocket};
 
 /// What [`connect`] runs over: TCP, or TLS over TCP for `wss`.
 #[derive(Debug)]
@@ -48,10 +48,7 @@ pub async fn connect_with(
     let limit = config.timeouts.handshake;
     let stream = tokio::time::timeout(limit, reach(&url, &config, options))
         .await
-        .map_err(|_| ProtocolError::Timeout {
-            during: Phase::Handshake,
-            limit,
-        })??;
+        .map_err(|_| Error::handshake_timeout(limit))??;
     client_handshake(stream, &url, config, &mut SystemEntropy).await
 }
 
@@ -61,7 +58,7 @@ async fn reach(
     options: &ConnectOptions,
 ) -> Result<MaybeTlsStream, Error> {
     let proxy = options.proxy_for(url).map_err(ProtocolError::from)?;
-    let mut tcp = TcpStream::connect(ConnectOptions::first_hop(proxy.as_ref(), url)).await?;
+    let mut tcp = TcpStream::connect(first_hop(proxy.as_ref(), url)).await?;
     tcp.set_nodelay(true)?;
     if let Some(proxy) = proxy {
         tunnel(&mut tcp, proxy.handshake(url, &config.limits)?).await?;
@@ -92,8 +89,25 @@ async fn secure(tcp: TcpStream, url: &WsUrl, options: &ConnectOptions) -> Result
         return Ok(MaybeTlsStream::Plain(tcp));
     }
     let connector = tokio_rustls::TlsConnector::from(options.tls_config());
-    let tls = connector.connect(crate::tls::server_name(url)?, tcp).await?;
+    let tls = connector
+        .connect(websocket_io::tls::server_name(url)?, tcp)
+        .await?;
     Ok(MaybeTlsStream::Tls(Box::new(tls)))
+}
+
+/// Runs the TLS handshake on an accepted stream with `acceptor`'s
+/// configuration, for a TLS server (feature `rustls`).
+#[cfg(feature = "rustls")]
+pub async fn accept_tls<S>(
+    acceptor: &websocket_io::tls::TlsAcceptor,
+    stream: S,
+) -> io::Result<tokio_rustls::server::TlsStream<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    tokio_rustls::TlsAcceptor::from(acceptor.config().clone())
+        .accept(stream)
+        .await
 }
 
 #[cfg(not(feature = "rustls"))]

@@ -5,12 +5,12 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-use super::{client_handshake, Stream, WebSocket};
-use crate::connect::parse_url;
-use crate::{
-    ClientConfig, ConnectOptions, Error, HandshakeResponse, ProtocolError, ProxyHandshake, Status,
-    SystemEntropy, WsUrl,
+use websocket_engine::{
+    ClientConfig, HandshakeResponse, ProtocolError, ProxyHandshake, Status, SystemEntropy, WsUrl,
 };
+use websocket_io::{first_hop, parse_url, ConnectOptions, Error};
+
+use super::{client_handshake, Stream, WebSocket};
 
 /// What [`connect`] runs over: TCP, or TLS over TCP for `wss`.
 #[derive(Debug)]
@@ -43,7 +43,7 @@ pub fn connect_with(
     let url = parse_url(url)?;
     let proxy = options.proxy_for(&url).map_err(ProtocolError::from)?;
     let limit = config.timeouts.handshake;
-    let mut tcp = tcp_connect(&ConnectOptions::first_hop(proxy.as_ref(), &url), limit)?;
+    let mut tcp = tcp_connect(&first_hop(proxy.as_ref(), &url), limit)?;
     if let Some(proxy) = proxy {
         tunnel(&mut tcp, proxy.handshake(&url, &config.limits)?, limit)?;
     }
@@ -90,7 +90,7 @@ fn secure(tcp: TcpStream, url: &WsUrl, options: &ConnectOptions) -> Result<Maybe
     if !url.is_secure() {
         return Ok(MaybeTlsStream::Plain(tcp));
     }
-    let tls = crate::tls::client_stream(tcp, url, options.tls_config())?;
+    let tls = websocket_io::tls::client_stream(tcp, url, options.tls_config())?;
     Ok(MaybeTlsStream::Tls(Box::new(tls)))
 }
 

@@ -4,31 +4,40 @@
 //! reads from sends no keepalive pings).
 //!
 //! ```no_run
-//! use websocket_engine::{blocking, ClientConfig, Message, Version};
+//! use websocket_engine::{ClientConfig, Message, Version};
 //!
-//! let (mut ws, _) = blocking::connect("ws://127.0.0.1:9001/", ClientConfig::new(Version::Hixie76))?;
+//! let (mut ws, _) = websocket_blocking::connect("ws://127.0.0.1:9001/", ClientConfig::new(Version::Hixie76))?;
 //! ws.send_text("hello")?;
 //! if let Some(Message::Text(reply)) = ws.read_message()? {
 //!     println!("{reply}");
 //! }
 //! ws.close()?;
 //! while ws.read_message()?.is_some() {}
-//! # Ok::<(), websocket_engine::Error>(())
+//! # Ok::<(), websocket_blocking::Error>(())
 //! ```
+//!
+//! `wss://` needs feature `rustls` (on native targets); the [`tls`] module
+//! then holds the rustls configurations, and [`ConnectOptions`] chooses
+//! the proxy and the trusted roots.
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::{
-    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Request, ServerConfig, Session, State,
-    Step, UsageError, WsUrl,
+use websocket_engine::{
+    ClientConfig, Entropy, Event, HandshakeResponse, Message, Request, ServerConfig, Session, State, Step,
+    UsageError, WsUrl,
 };
 
+#[cfg(all(feature = "rustls", not(target_arch = "wasm32")))]
+mod tls_stream;
 mod transport;
 
 pub use transport::{connect, connect_with, MaybeTlsStream};
+#[cfg(all(feature = "rustls", not(target_arch = "wasm32")))]
+pub use websocket_io::tls;
+pub use websocket_io::{ConnectOptions, Error};
 
 const READ_CHUNK: usize = 16 * 1024;
 

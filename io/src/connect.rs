@@ -1,12 +1,11 @@
 //! How an adapter reaches a server: directly or through a proxy, and for
 //! `wss`, with which TLS configuration.
 
-use crate::error::ProxyError;
-use crate::{Proxy, WsUrl};
+use websocket_engine::{Proxy, ProxyError, WsUrl};
 
-/// How `connect_with` reaches the server. The default takes the proxy
-/// from the environment ([`Proxy::from_env`]) and, for `wss` (feature
-/// `rustls`), trusts the Mozilla roots of `webpki-roots`.
+/// How an adapter's `connect_with` reaches the server. The default takes
+/// the proxy from the environment ([`Proxy::from_env`]) and, for `wss`
+/// (feature `rustls`), trusts the Mozilla roots of `webpki-roots`.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
     proxy: ProxyChoice,
@@ -57,26 +56,23 @@ impl ConnectOptions {
         }
     }
 
-    /// The address to open TCP to: the proxy's, or the server's.
-    #[cfg(any(feature = "blocking", feature = "tokio"))]
-    pub(crate) fn first_hop(proxy: Option<&Proxy>, url: &WsUrl) -> String {
-        proxy.map_or_else(|| url.socket_addr(), Proxy::addr)
-    }
-
-    #[cfg(all(
-        feature = "rustls",
-        not(target_arch = "wasm32"),
-        any(feature = "blocking", feature = "tokio")
-    ))]
-    pub(crate) fn tls_config(&self) -> std::sync::Arc<rustls::ClientConfig> {
+    /// The rustls client configuration for `wss`: the one given, or the
+    /// default roots'.
+    #[cfg(all(feature = "rustls", not(target_arch = "wasm32")))]
+    pub fn tls_config(&self) -> std::sync::Arc<rustls::ClientConfig> {
         self.tls.clone().unwrap_or_else(crate::tls::default_client_config)
     }
 }
 
+/// The address to open TCP to, as `host:port`: the proxy's, or the
+/// server's.
+pub fn first_hop(proxy: Option<&Proxy>, url: &WsUrl) -> String {
+    proxy.map_or_else(|| url.socket_addr(), Proxy::addr)
+}
+
 /// Parses the URL an adapter connects to: `ws`, or `wss` when this build
 /// has TLS (feature `rustls`).
-#[cfg(any(feature = "blocking", feature = "tokio"))]
-pub(crate) fn parse_url(input: &str) -> Result<WsUrl, crate::ProtocolError> {
+pub fn parse_url(input: &str) -> Result<WsUrl, websocket_engine::ProtocolError> {
     #[cfg(all(feature = "rustls", not(target_arch = "wasm32")))]
     return Ok(WsUrl::parse(input)?);
     #[cfg(not(all(feature = "rustls", not(target_arch = "wasm32"))))]

@@ -13,10 +13,10 @@
 //! or skipped.
 //!
 //! ```no_run
-//! use websocket_engine::{tokio_io, ServerConfig};
+//! use websocket_engine::ServerConfig;
 //!
-//! # async fn serve(tcp: tokio::net::TcpStream) -> Result<(), websocket_engine::Error> {
-//! let (mut ws, _request) = tokio_io::accept(tcp, ServerConfig::new()).await?;
+//! # async fn serve(tcp: tokio::net::TcpStream) -> Result<(), websocket_tokio::Error> {
+//! let (mut ws, _request) = websocket_tokio::accept(tcp, ServerConfig::new()).await?;
 //! while let Some(message) = ws.read_message().await? {
 //!     // Queue the echo; the next read writes every queued reply at once.
 //!     ws.session_mut().send(&message)?;
@@ -24,6 +24,13 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! `wss://` and TLS servers ([`accept_tls`]) need feature `rustls`; the
+//! [`tls`] module then holds the rustls configurations, and
+//! [`ConnectOptions`] chooses the proxy and the trusted roots. The crate is
+//! empty on wasm32.
+
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
@@ -36,14 +43,19 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::time::{sleep_until, Sleep};
 
-use crate::{
-    ClientConfig, Entropy, Error, Event, HandshakeResponse, Message, Request, ServerConfig, Session, State,
-    Step, UsageError, WsUrl,
+use websocket_engine::{
+    ClientConfig, Entropy, Event, HandshakeResponse, Message, Request, ServerConfig, Session, State, Step,
+    UsageError, WsUrl,
 };
 
 mod transport;
 
+#[cfg(feature = "rustls")]
+pub use transport::accept_tls;
 pub use transport::{connect, connect_with, MaybeTlsStream};
+#[cfg(feature = "rustls")]
+pub use websocket_io::tls;
+pub use websocket_io::{ConnectOptions, Error};
 
 /// The read buffer: a 16 KiB message with its frame header fits in one read.
 const READ_CHUNK: usize = 32 * 1024;

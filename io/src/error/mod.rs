@@ -1,10 +1,17 @@
-//! What an adapter reports: the core's [`ProtocolError`], or its
-//! transport's I/O error.
+//! What an adapter reports: the core's [`ProtocolError`], its transport's
+//! I/O error, or TLS's.
 
 use core::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
-use super::{Culprit, ProtocolError, TlsError};
+use websocket_engine::{
+    Culprit, FrameError, HandshakeError, Phase, ProtocolError, ProxyError, UrlError, UsageError,
+};
+
+mod tls;
+
+pub use tls::TlsError;
 
 /// Any failure of an adapter (blocking, tokio, `wasi:io`, the component):
 /// the sans-IO core's error, or the transport's.
@@ -50,6 +57,34 @@ impl Error {
 
     fn io_kind_in(&self, kinds: &[std::io::ErrorKind]) -> bool {
         matches!(self, Error::Io(e) if kinds.contains(&e.kind()))
+    }
+
+    /// The opening handshake (reaching the server included) took longer
+    /// than `limit`, the handshake time-out.
+    pub fn handshake_timeout(limit: Duration) -> Error {
+        Error::Protocol(ProtocolError::Timeout {
+            during: Phase::Handshake,
+            limit,
+        })
+    }
+
+    /// The rule broken, in kebab-case ([`ProtocolError::code`],
+    /// [`TlsError::code`]), or `io`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Protocol(e) => e.code(),
+            Error::Tls(e) => e.code(),
+            Error::Io(_) => "io",
+        }
+    }
+
+    /// The layer that detected it ([`ProtocolError::layer`]), `tls` or `io`.
+    pub fn layer(&self) -> &'static str {
+        match self {
+            Error::Protocol(e) => e.layer(),
+            Error::Tls(_) => "tls",
+            Error::Io(_) => "io",
+        }
     }
 
     /// Who broke the rule.
@@ -105,14 +140,10 @@ impl From<std::io::Error> for Error {
     /// A TLS failure that a TLS stream reported as an I/O error becomes
     /// [`Error::Tls`].
     fn from(e: std::io::Error) -> Self {
-        #[cfg(all(feature = "rustls", not(target_arch = "wasm32")))]
-        if let Some(tls) = e
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        {
-            return Error::Tls(crate::tls::classify(tls));
+        match TlsError::inside(&e) {
+            Some(tls) => Error::Tls(tls),
+            None => Error::Io(Arc::new(e)),
         }
-        Error::Io(Arc::new(e))
     }
 }
 
@@ -125,5 +156,39 @@ impl From<TlsError> for Error {
 impl From<ProtocolError> for Error {
     fn from(e: ProtocolError) -> Self {
         Error::Protocol(e)
+    }
+}
+
+macro_rules! from_layer {
+    ($($t:ident),*) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Error::Protocol(e.into())
+            }
+        }
+    )*};
+}
+from_layer!(UrlError, HandshakeError, FrameError, UsageError, ProxyError);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_layers_and_culprits() {
+        let e = Error::from(FrameError::MessageTooLarge { limit: 1 });
+        assert_eq!((e.code(), e.culprit()), ("message-too-large", Culprit::Peer));
+        let io = Error::from(std::io::Error::other("x"));
+        assert_eq!(
+            (io.code(), io.layer(), io.culprit()),
+            ("io", "io", Culprit::Transport)
+        );
+        assert_eq!(Error::from(UrlError::Fragment).culprit(), Culprit::Caller);
+        assert_eq!(
+            Error::from(UrlError::Fragment),
+            ProtocolError::Url(UrlError::Fragment)
+        );
+        let late = Error::handshake_timeout(Duration::from_secs(1));
+        assert_eq!((late.code(), late.layer()), ("timeout", "timeout"));
     }
 }
