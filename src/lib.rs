@@ -1,6 +1,6 @@
-//! A sans-IO WebSocket engine for the hixie-75 and hixie-76 drafts and RFC
-//! 6455, for native Rust and for WASI 0.2 components. One server tells the
-//! three versions apart on one port.
+//! The WebSocket protocol of the hixie-75 and hixie-76 drafts and RFC 6455,
+//! sans-IO, for native Rust and for WASI 0.2 and 0.3 components. One server
+//! tells the three versions apart on one port.
 //!
 //! # Data flow
 //!
@@ -20,8 +20,10 @@
 //!  │  (ServerHandshake/ClientHandshake, framing::{hixie,rfc6455})│
 //!  │  timers: handshake, close, write progress, keepalive, idle  │
 //!  └─────────────────────────────────────────────────────────────┘
-//!        ▲ pumps: blocking (Read + Write), tokio_io (AsyncRead + AsyncWrite),
-//!        │        websocket-component's wasi_adapter (wasi:io streams)
+//!        ▲ pumps, each a crate of its own over websocket-io (the
+//!        │ adapters' error, connect options, TLS, the pump's rules):
+//!        │ websocket-blocking (Read + Write), websocket-tokio (tokio),
+//!        │ websocket-wasi (wasi:io streams), websocket-wasip3 (WASI 0.3)
 //! ```
 //!
 //! A [`Session`] is one connection from the first byte of the opening
@@ -29,12 +31,15 @@
 //! version. It performs no I/O, reads no clock and draws no randomness of
 //! its own: bytes and instants come in, events and bytes go out, and a
 //! failure is its last event. Entropy is an argument ([`Entropy`]; an RFC
-//! 6455 client seeds its masking-key generator from it). The adapters are
-//! pumps over it: `blocking` over `std::io::Read + Write` (feature
-//! `blocking`), `tokio_io` over tokio streams (feature `tokio`), and, in
-//! the `websocket-component` crate, `wasi_adapter` over `wasi:io` streams
-//! inside a WASI 0.2 component. No feature is on by default: the core
-//! needs none. [`Limits`] bounds memory,
+//! 6455 client seeds its masking-key generator from it). This crate
+//! depends on no I/O, TLS or runtime crate and its errors
+//! ([`ProtocolError`]) hold no I/O error. The adapters are pumps over it,
+//! each a crate of its own: `websocket-blocking` over `std::io::Read +
+//! Write`, `websocket-tokio` over tokio streams, `websocket-wasi` over
+//! `wasi:io` streams inside a WASI 0.2 component, `websocket-wasip3` over
+//! WASI 0.3 streams; `websocket-io` holds what they share (their `Error`,
+//! which adds the transport's and TLS's, `ConnectOptions`, rustls
+//! configurations and the rules of a pump). [`Limits`] bounds memory,
 //! [`Timeouts`] time.
 //!
 //! # Messages

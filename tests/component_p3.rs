@@ -6,17 +6,16 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::sync::OnceLock;
 use std::thread;
 
 use wasmtime::component::{Accessor, ResourceAny};
 use websocket_blocking as blocking;
 use websocket_build::p3_library_component;
-use websocket_engine::{ClientConfig, Message, ServerConfig, Version};
+use websocket_engine::{ClientConfig, Message, Version};
 use websocket_host::p3::bindings::exports::websocket::protocol::connection::Guest as Api;
 use websocket_host::p3::bindings::{
-    ClientOptions, Compression, Event, Limits, Message as WitMessage, ServerOptions, State, Timeouts,
+    ClientOptions, Event, Limits, Message as WitMessage, ServerOptions, State, Timeouts,
 };
 use websocket_host::p3::{tcp_input, tcp_output, P3Library, P3State};
 
@@ -148,37 +147,6 @@ fn it_serves_a_tcp_connection_the_host_hands_over() {
     }
 }
 
-/// A native echo server for one connection; how many messages it echoed.
-fn native_echo_server() -> (String, thread::JoinHandle<usize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("ws://{}/", listener.local_addr().unwrap());
-    let handle = thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let (mut ws, _) = blocking::accept(stream, ServerConfig::new()).unwrap();
-        let mut n = 0;
-        while let Some(message) = ws.read_message().unwrap() {
-            ws.send(&message).unwrap();
-            n += 1;
-        }
-        n
-    });
-    (url, handle)
-}
-
-fn client_options(version: websocket_host::p3::bindings::Version) -> ClientOptions {
-    ClientOptions {
-        version,
-        origin: None,
-        protocols: Vec::new(),
-        extra_headers: Vec::new(),
-        limits: None,
-        timeouts: None,
-        utf8: None,
-        compression: Compression::Defaults,
-        proxy: None,
-    }
-}
-
 #[test]
 fn its_connect_talks_to_a_native_server_in_every_version() {
     use websocket_host::p3::bindings::Version as WitVersion;
@@ -188,9 +156,10 @@ fn its_connect_talks_to_a_native_server_in_every_version() {
         store
             .run_concurrent(async |store| {
                 for version in [WitVersion::Hixie75, WitVersion::Hixie76, WitVersion::Rfc6455] {
-                    let (url, server) = native_echo_server();
+                    let (addr, server) = common::echo::native_echo_once();
+                    let url = format!("ws://{addr}/");
                     let conn = api
-                        .call_connect(store, url, client_options(version))
+                        .call_connect(store, url, ClientOptions::new(version))
                         .await
                         .unwrap()
                         .unwrap();
@@ -500,7 +469,8 @@ fn overlapping_reads_share_the_messages() {
 fn its_client_side_runs_over_streams_the_host_connected() {
     use websocket_host::p3::bindings::Version as WitVersion;
     for version in [WitVersion::Hixie75, WitVersion::Hixie76, WitVersion::Rfc6455] {
-        let (url, server) = native_echo_server();
+        let (addr, server) = common::echo::native_echo_once();
+        let url = format!("ws://{addr}/");
         runtime().block_on(async {
             let (mut store, instance) = library().instantiate().await.unwrap();
             let api = instance.websocket_protocol_connection();
@@ -513,7 +483,7 @@ fn its_client_side_runs_over_streams_the_host_connected() {
                     let input = store.with(|s| tcp_input(s, read)).unwrap();
                     let (conn, output) = api
                         .connection()
-                        .call_handshake(store, input, url.clone(), client_options(version))
+                        .call_handshake(store, input, url.clone(), ClientOptions::new(version))
                         .await
                         .unwrap()
                         .unwrap();
@@ -560,7 +530,7 @@ fn wss_round_trip(
         let api = instance.websocket_protocol_connection();
         store
             .run_concurrent(async |store| {
-                let options = client_options(WitVersion::Rfc6455);
+                let options = ClientOptions::new(WitVersion::Rfc6455);
                 let conn = api.call_connect(store, url.to_owned(), options).await.unwrap()?;
                 let c = api.connection();
                 c.call_send_text(store, conn, "over tls".into()).await.unwrap()?;
@@ -653,13 +623,6 @@ fn an_app_composed_with_it_serves_every_version_under_the_wasmtime_cli() {
     }
 }
 
-/// The resident set of process `pid`, in KiB.
-fn rss_kib(pid: u32) -> usize {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 /// Pipelined messages make `read-message` done at once. Through the
 /// composed application, a library call that returns without suspending
 /// leaked about 400 bytes (wasmtime 48, wit-bindgen 0.63), 39 MiB over
@@ -681,11 +644,11 @@ fn pipelined_messages_through_the_composed_app_leave_its_memory_flat() {
         }
     };
     burst();
-    let before = rss_kib(server.process.child.id());
+    let before = common::memory_kib(server.process.child.id(), "VmRSS");
     for _ in 0..100 {
         burst();
     }
-    let grown = rss_kib(server.process.child.id()).saturating_sub(before);
+    let grown = common::memory_kib(server.process.child.id(), "VmRSS").saturating_sub(before);
     assert!(
         grown < 12 * 1024,
         "the composed server grew by {grown} KiB over 100 000 messages"

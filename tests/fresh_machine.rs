@@ -74,9 +74,31 @@ fn rustup_home_without_the_target(home: &Path) -> String {
     name
 }
 
+/// A scratch folder, removed when the test ends, passed or failed.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A child process, killed when the test ends, passed or failed.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn the_first_readme_command_adds_a_missing_wasm_target() {
-    let scratch = std::env::temp_dir().join(format!("websocket-fresh-machine-{}", std::process::id()));
+    // Dropped last: after the server is killed.
+    let scratch =
+        Scratch(std::env::temp_dir().join(format!("websocket-fresh-machine-{}", std::process::id())));
+    let scratch = &scratch.0;
     let home = scratch.join("rustup");
     let toolchain = rustup_home_without_the_target(&home);
     let mut serve = Command::new(common::example("serve"))
@@ -90,10 +112,11 @@ fn the_first_readme_command_adds_a_missing_wasm_target() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
+        .map(Killed)
         .unwrap();
     let (lines, said) = mpsc::channel();
-    let stdout = BufReader::new(serve.stdout.take().unwrap());
-    let stderr = BufReader::new(serve.stderr.take().unwrap());
+    let stdout = BufReader::new(serve.0.stdout.take().unwrap());
+    let stderr = BufReader::new(serve.0.stderr.take().unwrap());
     let tx = lines.clone();
     std::thread::spawn(move || {
         stdout
@@ -132,7 +155,4 @@ fn the_first_readme_command_adds_a_missing_wasm_target() {
     let (mut ws, _) = blocking::connect(&url, ClientConfig::new(Version::Rfc6455)).unwrap();
     ws.send_text("fresh").unwrap();
     assert_eq!(ws.read_message().unwrap(), Some(Message::Text("fresh".into())));
-    let _ = serve.kill();
-    let _ = serve.wait();
-    std::fs::remove_dir_all(&scratch).unwrap();
 }

@@ -2,9 +2,12 @@
 //! The embedded host against guests it does not trust: one that spins, one
 //! that grows its memory past the cap, and more instances than allowed.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use common::failures::Failures;
 use wasmtime::component::Component;
 use wasmtime_wasi::p2::bindings::Command;
 use websocket_build::library_component;
@@ -101,7 +104,8 @@ fn a_spinning_guest_is_stopped_and_does_not_hold_the_thread() {
     });
     let tokio = one_thread();
     tokio.block_on(async {
-        let url = echo_server(&rt, |peer, e| panic!("{peer}: {e}")).await;
+        let failures = Failures::new();
+        let url = echo_server(&rt, failures.reporter()).await;
         let started = Instant::now();
         let spinner = tokio::spawn({
             let rt = rt.clone();
@@ -124,12 +128,14 @@ fn a_spinning_guest_is_stopped_and_does_not_hold_the_thread() {
             "the spinner stopped before the client was served ({served:?})"
         );
         ws.close().await.unwrap();
+        while ws.read_message().await.unwrap().is_some() {}
         let stopped = spinner.await.unwrap();
         let elapsed = started.elapsed();
         let error = stopped.expect_err("the spinner returned");
         assert!(error.contains("computed for over 1500 ms"), "{error}");
         assert!(elapsed >= busy, "stopped after {elapsed:?}");
         assert!(elapsed < busy * 4, "stopped only after {elapsed:?}");
+        failures.assert_none_soon().await;
     });
 }
 

@@ -12,20 +12,13 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
 
+use common::echo::{echo_through, peers_dir, texts as messages};
 use common::{client, run_with_input, serve, start, Running};
 use websocket_blocking as blocking;
 use websocket_engine::*;
 use websocket_io::Error;
-
-fn peers_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("interop")
-}
 
 fn require(program: &str, args: &[&str], hint: &str) {
     let ok = Command::new(program)
@@ -81,44 +74,6 @@ fn peer_server(program: &str, script: &str) -> (Running, String) {
         .unwrap_or_else(|| panic!("{script} printed {:?}", process.first_line))
         .to_owned();
     (process, format!("ws://127.0.0.1:{port}/echo"))
-}
-
-fn messages() -> Vec<String> {
-    let mut m: Vec<String> = vec![
-        "hello".into(),
-        "wörld ünïcode ✓ 🎉".into(),
-        String::new(),
-        "x".repeat(70_000),
-    ];
-    m.extend((0..100).map(|i| format!("message {i}")));
-    m
-}
-
-/// Our blocking client sends every message, closes, and checks the echoes
-/// and the close.
-fn echo_through(url: &str, version: Version) {
-    let mut config = ClientConfig::new(version);
-    config.timeouts.close = Duration::from_secs(3);
-    let (mut ws, _) = blocking::connect(url, config).unwrap_or_else(|e| panic!("{version}: {e}"));
-    let sent = messages();
-    for m in &sent {
-        ws.send_text(m).unwrap();
-    }
-    let mut got = Vec::new();
-    while got.len() < sent.len() {
-        match ws.read_message().unwrap() {
-            Some(Message::Text(t)) => got.push(t),
-            other => panic!("{version}: unexpected {other:?}"),
-        }
-    }
-    assert_eq!(got, sent, "{version}");
-    ws.close().unwrap();
-    let (rest, closed) = common::read_to_end(&mut ws);
-    assert_eq!(rest, []);
-    assert_eq!(ws.session().state(), State::Closed);
-    if version == Version::Hixie76 {
-        assert_eq!(closed.map(|c| c.clean), Some(true), "the peer answered FF 00");
-    }
 }
 
 #[test]

@@ -37,6 +37,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::echo::peers_dir;
 use common::example;
 use websocket_blocking::{self as blocking, WebSocket};
 use websocket_engine::{Bytes, ClientConfig, Closed, Event, Message, State, Version};
@@ -56,12 +57,6 @@ const LINE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Our server's modes: natively and the component in wasmtime (default).
 const NATIVE: &[&str] = &["--native"];
 const COMPONENT: &[&str] = &[];
-
-fn peers_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("interop")
-}
 
 /// An independent implementation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

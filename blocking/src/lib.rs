@@ -26,9 +26,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use websocket_engine::{
-    ClientConfig, Entropy, Event, HandshakeResponse, Message, Request, ServerConfig, Session, State, Step,
-    UsageError, WsUrl,
+    ClientConfig, Decision, Entropy, Event, HandshakeResponse, Message, Request, ServerConfig, Session, Step,
+    WsUrl,
 };
+use websocket_io::pump;
 
 #[cfg(all(feature = "rustls", not(target_arch = "wasm32")))]
 mod tls_stream;
@@ -104,7 +105,7 @@ pub fn client_handshake<S: Stream>(
     config: ClientConfig,
     entropy: &mut dyn Entropy,
 ) -> Result<(WebSocket<S>, HandshakeResponse), Error> {
-    let ws = WebSocket::open(stream, Session::client(url, config, entropy, Instant::now())?)?;
+    let (ws, _) = WebSocket::open(stream, Session::client(url, config, entropy, Instant::now())?)?;
     let response = ws
         .session
         .response()
@@ -116,22 +117,31 @@ pub fn client_handshake<S: Stream>(
 /// Performs the server handshake on an accepted stream; `config` decides
 /// on the request (pass an `Arc` to share it). A refused or broken request
 /// is answered with an HTTP response before the error is returned.
+///
+/// With [`ServerConfig::defer_decisions`], it returns as soon as the
+/// request is read, with the connection not yet open: answer it with
+/// [`WebSocket::decide`].
 pub fn accept<S: Stream>(
     stream: S,
     config: impl Into<Arc<ServerConfig>>,
 ) -> Result<(WebSocket<S>, Request), Error> {
     let session = Session::server(config, Instant::now());
-    let ws = WebSocket::open(stream, session)?;
-    let request = ws
-        .session
-        .request()
-        .cloned()
-        .expect("an open server has a request");
+    let (ws, undecided) = WebSocket::open(stream, session)?;
+    let request = match undecided {
+        Some(request) => request,
+        None => ws
+            .session
+            .request()
+            .cloned()
+            .expect("an open server has a request"),
+    };
     Ok((ws, request))
 }
 
 impl<S: Stream> WebSocket<S> {
-    fn open(stream: S, session: Session) -> Result<Self, Error> {
+    /// Runs the handshake until the session opens (or, deferring
+    /// decisions, until the request to decide on is read).
+    fn open(stream: S, session: Session) -> Result<(Self, Option<Request>), Error> {
         let buf = vec![0; READ_CHUNK].into_boxed_slice();
         let mut ws = WebSocket {
             stream,
@@ -141,11 +151,10 @@ impl<S: Stream> WebSocket<S> {
             applied: [None; 2],
             write_shut: false,
         };
-        match ws.next_event()? {
-            // The server's response goes out before it is handed over.
-            Some(Event::Opened) => ws.flush().map(|()| ws),
-            _ => Err(UsageError::HandshakeIncomplete.into()),
-        }
+        let undecided = pump::opening(ws.next_event()?)?;
+        // The server's response goes out before it is handed over.
+        ws.flush()?;
+        Ok((ws, undecided))
     }
 
     /// The session, to inspect it or queue without flushing.
@@ -199,14 +208,23 @@ impl<S: Stream> WebSocket<S> {
         self.flush()
     }
 
+    /// Server with [`ServerConfig::defer_decisions`]: answers the request
+    /// that [`accept`] returned ([`Session::decide`]) and writes the
+    /// answer. Accepted, the connection is then open, as `accept` leaves
+    /// it without deferred decisions; refused, the refusal is sent and its
+    /// error ([`HandshakeError::Refused`](websocket_engine::HandshakeError::Refused))
+    /// returned.
+    pub fn decide(&mut self, decision: Decision) -> Result<(), Error> {
+        self.session.decide(Instant::now(), decision)?;
+        pump::opening(self.next_event()?)?;
+        self.flush()
+    }
+
     /// Writes everything queued; fails once the session failed for good
     /// (output nobody took within the write time-out).
     pub fn flush(&mut self) -> Result<(), Error> {
         while self.write()? {}
-        match self.session.error() {
-            Some(e) if self.session.state() == State::Closed => Err(e.clone().into()),
-            _ => Ok(()),
-        }
+        pump::flushed(&self.session)
     }
 
     /// The next message, or `None` once closed. Pings and pongs are skipped

@@ -6,9 +6,9 @@ use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use websocket_engine::{
-    ClientConfig, HandshakeResponse, ProtocolError, ProxyHandshake, Status, SystemEntropy, WsUrl,
+    ClientConfig, HandshakeResponse, ProtocolError, ProxyHandshake, SystemEntropy, WsUrl,
 };
-use websocket_io::{first_hop, parse_url, ConnectOptions, Error};
+use websocket_io::{first_hop, parse_url, pump, ConnectOptions, Error};
 
 use super::{client_handshake, Stream, WebSocket};
 
@@ -43,7 +43,7 @@ pub fn connect_with(
     let url = parse_url(url)?;
     let proxy = options.proxy_for(&url).map_err(ProtocolError::from)?;
     let limit = config.timeouts.handshake;
-    let mut tcp = tcp_connect(&first_hop(proxy.as_ref(), &url), limit)?;
+    let mut tcp = tcp_connect(first_hop(proxy.as_ref(), &url), limit)?;
     if let Some(proxy) = proxy {
         tunnel(&mut tcp, proxy.handshake(&url, &config.limits)?, limit)?;
     }
@@ -51,7 +51,7 @@ pub fn connect_with(
     client_handshake(stream, &url, config, &mut SystemEntropy)
 }
 
-fn tcp_connect(addr: &str, limit: Duration) -> Result<TcpStream, Error> {
+fn tcp_connect(addr: (&str, u16), limit: Duration) -> Result<TcpStream, Error> {
     let mut last = io::Error::new(ErrorKind::NotFound, "the host name resolved to no address");
     for addr in addr.to_socket_addrs()? {
         match TcpStream::connect_timeout(&addr, limit) {
@@ -76,10 +76,7 @@ fn tunnel(tcp: &mut TcpStream, mut proxy: ProxyHandshake, limit: Duration) -> Re
         tcp.write_all(out)?;
         proxy.advance_output(out.len());
         let n = tcp.read(&mut buf)?;
-        if n == 0 {
-            return Err(ProtocolError::from(proxy.handle_eof()).into());
-        }
-        if let Status::Complete { .. } = proxy.handle_input(&buf[..n])? {
+        if pump::tunnel_reply(&mut proxy, &buf[..n])? {
             return Ok(());
         }
     }

@@ -16,7 +16,8 @@ pub use exports::websocket::protocol::types::{
     Version,
 };
 
-/// `error_info` and `Default for ServerOptions`, for the types of a
+/// `error_info`, `Default for ServerOptions` and `ClientOptions::new`,
+/// for the types of a
 /// `websocket:protocol` package's bindings (0.1.0's here, 0.2.0's in
 /// [`crate::p3::bindings`]: the same WIT, other generated types).
 macro_rules! type_helpers {
@@ -33,6 +34,26 @@ macro_rules! type_helpers {
             | Error::Proxy(info)
             | Error::Tls(info)) = e;
             info
+        }
+
+        impl ClientOptions {
+            /// A client of `version` with the engine's defaults: no origin
+            /// (hixie takes the URL's), subprotocol or extra header, the
+            /// engine's limits, timeouts and UTF-8 policy, permessage-deflate
+            /// offered with its defaults (RFC 6455), no proxy.
+            pub fn new(version: Version) -> Self {
+                ClientOptions {
+                    version,
+                    origin: None,
+                    protocols: Vec::new(),
+                    extra_headers: Vec::new(),
+                    limits: None,
+                    timeouts: None,
+                    utf8: None,
+                    compression: Compression::Defaults,
+                    proxy: None,
+                }
+            }
         }
 
         impl Default for ServerOptions {

@@ -22,6 +22,7 @@ use crate::bindings::{ClientOptions, Decision, Error, Library, Message, ServerOp
 use crate::runtime::{Access, HostState, Runtime};
 use crate::tcp::{TcpInput, TcpOutput, WRITE_BUDGET};
 use websocket_engine::{Proxy, WsUrl};
+use websocket_io::first_hop;
 use websocket_io::tls::TlsAcceptor;
 
 /// A failure: the component's structured error, or one of the host.
@@ -183,11 +184,9 @@ impl ComponentConnection {
             options.proxy = target.as_ref().and_then(Proxy::url_from_env);
         }
         let proxy = options.proxy.as_deref().and_then(|p| Proxy::parse(p).ok());
-        let port = match (proxy, &target) {
-            (Some(proxy), _) => proxy.port(),
-            (None, Some(target)) => target.port(),
-            (None, None) => 0,
-        };
+        let port = target
+            .as_ref()
+            .map_or(0, |target| first_hop(proxy.as_ref(), target).1);
         let (mut store, library) = rt.instantiate(Access::Connect { port }).await?;
         let conn = library
             .websocket_protocol_connection()

@@ -64,10 +64,14 @@ impl ConnectOptions {
     }
 }
 
-/// The address to open TCP to, as `host:port`: the proxy's, or the
-/// server's.
-pub fn first_hop(proxy: Option<&Proxy>, url: &WsUrl) -> String {
-    proxy.map_or_else(|| url.socket_addr(), Proxy::addr)
+/// The host (without an IPv6 address's brackets, as a name lookup or a
+/// socket address takes it) and the port to open TCP to: the proxy's, or
+/// the server's.
+pub fn first_hop<'a>(proxy: Option<&'a Proxy>, url: &'a WsUrl) -> (&'a str, u16) {
+    match proxy {
+        Some(proxy) => (websocket_engine::unbracket(proxy.host()), proxy.port()),
+        None => (url.hostname(), url.port()),
+    }
 }
 
 /// Parses the URL an adapter connects to: `ws`, or `wss` when this build

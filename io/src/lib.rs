@@ -1,9 +1,12 @@
 //! What every adapter of [`websocket_engine`] shares on the I/O side, so
 //! that each adapter is only a pump: the adapter's [`Error`] (the core's
 //! [`ProtocolError`](websocket_engine::ProtocolError), the transport's I/O
-//! error, or TLS's [`TlsError`]), how a client reaches its server
-//! ([`ConnectOptions`], [`first_hop`], [`parse_url`]), and, with feature
-//! `rustls` on native targets, the rustls configurations of [`tls`].
+//! error, or TLS's [`TlsError`]), the rules a pump follows around a
+//! session ([`pump`]: what a flush returns, what the first event makes of
+//! a handshake, output in flight, when to move a timer, a proxy's
+//! replies), how a client reaches its server ([`ConnectOptions`],
+//! [`first_hop`], [`parse_url`]), and, with feature `rustls` on native
+//! targets, the rustls configurations of [`tls`].
 //!
 //! ```text
 //!   websocket-engine   the protocol: Session, handshakes, frames (no I/O)
@@ -22,9 +25,8 @@
 //! let url = WsUrl::parse("ws://[::1]:9001/chat")?;
 //! let options = ConnectOptions::new().proxy(Proxy::parse("http://proxy.example:3128")?);
 //! let proxy = options.proxy_for(&url)?;
-//! assert_eq!(first_hop(proxy.as_ref(), &url), "proxy.example:3128");
-//! assert_eq!(first_hop(None, &url), "[::1]:9001");
-//! assert_eq!(url.hostname(), "::1");
+//! assert_eq!(first_hop(proxy.as_ref(), &url), ("proxy.example", 3128));
+//! assert_eq!(first_hop(None, &url), ("::1", 9001));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -32,6 +34,8 @@
 
 mod connect;
 mod error;
+pub mod pump;
+pub mod sockets;
 #[cfg(all(feature = "rustls", not(target_arch = "wasm32")))]
 pub mod tls;
 

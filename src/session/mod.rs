@@ -85,7 +85,7 @@ use crate::version::{Role, Version};
 ///   peer delivered is lost, and it takes effect when polled: the caller
 ///   can still answer those messages, and the answers go out before the
 ///   close frame that says why (RFC 6455: 1002, 1007, 1009, 1011 or 1001).
-///   [`Session::error`] tells the failure once it is queued.
+///   [`Session::error`] tells the failure once it has taken effect.
 /// - A change the peer causes (its close, its end of stream) takes effect
 ///   when its [`Event::Closed`] is polled; then this side's reply (hixie76
 ///   `FF 00`, an RFC 6455 close echoing the peer's code) is queued.
@@ -290,11 +290,13 @@ impl Session {
         self.response.as_ref()
     }
 
-    /// The failure the session ended with, once its [`Event::Failed`] is
-    /// queued (it may still wait behind earlier events). A driver reports
-    /// it from calls that cannot poll events, such as a flush.
+    /// The failure the session ended with, once it has taken effect: its
+    /// [`Event::Failed`] was polled, or the write time-out dropped the
+    /// output (the state is then [`State::Closed`]). Before that, events
+    /// decoded ahead of it can still be polled and answered. A driver
+    /// reports it from calls that cannot poll events, such as a flush.
     pub fn error(&self) -> Option<&ProtocolError> {
-        self.failure.as_ref()
+        self.failure.as_ref().filter(|_| self.state == State::Closed)
     }
 
     /// Takes bytes read from the transport at `now`. The handshake, then
@@ -452,7 +454,7 @@ impl Session {
             Some(Event::Failed(e)) => Step::End(Err(e)),
             Some(event @ Event::Closed(_)) => Step::End(Ok(Some(event))),
             Some(event) => Step::Event(event),
-            None if self.state == State::Closed => Step::End(self.failure.clone().map_or(Ok(None), Err)),
+            None if self.state == State::Closed => Step::End(self.error().cloned().map_or(Ok(None), Err)),
             None => Step::Drive,
         }
     }

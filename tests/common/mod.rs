@@ -6,6 +6,11 @@ use websocket_engine::*;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod certs;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod component;
+pub mod echo;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod failures;
 pub mod json;
 pub mod tap;
 
@@ -79,6 +84,18 @@ pub fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
 /// Drains every event.
 pub fn events(session: &mut Session) -> Vec<Event> {
     std::iter::from_fn(|| session.poll_event()).collect()
+}
+
+/// A memory figure of process `pid` from `/proc/PID/status`, in KiB:
+/// `VmRSS` (resident now) or `VmHWM` (the peak resident set).
+#[cfg(target_os = "linux")]
+pub fn memory_kib(pid: u32, field: &str) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"));
+    line.trim().trim_end_matches("kB").trim().parse().unwrap()
 }
 
 /// Reads a blocking connection to its end: the messages, and how it closed.

@@ -260,8 +260,9 @@ fn the_close_timeout_fails_the_connection() {
         during: Phase::Closing,
         limit,
     };
-    assert_eq!(sut.conn.error(), Some(&err));
-    assert_eq!(sut.feed(&close(1000, "").bytes()), Err(err));
+    assert_eq!(sut.conn.error(), None, "queued, not yet in effect");
+    assert_eq!(sut.feed(&close(1000, "").bytes()), Err(err.clone()));
+    assert_eq!(sut.conn.error(), Some(&err), "in effect once polled");
     assert_eq!(sut.conn.state(), State::Closed);
     assert_eq!(sut.replies(), [], "no second close frame");
 }
@@ -323,12 +324,17 @@ fn messages_decoded_with_the_bad_frame_are_answered_before_the_close() {
         text("never"),
     ]);
     sut.conn.handle_input(sut.now, &input);
-    assert_eq!(sut.conn.error(), Some(&err), "the error is known at once");
+    assert_eq!(
+        sut.conn.error(),
+        None,
+        "in effect once polled, after the messages"
+    );
     // Nothing more is read.
     sut.conn.handle_input(sut.now, &text("x").bytes());
     sut.pump();
     assert_eq!(sut.refused, []);
     assert_eq!(sut.conn.state(), State::Closed);
+    assert_eq!(sut.conn.error(), Some(&err));
     // The pong went out as the ping was decoded, the echoes as their
     // messages were polled, and the close frame last.
     assert_eq!(

@@ -44,9 +44,10 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::time::{sleep_until, Sleep};
 
 use websocket_engine::{
-    ClientConfig, Entropy, Event, HandshakeResponse, Message, Request, ServerConfig, Session, State, Step,
-    UsageError, WsUrl,
+    ClientConfig, Decision, Entropy, Event, HandshakeResponse, Message, Request, ServerConfig, Session, Step,
+    WsUrl,
 };
+use websocket_io::pump::{self, InFlight};
 
 mod transport;
 
@@ -79,9 +80,8 @@ pub struct WebSocket<S> {
     stream: S,
     session: Session,
     /// The first bytes of the session's output, written to the stream but
-    /// not yet flushed through it. They count as taken once they are, so
-    /// the session's write timer covers the stream's own buffer too.
-    in_flight: usize,
+    /// not yet flushed through it.
+    in_flight: InFlight,
     write_shut: bool,
     timer: Timer,
     /// What `next_event` returns at the end, held while the transport is
@@ -96,7 +96,7 @@ pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
     config: ClientConfig,
     entropy: &mut dyn Entropy,
 ) -> Result<(WebSocket<S>, HandshakeResponse), Error> {
-    let ws = WebSocket::open(stream, Session::client(url, config, entropy, Instant::now())?).await?;
+    let (ws, _) = WebSocket::open(stream, Session::client(url, config, entropy, Instant::now())?).await?;
     let response = ws
         .session
         .response()
@@ -109,17 +109,24 @@ pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
 /// on the request (pass an `Arc` to share it). A refused or broken request
 /// is answered with an HTTP response (or the configured page) before the
 /// error is returned.
+///
+/// With [`ServerConfig::defer_decisions`], it returns as soon as the
+/// request is read, with the connection not yet open: answer it with
+/// [`WebSocket::decide`].
 pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     config: impl Into<Arc<ServerConfig>>,
 ) -> Result<(WebSocket<S>, Request), Error> {
     let session = Session::server(config, Instant::now());
-    let ws = WebSocket::open(stream, session).await?;
-    let request = ws
-        .session
-        .request()
-        .cloned()
-        .expect("an open server has a request");
+    let (ws, undecided) = WebSocket::open(stream, session).await?;
+    let request = match undecided {
+        Some(request) => request,
+        None => ws
+            .session
+            .request()
+            .cloned()
+            .expect("an open server has a request"),
+    };
     Ok((ws, request))
 }
 
@@ -134,22 +141,35 @@ enum Woke {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
-    async fn open(stream: S, mut session: Session) -> Result<Self, Error> {
+    /// Runs the handshake until the session opens (or, deferring
+    /// decisions, until the request to decide on is read).
+    async fn open(stream: S, mut session: Session) -> Result<(Self, Option<Request>), Error> {
         // Large messages go out from their own payload, in vectored writes.
         session.set_vectored_output(true);
         let mut ws = WebSocket {
             stream,
             session,
-            in_flight: 0,
+            in_flight: InFlight::default(),
             write_shut: false,
             timer: Timer::default(),
             end: None,
         };
-        match ws.next_event().await? {
-            // The server's response goes out before it is handed over.
-            Some(Event::Opened) => ws.flush().await.map(|()| ws),
-            _ => Err(UsageError::HandshakeIncomplete.into()),
-        }
+        let undecided = pump::opening(ws.next_event().await?)?;
+        // The server's response goes out before it is handed over.
+        ws.flush().await?;
+        Ok((ws, undecided))
+    }
+
+    /// Server with [`ServerConfig::defer_decisions`]: answers the request
+    /// that [`accept`] returned ([`Session::decide`]) and writes the
+    /// answer. Accepted, the connection is then open, as `accept` leaves
+    /// it without deferred decisions; refused, the refusal is sent and its
+    /// error ([`HandshakeError::Refused`](websocket_engine::HandshakeError::Refused))
+    /// returned.
+    pub async fn decide(&mut self, decision: Decision) -> Result<(), Error> {
+        self.session.decide(Instant::now(), decision)?;
+        pump::opening(self.next_event().await?)?;
+        self.flush().await
     }
 
     /// The session, to inspect it.
@@ -204,10 +224,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         while self.session.has_output() {
             self.drive().await?;
         }
-        match self.session.error() {
-            Some(e) if self.session.state() == State::Closed => Err(e.clone().into()),
-            _ => Ok(()),
-        }
+        pump::flushed(&self.session)
     }
 
     /// The next message, or `None` once closed. Pings and pongs are skipped
@@ -252,10 +269,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             timer,
             ..
         } = self;
-        if !session.has_output() {
-            // The session dropped its output (the write timer ran out).
-            *in_flight = 0;
-        }
+        let written = in_flight.get(session);
         let shut = !session.has_output() && !*write_shut && session.wants_write_shutdown();
         let read = session.wants_read();
         // Offering the output first starts the write-progress timer.
@@ -267,8 +281,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             let filled = session.poll_output_vectored(now, &mut runs);
             let mut unsent = &mut runs[..filled];
             let offered: usize = unsent.iter().map(|run| run.len()).sum();
-            if *in_flight < offered {
-                IoSlice::advance_slices(&mut unsent, *in_flight);
+            if written < offered {
+                IoSlice::advance_slices(&mut unsent, written);
                 // One run is a plain write (writev costs a little more).
                 let wrote = match unsent {
                     [one] => stream.as_mut().poll_write(cx, one),
@@ -278,12 +292,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                     Poll::Ready(Ok(0)) => {
                         return Poll::Ready(Woke::Flushed(Err(io::ErrorKind::WriteZero.into())))
                     }
-                    Poll::Ready(Ok(n)) => *in_flight += n,
+                    Poll::Ready(Ok(n)) => in_flight.add(n),
                     Poll::Ready(Err(e)) => return Poll::Ready(Woke::Flushed(Err(e))),
                     Poll::Pending => {}
                 }
             }
-            if *in_flight > 0 {
+            if in_flight.get(session) > 0 {
                 if let Poll::Ready(r) = stream.as_mut().poll_flush(cx) {
                     return Poll::Ready(Woke::Flushed(r));
                 }
@@ -301,15 +315,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         match step {
             Woke::Flushed(r) => {
                 r?;
-                session.advance_output(std::mem::take(in_flight));
+                in_flight.confirm(session);
             }
             // A peer already gone makes the shutdown fail; the next read says so.
             Woke::Shut => *write_shut = true,
             Woke::Read(r) => r?,
-            Woke::Timer => {
-                timer.armed = None;
-                session.handle_timeout(Instant::now())
-            }
+            Woke::Timer => session.handle_timeout(Instant::now()),
         }
         Ok(())
     }
@@ -338,25 +349,22 @@ fn read_into<S: AsyncRead>(
     })
 }
 
-/// The session's next deadline as a tokio timer, re-armed only when the
-/// deadline comes earlier than the one it is armed for. Each input moves
-/// the keepalive's deadline later, and moving a tokio timer costs a trip
-/// to its wheel: left where it is, it fires early at worst, the session
-/// finds nothing due, and it is armed again for the new deadline.
+/// The session's next deadline as a tokio timer, moved only when
+/// [`pump::rearm`] says so.
 #[derive(Debug, Default)]
 struct Timer {
     /// Made at the first deadline.
     sleep: Option<Pin<Box<Sleep>>>,
-    /// The deadline armed and not yet fired.
+    /// The deadline armed and not yet fired. (A fired `Sleep` stays ready,
+    /// and `Sleep::is_elapsed` turns true before the task sees it fire.)
     armed: Option<Instant>,
 }
 
 impl Timer {
     fn arm(&mut self, deadline: Option<Instant>) {
-        let Some(deadline) = deadline else { return };
-        if self.armed.is_some_and(|armed| armed <= deadline) {
+        let Some(deadline) = pump::rearm(self.armed, deadline) else {
             return;
-        }
+        };
         self.armed = Some(deadline);
         match &mut self.sleep {
             Some(sleep) => sleep.as_mut().reset(deadline.into()),
@@ -364,10 +372,15 @@ impl Timer {
         }
     }
 
+    /// Ready once the armed deadline passes; the timer is then disarmed.
     fn poll(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
-        match (&mut self.sleep, self.armed) {
-            (Some(sleep), Some(_)) => sleep.as_mut().poll(cx),
-            _ => Poll::Pending,
+        let (Some(sleep), Some(_)) = (&mut self.sleep, self.armed) else {
+            return Poll::Pending;
+        };
+        let fired = sleep.as_mut().poll(cx);
+        if fired.is_ready() {
+            self.armed = None;
         }
+        fired
     }
 }

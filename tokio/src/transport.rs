@@ -9,9 +9,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
 use websocket_engine::{
-    ClientConfig, HandshakeResponse, ProtocolError, ProxyHandshake, Status, SystemEntropy, WsUrl,
+    ClientConfig, HandshakeResponse, ProtocolError, ProxyHandshake, SystemEntropy, WsUrl,
 };
-use websocket_io::{first_hop, parse_url, ConnectOptions, Error};
+use websocket_io::{first_hop, parse_url, pump, ConnectOptions, Error};
 
 use super::{client_handshake, WebSocket};
 
@@ -74,10 +74,7 @@ async fn tunnel(tcp: &mut TcpStream, mut proxy: ProxyHandshake) -> Result<(), Er
         tcp.write_all(out).await?;
         proxy.advance_output(out.len());
         let n = tcp.read(&mut buf).await?;
-        if n == 0 {
-            return Err(ProtocolError::from(proxy.handle_eof()).into());
-        }
-        if let Status::Complete { .. } = proxy.handle_input(&buf[..n])? {
+        if pump::tunnel_reply(&mut proxy, &buf[..n])? {
             return Ok(());
         }
     }

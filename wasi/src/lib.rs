@@ -18,10 +18,9 @@ mod stream;
 #[cfg(feature = "tls")]
 mod tls;
 
-pub use net::{connect, connect_with, Listener, DEFAULT_BACKLOG};
+pub use net::{connect, connect_with, Listener};
 pub use stream::StreamConnection;
-
-use websocket_io::Error;
+pub use websocket_io::sockets::DEFAULT_BACKLOG;
 
 /// Waits for nothing, to let the host run: wasmtime runs a command's whole
 /// guest inside one tokio task, whose cooperative budget (128 I/O
@@ -35,11 +34,6 @@ use websocket_io::Error;
 /// those).
 pub fn yield_to_host() {
     wasi::clocks::monotonic_clock::subscribe_duration(0).block();
-}
-
-/// A transport error from a WASI call, as the engine's [`Error::Io`].
-fn io_error(what: &str, detail: impl core::fmt::Debug) -> Error {
-    std::io::Error::other(format!("{what}: {detail:?}")).into()
 }
 
 /// The monotonic-clock instant `limit` from now.

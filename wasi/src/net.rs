@@ -7,23 +7,19 @@ use wasi::clocks::monotonic_clock;
 use wasi::io::poll::{poll, Pollable};
 use wasi::sockets::instance_network::instance_network;
 use wasi::sockets::ip_name_lookup::resolve_addresses;
-use wasi::sockets::network::{
-    ErrorCode, IpAddress, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Ipv6SocketAddress, Network,
-};
+use wasi::sockets::network::{ErrorCode, IpSocketAddress, Network};
 use wasi::sockets::tcp::TcpSocket;
 use wasi::sockets::tcp_create_socket::create_tcp_socket;
 
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
 use super::stream::Owner;
-use super::{deadline_after, io_error, StreamConnection};
-use websocket_engine::{
-    ClientConfig, Phase, ProtocolError, ProxyHandshake, ServerConfig, Status, SystemEntropy, UsageError,
-    WsUrl,
-};
-use websocket_io::ConnectOptions;
-use websocket_io::Error;
-use websocket_io::TlsError;
+use super::{deadline_after, StreamConnection};
+use websocket_engine::{ClientConfig, ProtocolError, ProxyHandshake, ServerConfig, SystemEntropy, WsUrl};
+use websocket_io::sockets::listen_address;
+use websocket_io::{first_hop, pump, ConnectOptions, Error, TlsError};
+
+websocket_io::socket_addresses!(wasi::sockets::network);
 
 /// Connects to a `ws://` or `wss://` URL and queues the client handshake,
 /// which completes as the connection is driven; through the proxy the
@@ -49,17 +45,9 @@ pub fn connect_with(
     }
     let limit = config.timeouts.handshake;
     let deadline = deadline_after(limit);
-    let timeout = || {
-        Error::from(ProtocolError::Timeout {
-            during: Phase::Handshake,
-            limit,
-        })
-    };
+    let timeout = || Error::handshake_timeout(limit);
     let proxy = options.proxy_for(&url).map_err(ProtocolError::from)?;
-    let (host, port) = match &proxy {
-        Some(proxy) => (proxy.host(), proxy.port()),
-        None => (url.host(), url.port()),
-    };
+    let (host, port) = first_hop(proxy.as_ref(), &url);
     let (socket, input, output) = open(host, port, deadline)?.ok_or_else(timeout)?;
     if let Some(proxy) = &proxy {
         let handshake = proxy
@@ -80,17 +68,16 @@ pub fn connect_with(
     Ok(conn.owned_by(Owner::Socket(socket)))
 }
 
-/// Opens TCP to `host` (a name, or an address, which needs no lookup nor
-/// the host's permission to look up) and `port`; `None` when the deadline
-/// passed first.
+/// Opens TCP to `host` (a name, or an address without brackets, which
+/// needs no lookup nor the host's permission to look up) and `port`;
+/// `None` when the deadline passed first.
 fn open(host: &str, port: u16, deadline: u64) -> Result<Option<Connected>, Error> {
     let network = instance_network();
-    let host = websocket_engine::unbracket(host);
     if let Ok(ip) = host.parse::<IpAddr>() {
         return connect_to(&network, socket_address(ip_address(ip), port), deadline);
     }
-    let addresses = resolve_addresses(&network, host).map_err(|e| io_error("name lookup", e))?;
-    let mut last = io_error("name lookup", format!("{host} has no address"));
+    let addresses = resolve_addresses(&network, host).map_err(|e| Error::transport("name lookup", e))?;
+    let mut last = Error::transport("name lookup", format!("{host} has no address"));
     loop {
         let address = match addresses.resolve_next_address() {
             Ok(Some(address)) => address,
@@ -101,7 +88,7 @@ fn open(host: &str, port: u16, deadline: u64) -> Result<Option<Connected>, Error
                 }
                 continue;
             }
-            Err(e) => return Err(io_error("name lookup", e)),
+            Err(e) => return Err(Error::transport("name lookup", e)),
         };
         match connect_to(&network, socket_address(address, port), deadline) {
             Ok(connected) => return Ok(connected),
@@ -126,32 +113,21 @@ fn tunnel(
             // blocking write may take.
             output
                 .blocking_write_and_flush(out)
-                .map_err(|e| io_error("write to the proxy", e))?;
+                .map_err(|e| Error::transport("write to the proxy", e))?;
             let n = out.len();
             proxy.advance_output(n);
         }
         if !wait_until(&ready, deadline) {
             return Ok(false);
         }
-        match input.read(1024) {
-            Ok(bytes) if bytes.is_empty() => {}
-            Ok(bytes) => {
-                if let Status::Complete { .. } = proxy.handle_input(&bytes).map_err(ProtocolError::from)? {
-                    return Ok(true);
-                }
-            }
-            Err(StreamError::Closed) => return Err(ProtocolError::from(proxy.handle_eof()).into()),
-            Err(e) => return Err(io_error("read from the proxy", e)),
-        }
-    }
-}
-
-fn ip_address(ip: IpAddr) -> IpAddress {
-    match ip {
-        IpAddr::V4(v4) => IpAddress::Ipv4(v4.octets().into()),
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddress::Ipv6((s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]))
+        let got = match input.read(1024) {
+            Ok(bytes) if bytes.is_empty() => continue,
+            Ok(bytes) => bytes,
+            Err(StreamError::Closed) => Vec::new(),
+            Err(e) => return Err(Error::transport("read from the proxy", e)),
+        };
+        if pump::tunnel_reply(&mut proxy, &got)? {
+            return Ok(true);
         }
     }
 }
@@ -163,14 +139,10 @@ fn connect_to(
     address: IpSocketAddress,
     deadline: u64,
 ) -> Result<Option<Connected>, Error> {
-    let family = match address {
-        IpSocketAddress::Ipv4(_) => IpAddressFamily::Ipv4,
-        IpSocketAddress::Ipv6(_) => IpAddressFamily::Ipv6,
-    };
-    let socket = create_tcp_socket(family).map_err(|e| io_error("socket", e))?;
+    let socket = create_tcp_socket(family(&address)).map_err(|e| Error::transport("socket", e))?;
     socket
         .start_connect(network, address)
-        .map_err(|e| io_error("connect", e))?;
+        .map_err(|e| Error::transport("connect", e))?;
     loop {
         match socket.finish_connect() {
             Ok((input, output)) => return Ok(Some((socket, input, output))),
@@ -179,7 +151,7 @@ fn connect_to(
                     return Ok(None);
                 }
             }
-            Err(e) => return Err(io_error("connect", e)),
+            Err(e) => return Err(Error::transport("connect", e)),
         }
     }
 }
@@ -189,22 +161,6 @@ pub(crate) fn wait_until(pollable: &Pollable, deadline: u64) -> bool {
     let timer = monotonic_clock::subscribe_instant(deadline);
     poll(&[pollable, &timer]).contains(&0)
 }
-
-fn socket_address(address: IpAddress, port: u16) -> IpSocketAddress {
-    match address {
-        IpAddress::Ipv4(address) => IpSocketAddress::Ipv4(Ipv4SocketAddress { port, address }),
-        IpAddress::Ipv6(address) => IpSocketAddress::Ipv6(Ipv6SocketAddress {
-            port,
-            flow_info: 0,
-            address,
-            scope_id: 0,
-        }),
-    }
-}
-
-/// The listen backlog [`Listener::bind`] asks for unless told otherwise
-/// (wasmtime's own default is 128).
-pub const DEFAULT_BACKLOG: u32 = 1024;
 
 /// A TCP listener whose connections run the server handshake.
 pub struct Listener {
@@ -223,36 +179,24 @@ impl Listener {
         backlog: u32,
         config: impl Into<Arc<ServerConfig>>,
     ) -> Result<Listener, Error> {
-        let addr: SocketAddr = address.parse().map_err(|_| UsageError::InvalidValue {
-            what: "listen address (expected ip:port)",
-            got: address.to_owned(),
-        })?;
+        let addr = listen_address(address)?;
         let network = instance_network();
-        let family = match addr {
-            SocketAddr::V4(_) => IpAddressFamily::Ipv4,
-            SocketAddr::V6(_) => IpAddressFamily::Ipv6,
-        };
         let wasi_addr = socket_address(ip_address(addr.ip()), addr.port());
-        let socket = create_tcp_socket(family).map_err(|e| io_error("socket", e))?;
+        let socket = create_tcp_socket(family(&wasi_addr)).map_err(|e| Error::transport("socket", e))?;
         socket
             .start_bind(&network, wasi_addr)
-            .map_err(|e| io_error("bind", e))?;
-        finish(&socket, TcpSocket::finish_bind).map_err(|e| io_error("bind", e))?;
+            .map_err(|e| Error::transport("bind", e))?;
+        finish(&socket, TcpSocket::finish_bind).map_err(|e| Error::transport("bind", e))?;
         socket
             .set_listen_backlog_size(backlog.into())
-            .map_err(|e| io_error("listen backlog", e))?;
-        socket.start_listen().map_err(|e| io_error("listen", e))?;
-        finish(&socket, TcpSocket::finish_listen).map_err(|e| io_error("listen", e))?;
-        let local = match socket.local_address().map_err(|e| io_error("local address", e))? {
-            IpSocketAddress::Ipv4(a) => {
-                let (x, y, z, w) = a.address;
-                SocketAddr::new(IpAddr::from([x, y, z, w]), a.port)
-            }
-            IpSocketAddress::Ipv6(a) => {
-                let (p, q, r, s, t, u, v, w) = a.address;
-                SocketAddr::new(IpAddr::from([p, q, r, s, t, u, v, w]), a.port)
-            }
-        };
+            .map_err(|e| Error::transport("listen backlog", e))?;
+        socket.start_listen().map_err(|e| Error::transport("listen", e))?;
+        finish(&socket, TcpSocket::finish_listen).map_err(|e| Error::transport("listen", e))?;
+        let local = std_address(
+            socket
+                .local_address()
+                .map_err(|e| Error::transport("local address", e))?,
+        );
         Ok(Listener {
             ready: socket.subscribe(),
             socket,
@@ -284,7 +228,7 @@ impl Listener {
                 Ok(Some(conn.owned_by(Owner::Socket(socket))))
             }
             Err(ErrorCode::WouldBlock) => Ok(None),
-            Err(e) => Err(io_error("accept", e)),
+            Err(e) => Err(Error::transport("accept", e)),
         }
     }
 }

@@ -10,10 +10,8 @@ use wasi::io::poll::{poll, Pollable};
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 
-use super::io_error;
-use websocket_engine::{
-    ClientConfig, Decision, Entropy, Event, Message, ServerConfig, Session, State, Step, WsUrl,
-};
+use websocket_engine::{ClientConfig, Decision, Entropy, Event, Message, ServerConfig, Session, Step, WsUrl};
+use websocket_io::pump::{self, InFlight};
 use websocket_io::Error;
 
 /// Most bytes asked of the input stream at once.
@@ -60,10 +58,9 @@ pub struct StreamConnection {
     owner: Option<Owner>,
     session: Session,
     /// The first bytes of the session's output, written to the stream and
-    /// flushed, whose flush has not completed. They count as taken only
-    /// once it has (a host may discard what it holds when the output is
-    /// dropped), so the session's write timer covers the host's buffer too.
-    in_flight: usize,
+    /// flushed, whose flush has not completed (a host may discard what it
+    /// holds when the output is dropped).
+    in_flight: InFlight,
     eof: bool,
     /// Bytes to ask of the next read: doubled after a read that filled the
     /// ask, halved after one that brought less than a quarter of it. A
@@ -81,7 +78,7 @@ impl StreamConnection {
             output: Some((output.subscribe(), output)),
             owner: None,
             session,
-            in_flight: 0,
+            in_flight: InFlight::default(),
             eof: false,
             read_size: MIN_READ,
         }
@@ -133,12 +130,24 @@ impl StreamConnection {
     }
 
     /// One pollable, ready when the connection can make progress: room for
-    /// waiting output, else input.
+    /// waiting output (or the end of a flush), else input the session
+    /// wants, else its next timer (never ready when it has none: a
+    /// connection that waits for a decision or for its peer to read waits
+    /// for the caller, not for input it would not take).
     pub fn subscribe(&self) -> Pollable {
+        let sending = self.session.has_output() || self.session.wants_write_shutdown();
         match &self.output {
-            Some((_, output)) if self.session.has_output() => output.subscribe(),
-            _ => self.input.subscribe(),
+            Some((_, output)) if sending => return output.subscribe(),
+            _ => {}
         }
+        if !self.eof && self.session.wants_read() {
+            return self.input.subscribe();
+        }
+        let left = self
+            .session
+            .poll_timeout()
+            .map_or(u64::MAX, |d| nanos(d.saturating_duration_since(Instant::now())));
+        monotonic_clock::subscribe_duration(left)
     }
 
     /// The `wasi:clocks/monotonic-clock` instant of the session's next
@@ -148,7 +157,7 @@ impl StreamConnection {
             .session
             .poll_timeout()?
             .saturating_duration_since(Instant::now());
-        Some(monotonic_clock::now().saturating_add(u64::try_from(left.as_nanos()).unwrap_or(u64::MAX)))
+        Some(monotonic_clock::now().saturating_add(nanos(left)))
     }
 
     /// True once the session is over and its last bytes flushed: the
@@ -271,10 +280,7 @@ impl StreamConnection {
             self.wait();
             self.drive()?;
         }
-        match self.session.error() {
-            Some(e) if self.session.state() == State::Closed => Err(e.clone().into()),
-            _ => Ok(()),
-        }
+        pump::flushed(&self.session)
     }
 
     /// Drives the session to its end, blocking as needed.
@@ -296,10 +302,6 @@ impl StreamConnection {
         };
         let check = |o: &OutputStream| o.check_write().map_err(|e| stream_error("check-write", e));
         let now = Instant::now();
-        if !self.session.has_output() {
-            // The session dropped its output (the write timer ran out).
-            self.in_flight = 0;
-        }
         while self.session.has_output() {
             // 0 while a write or flush is under way.
             let budget = usize::try_from(check(output)?).unwrap_or(usize::MAX);
@@ -308,8 +310,8 @@ impl StreamConnection {
                 self.session.poll_output(now);
                 break;
             }
-            if self.in_flight > 0 {
-                self.session.advance_output(std::mem::take(&mut self.in_flight));
+            if self.in_flight.get(&self.session) > 0 {
+                self.in_flight.confirm(&mut self.session);
                 continue;
             }
             let pending = self.session.poll_output(now);
@@ -318,7 +320,7 @@ impl StreamConnection {
                 .write(&pending[..n])
                 .map_err(|e| stream_error("write", e))?;
             output.flush().map_err(|e| stream_error("flush", e))?;
-            self.in_flight = n;
+            self.in_flight.add(n);
         }
         if self.session.wants_write_shutdown() {
             // Dropping the output ends the host's sending side; an owned
@@ -333,10 +335,10 @@ impl StreamConnection {
 
     /// Blocks until input, room for waiting output, or the next timer.
     fn wait(&self) {
-        let timer = self.session.poll_timeout().map(|d| {
-            let left = d.saturating_duration_since(Instant::now());
-            monotonic_clock::subscribe_duration(u64::try_from(left.as_nanos()).unwrap_or(u64::MAX))
-        });
+        let timer = self
+            .session
+            .poll_timeout()
+            .map(|d| monotonic_clock::subscribe_duration(nanos(d.saturating_duration_since(Instant::now()))));
         let mut pollables: Vec<&Pollable> = self.pollables().collect();
         pollables.extend(timer.as_ref());
         match pollables[..] {
@@ -348,9 +350,14 @@ impl StreamConnection {
     }
 }
 
+/// A duration as the monotonic clock's nanoseconds.
+fn nanos(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
 fn stream_error(what: &str, e: StreamError) -> Error {
     match e {
-        StreamError::LastOperationFailed(detail) => io_error(what, detail.to_debug_string()),
+        StreamError::LastOperationFailed(detail) => Error::transport(what, detail.to_debug_string()),
         StreamError::Closed => {
             std::io::Error::new(std::io::ErrorKind::BrokenPipe, format!("{what}: stream closed")).into()
         }

@@ -12,7 +12,6 @@
 
 use wasi::io::streams::{InputStream, OutputStream};
 
-use super::io_error;
 use super::net::wait_until;
 use websocket_engine::WsUrl;
 use websocket_io::{Error, TlsError};
@@ -53,7 +52,12 @@ pub(crate) fn handshake(
             }
             Some(Ok(Ok(streams))) => return Ok(Some(streams)),
             Some(Ok(Err(e))) => return Err(TlsError::from_message(&e.to_debug_string()).into()),
-            Some(Err(())) => return Err(io_error("wasi:tls", "the handshake's result was taken twice")),
+            Some(Err(())) => {
+                return Err(Error::transport(
+                    "wasi:tls",
+                    "the handshake's result was taken twice",
+                ))
+            }
         }
     }
 }

@@ -19,9 +19,9 @@ use wasip3::wit_stream;
 
 use super::pump::Pump;
 use websocket_engine::{
-    ClientConfig, Decision, Entropy, Event, Message, ServerConfig, Session, State, Step, UsageError, WsUrl,
+    ClientConfig, Decision, Entropy, Event, Message, ServerConfig, Session, Step, UsageError, WsUrl,
 };
-use websocket_io::Error;
+use websocket_io::{pump, Error};
 
 /// A transport's two byte streams: a connected TCP socket's, or any pair
 /// the caller hands over.
@@ -112,9 +112,9 @@ impl Connection {
 
     /// Drives the handshake to its end: the connection once open.
     pub(crate) async fn open(mut self) -> Result<Self, Error> {
-        match self.next_event().await? {
-            Some(Event::Opened) => Ok(self),
-            _ => Err(UsageError::HandshakeIncomplete.into()),
+        match pump::opening(self.next_event().await?)? {
+            None => Ok(self),
+            Some(_) => Err(UsageError::HandshakeIncomplete.into()),
         }
     }
 
@@ -217,10 +217,7 @@ impl Connection {
         while self.session.has_output() {
             self.drive().await?;
         }
-        match self.session.error() {
-            Some(e) if self.session.state() == State::Closed => Err(e.clone().into()),
-            _ => Ok(()),
-        }
+        pump::flushed(&self.session)
     }
 
     /// One round of I/O ([`Pump::poll`]). Cancelling it loses nothing: the

@@ -49,15 +49,9 @@ mod timer;
 pub mod tls;
 
 pub use connection::{Connection, Streams};
-pub use net::{connect, Listener, DEFAULT_BACKLOG};
+pub use net::{connect, Listener};
 pub use shared::SharedConnection;
 /// The WASI 0.3 bindings this crate is built on, for the `wasi:cli/run`
 /// export and `spawn_local` of the same version.
 pub use wasip3;
-
-use websocket_io::Error;
-
-/// A transport error from a WASI call, as the engine's [`Error::Io`].
-fn io_error(what: &str, detail: impl core::fmt::Debug) -> Error {
-    std::io::Error::other(format!("{what}: {detail:?}")).into()
-}
+pub use websocket_io::sockets::DEFAULT_BACKLOG;

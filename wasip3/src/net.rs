@@ -5,20 +5,16 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use wasip3::sockets::ip_name_lookup::resolve_addresses;
-use wasip3::sockets::types::{
-    IpAddress, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Ipv6SocketAddress, TcpSocket,
-};
+use wasip3::sockets::types::TcpSocket;
 use wasip3::wit_bindgen::{StreamReader, StreamResult};
 
 use super::timer::within;
-use super::{io_error, Connection, Streams};
-use websocket_engine::{
-    ClientConfig, Phase, ProtocolError, ProxyHandshake, ServerConfig, Status, SystemEntropy, UsageError,
-    WsUrl,
-};
-use websocket_io::ConnectOptions;
-use websocket_io::Error;
-use websocket_io::TlsError;
+use super::{Connection, Streams};
+use websocket_engine::{ClientConfig, ProtocolError, ProxyHandshake, ServerConfig, SystemEntropy, WsUrl};
+use websocket_io::sockets::listen_address;
+use websocket_io::{first_hop, pump, ConnectOptions, Error, TlsError};
+
+websocket_io::socket_addresses!(wasip3::sockets::types);
 
 /// Connects to a `ws://` URL, through the proxy `options` choose (see
 /// [`ConnectOptions::new`] for the environment's), and runs the client
@@ -38,10 +34,7 @@ pub async fn connect(url: &str, config: ClientConfig, options: &ConnectOptions) 
     let limit = config.timeouts.handshake;
     let proxy = options.proxy_for(&url).map_err(ProtocolError::from)?;
     let opening = async {
-        let (host, port) = match &proxy {
-            Some(proxy) => (proxy.host(), proxy.port()),
-            None => (url.host(), url.port()),
-        };
+        let (host, port) = first_hop(proxy.as_ref(), &url);
         let mut streams = open(host, port).await?;
         if let Some(proxy) = &proxy {
             let handshake = proxy
@@ -56,33 +49,28 @@ pub async fn connect(url: &str, config: ClientConfig, options: &ConnectOptions) 
         let conn = Connection::client(streams, &url, config, &mut SystemEntropy)?;
         conn.open().await
     };
-    within(limit, opening).await.unwrap_or_else(|| {
-        Err(ProtocolError::Timeout {
-            during: Phase::Handshake,
-            limit,
-        }
-        .into())
-    })
+    within(limit, opening)
+        .await
+        .unwrap_or_else(|| Err(Error::handshake_timeout(limit)))
 }
 
-/// Opens TCP to `host` (a name, or an address, which needs no lookup nor
-/// the host's permission to look up) and `port`, trying each address the
-/// name has in turn.
+/// Opens TCP to `host` (a name, or an address without brackets, which
+/// needs no lookup nor the host's permission to look up) and `port`,
+/// trying each address the name has in turn.
 async fn open(host: &str, port: u16) -> Result<Streams, Error> {
-    let host = websocket_engine::unbracket(host);
     let addresses = match host.parse::<IpAddr>() {
         Ok(ip) => vec![ip_address(ip)],
         Err(_) => resolve_addresses(host.to_owned())
             .await
-            .map_err(|e| io_error("name lookup", e))?,
+            .map_err(|e| Error::transport("name lookup", e))?,
     };
-    let mut last = io_error("name lookup", format!("{host} has no address"));
+    let mut last = Error::transport("name lookup", format!("{host} has no address"));
     for address in addresses {
         let address = socket_address(address, port);
-        let socket = TcpSocket::create(family(&address)).map_err(|e| io_error("socket", e))?;
+        let socket = TcpSocket::create(family(&address)).map_err(|e| Error::transport("socket", e))?;
         match socket.connect(address).await {
             Ok(()) => return Ok(Streams::of(socket)),
-            Err(e) => last = io_error("connect", e),
+            Err(e) => last = Error::transport("connect", e),
         }
     }
     Err(last)
@@ -96,57 +84,22 @@ async fn tunnel(streams: &mut Streams, mut proxy: ProxyHandshake) -> Result<(), 
             let n = out.len();
             let rest = streams.output.write_all(out.to_vec()).await;
             if !rest.is_empty() {
-                return Err(io_error("write to the proxy", "stream closed"));
+                return Err(Error::transport("write to the proxy", "stream closed"));
             }
             proxy.advance_output(n);
         }
         // Less than the proxy's answer can be: nothing after the answer is
         // sent before the WebSocket request, which is not sent yet.
         let (result, got) = streams.input.read(Vec::with_capacity(1024)).await;
-        match result {
-            StreamResult::Dropped => return Err(ProtocolError::from(proxy.handle_eof()).into()),
-            _ if got.is_empty() => {}
-            _ => {
-                if let Status::Complete { .. } = proxy.handle_input(&got).map_err(ProtocolError::from)? {
-                    return Ok(());
-                }
-            }
+        let ended = matches!(result, StreamResult::Dropped);
+        if got.is_empty() && !ended {
+            continue;
+        }
+        if pump::tunnel_reply(&mut proxy, &got)? {
+            return Ok(());
         }
     }
 }
-
-fn ip_address(ip: IpAddr) -> IpAddress {
-    match ip {
-        IpAddr::V4(v4) => IpAddress::Ipv4(v4.octets().into()),
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddress::Ipv6((s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]))
-        }
-    }
-}
-
-fn socket_address(address: IpAddress, port: u16) -> IpSocketAddress {
-    match address {
-        IpAddress::Ipv4(address) => IpSocketAddress::Ipv4(Ipv4SocketAddress { port, address }),
-        IpAddress::Ipv6(address) => IpSocketAddress::Ipv6(Ipv6SocketAddress {
-            port,
-            flow_info: 0,
-            address,
-            scope_id: 0,
-        }),
-    }
-}
-
-fn family(address: &IpSocketAddress) -> IpAddressFamily {
-    match address {
-        IpSocketAddress::Ipv4(_) => IpAddressFamily::Ipv4,
-        IpSocketAddress::Ipv6(_) => IpAddressFamily::Ipv6,
-    }
-}
-
-/// The listen backlog [`Listener::bind`] asks for unless told otherwise
-/// (wasmtime's own default is 128).
-pub const DEFAULT_BACKLOG: u32 = 1024;
 
 /// A TCP listener whose connections run the server handshake.
 pub struct Listener {
@@ -166,30 +119,19 @@ impl Listener {
         backlog: u32,
         config: impl Into<Arc<ServerConfig>>,
     ) -> Result<Listener, Error> {
-        let addr: SocketAddr = address.parse().map_err(|_| UsageError::InvalidValue {
-            what: "listen address (expected ip:port)",
-            got: address.to_owned(),
-        })?;
+        let addr = listen_address(address)?;
         let wasi_addr = socket_address(ip_address(addr.ip()), addr.port());
-        let socket = TcpSocket::create(family(&wasi_addr)).map_err(|e| io_error("socket", e))?;
-        socket.bind(wasi_addr).map_err(|e| io_error("bind", e))?;
+        let socket = TcpSocket::create(family(&wasi_addr)).map_err(|e| Error::transport("socket", e))?;
+        socket.bind(wasi_addr).map_err(|e| Error::transport("bind", e))?;
         socket
             .set_listen_backlog_size(backlog.into())
-            .map_err(|e| io_error("listen backlog", e))?;
-        let incoming = socket.listen().map_err(|e| io_error("listen", e))?;
-        let local = match socket
-            .get_local_address()
-            .map_err(|e| io_error("local address", e))?
-        {
-            IpSocketAddress::Ipv4(a) => {
-                let (x, y, z, w) = a.address;
-                SocketAddr::new(IpAddr::from([x, y, z, w]), a.port)
-            }
-            IpSocketAddress::Ipv6(a) => {
-                let (p, q, r, s, t, u, v, w) = a.address;
-                SocketAddr::new(IpAddr::from([p, q, r, s, t, u, v, w]), a.port)
-            }
-        };
+            .map_err(|e| Error::transport("listen backlog", e))?;
+        let incoming = socket.listen().map_err(|e| Error::transport("listen", e))?;
+        let local = std_address(
+            socket
+                .get_local_address()
+                .map_err(|e| Error::transport("local address", e))?,
+        );
         Ok(Listener {
             incoming,
             local,
@@ -207,7 +149,7 @@ impl Listener {
     pub async fn accept(&mut self) -> Result<Connection, Error> {
         match self.incoming.next().await {
             Some(socket) => Ok(Connection::accept(socket, self.config.clone())),
-            None => Err(io_error("accept", "the listener's stream ended")),
+            None => Err(Error::transport("accept", "the listener's stream ended")),
         }
     }
 }

@@ -21,7 +21,7 @@ use wasip3::sockets::types::{ErrorCode, TcpSocket};
 use wasip3::wit_bindgen::{FutureReader, StreamReader, StreamResult, StreamWriter};
 
 use super::timer::Timer;
-use super::{buffers, io_error, Streams};
+use super::{buffers, Streams};
 use websocket_engine::Session;
 use websocket_io::Error;
 
@@ -157,7 +157,7 @@ impl Pump {
             }
             OutputDone::End(result) => {
                 self.output = Output::Closed;
-                result.map_err(|e| io_error("send", e))
+                result.map_err(|e| Error::transport("send", e))
             }
         }
     }
@@ -176,7 +176,7 @@ impl Pump {
             InputDone::End(result, buf) => {
                 self.input = Input::Closed;
                 buffers::give_back(buf);
-                result.map_err(|e| io_error("receive", e))?;
+                result.map_err(|e| Error::transport("receive", e))?;
                 session.handle_eof();
                 Ok(())
             }

@@ -24,8 +24,8 @@ use std::time::Instant;
 
 use super::pump::Pump;
 use super::Connection;
-use websocket_engine::{Decision, Event, Message, Session, State, Step};
-use websocket_io::Error;
+use websocket_engine::{Decision, Event, Message, Session, Step};
+use websocket_io::{pump, Error};
 
 /// A WebSocket connection whose calls take `&self` and may overlap.
 pub struct SharedConnection {
@@ -196,10 +196,7 @@ impl Inner {
         if self.session.has_output() && !self.over {
             return self.wait(cx);
         }
-        Poll::Ready(match self.session.error() {
-            Some(e) if self.session.state() == State::Closed => Err(e.clone().into()),
-            _ => Ok(()),
-        })
+        Poll::Ready(pump::flushed(&self.session))
     }
 
     /// Registers a call that waits for progress, and wakes the driver.

@@ -31,12 +31,10 @@ impl Timer {
     /// a wait and a cancelled subtask per message (half the server's
     /// messages per second).
     pub(crate) fn arm(&mut self, deadline: Option<Instant>, now: Instant) {
-        let Some(deadline) = deadline else {
+        let armed = self.wait.as_ref().map(|(armed, _)| *armed);
+        let Some(deadline) = websocket_io::pump::rearm(armed, deadline) else {
             return;
         };
-        if self.wait.as_ref().is_some_and(|(armed, _)| *armed <= deadline) {
-            return;
-        }
         let left = deadline.saturating_duration_since(now);
         let nanos = u64::try_from(left.as_nanos()).unwrap_or(u64::MAX);
         self.wait = Some((deadline, Box::pin(monotonic_clock::wait_for(nanos))));

@@ -1,6 +1,6 @@
-//! The glue: the WIT package `websocket:protocol` exported (feature
-//! `export`, on by default). It only translates between WIT types and the
-//! engine's; all behaviour lives in the engine and `websocket-wasi`.
+//! The glue: the WIT package `websocket:protocol` exported. It only
+//! translates between WIT types and the engine's; all behaviour lives in
+//! the engine and `websocket-wasi`.
 
 mod compression;
 mod connection;

@@ -68,6 +68,13 @@ impl Error {
         })
     }
 
+    /// A transport failure a host reported as a value, not an
+    /// `std::io::Error` (a WASI call's error): an [`Error::Io`] that says
+    /// which call failed and how.
+    pub fn transport(what: &str, detail: impl fmt::Debug) -> Error {
+        std::io::Error::other(format!("{what}: {detail:?}")).into()
+    }
+
     /// The rule broken, in kebab-case ([`ProtocolError::code`],
     /// [`TlsError::code`]), or `io`.
     pub fn code(&self) -> &'static str {

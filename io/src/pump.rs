@@ -1,0 +1,103 @@
+//! The rules every pump follows around a [`Session`], written once: each
+//! adapter (blocking, tokio, `wasi:io`, WASI 0.3) moves bytes, and asks
+//! these what to make of them.
+
+use std::time::Instant;
+
+use websocket_engine::{Event, ProxyHandshake, Request, Session, Status, UsageError};
+
+use crate::Error;
+
+/// What a flush returns once it has written what it could: the session's
+/// failure, once it has taken effect ([`Session::error`]), or `Ok`.
+pub fn flushed(session: &Session) -> Result<(), Error> {
+    session.error().map_or(Ok(()), |e| Err(e.clone().into()))
+}
+
+/// What an adapter's handshake makes of the session's first event:
+/// `Ok(None)` once open (the session holds the request or response), or,
+/// for a server that defers its decisions, `Ok(Some(request))` to decide
+/// on (the adapter's `decide` answers it). Any other end of the handshake
+/// is an error.
+pub fn opening(first: Option<Event>) -> Result<Option<Request>, Error> {
+    match first {
+        Some(Event::Opened) => Ok(None),
+        Some(Event::Request(request)) => Ok(Some(request)),
+        _ => Err(UsageError::HandshakeIncomplete.into()),
+    }
+}
+
+/// The first bytes of a session's output that a transport accepted but
+/// has not confirmed (a write whose flush has not completed). They count
+/// as taken ([`Session::advance_output`]) only once confirmed, so that the
+/// session's write timer covers the transport's own buffer too.
+#[derive(Debug, Default)]
+pub struct InFlight(usize);
+
+impl InFlight {
+    /// The bytes in flight, after forgetting them if the session dropped
+    /// its output (its write time-out ran out) since they were written.
+    pub fn get(&mut self, session: &Session) -> usize {
+        if !session.has_output() {
+            self.0 = 0;
+        }
+        self.0
+    }
+
+    /// The transport accepted `n` more bytes.
+    pub fn add(&mut self, n: usize) {
+        self.0 += n;
+    }
+
+    /// The transport confirmed what it accepted: the session's output
+    /// advances past it.
+    pub fn confirm(&mut self, session: &mut Session) {
+        session.advance_output(std::mem::take(&mut self.0));
+    }
+}
+
+/// The deadline to arm a pump's timer for, given the one it is armed
+/// for: `Some` only when the session's next deadline comes earlier (or
+/// none is armed). Each input moves the keepalive's deadline later, and
+/// moving a timer costs a host call or a trip to a timer wheel: left where
+/// it is, the timer fires early at worst, the session finds nothing due,
+/// and the pump arms it again for the new deadline. No deadline keeps the
+/// armed timer too.
+pub fn rearm(armed: Option<Instant>, deadline: Option<Instant>) -> Option<Instant> {
+    deadline.filter(|deadline| armed.is_none_or(|armed| *deadline < armed))
+}
+
+/// Hands a proxy's reply to its handshake: `got` is what one read
+/// brought, and an empty read is the proxy's end of stream. True once the
+/// tunnel is open; until then, write the handshake's output and read
+/// again.
+pub fn tunnel_reply(proxy: &mut ProxyHandshake, got: &[u8]) -> Result<bool, Error> {
+    if got.is_empty() {
+        return Err(websocket_engine::ProtocolError::from(proxy.handle_eof()).into());
+    }
+    Ok(matches!(proxy.handle_input(got)?, Status::Complete { .. }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_timer_is_armed_again_only_for_an_earlier_deadline() {
+        let t = Instant::now();
+        let later = t + Duration::from_secs(1);
+        assert_eq!(rearm(None, Some(t)), Some(t));
+        assert_eq!(rearm(Some(t), Some(later)), None, "a later deadline keeps it");
+        assert_eq!(rearm(Some(t), Some(t)), None);
+        assert_eq!(rearm(Some(later), Some(t)), Some(t));
+        assert_eq!(rearm(Some(t), None), None, "no deadline keeps it");
+    }
+
+    #[test]
+    fn what_the_first_event_makes_of_a_handshake() {
+        assert_eq!(opening(Some(Event::Opened)), Ok(None));
+        assert_eq!(opening(None), Err(Error::from(UsageError::HandshakeIncomplete)));
+    }
+}
