@@ -317,3 +317,49 @@ fn an_accepted_connections_instance_cannot_open_a_socket() {
     );
     assert!(result.is_err() && !reached, "{result:?}");
 }
+
+/// While a deferred request waits for the host's decision, the session
+/// reads nothing; a client that keeps sending must not make the
+/// connection's `subscribe` pollable ready, or a host that waits on it
+/// spins. Here the host waits on it (`ready_or`) beside a 300 ms sleep,
+/// five times, while the client sends on: the sleep wins each time.
+#[test]
+fn a_deferred_request_does_not_wake_its_host_for_input_it_will_not_read() {
+    use std::io::Write;
+    use websocket_host::bindings::exports::websocket::protocol::connection::Event;
+    let tokio = tokio();
+    let listener = tokio
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let client = thread::spawn(move || {
+        let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+        let request = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        tcp.write_all(request.as_bytes()).unwrap();
+        // A masked empty text frame every 10 ms, until the server goes.
+        while tcp.write_all(&[0x81, 0x80, 1, 2, 3, 4]).is_ok() {
+            thread::sleep(std::time::Duration::from_millis(10));
+        }
+    });
+    tokio.block_on(async {
+        let options = ServerOptions {
+            defer_decisions: true,
+            ..ServerOptions::default()
+        };
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut conn = ComponentConnection::accept(runtime(), tcp, &options)
+            .await
+            .unwrap();
+        let Some(Event::Request(_)) = conn.next_event().await.unwrap() else {
+            panic!("the request comes first")
+        };
+        for round in 0..5 {
+            let slept = tokio::time::sleep(std::time::Duration::from_millis(300));
+            let woke = conn.ready_or(slept).await.unwrap();
+            assert_eq!(woke, Some(()), "round {round}: the connection woke its host");
+        }
+        conn.finish().await.unwrap();
+    });
+    client.join().unwrap();
+}
