@@ -32,13 +32,20 @@ fn client(url: &str, version: Version) -> Result<Option<Message>, Error> {
     Ok(echoed)
 }
 
-/// The refusal the client of `version` reads: the status it was refused
-/// with, from the status line it got.
-fn status_seen(e: Error) -> u16 {
-    match e {
-        Error::Protocol(ProtocolError::Handshake(HandshakeError::Status { code })) => code,
-        other => panic!("the client saw {other:?}, not a refusal's status"),
+/// Two clients of `version` in turn, as the servers below answer them: the
+/// first sees exactly the refusal's status, the second its echo.
+fn refused_then_echoed(url: &str, version: Version) {
+    match client(url, version) {
+        Err(Error::Protocol(ProtocolError::Handshake(HandshakeError::Status { code }))) => {
+            assert_eq!(code, 403, "{version:?}")
+        }
+        other => panic!("{version:?}: the client saw {other:?}, not a refusal's status"),
     }
+    assert_eq!(
+        client(url, version),
+        Ok(Some(Message::text("hello"))),
+        "{version:?}"
+    );
 }
 
 #[test]
@@ -65,13 +72,7 @@ fn the_blocking_adapter_defers_then_accepts_or_refuses() {
             }
             Ok(())
         });
-        let refused = client(&url, version).unwrap_err();
-        assert_eq!(status_seen(refused), 403, "{version:?}");
-        assert_eq!(
-            client(&url, version),
-            Ok(Some(Message::text("hello"))),
-            "{version:?}"
-        );
+        refused_then_echoed(&url, version);
         server.join().unwrap().unwrap();
     }
 }
@@ -102,13 +103,7 @@ fn the_tokio_adapter_defers_then_accepts_or_refuses() {
     });
     let clients = thread::spawn(move || {
         for version in [Version::Rfc6455, Version::Hixie76, Version::Hixie75] {
-            let refused = client(&url, version).unwrap_err();
-            assert_eq!(status_seen(refused), 403, "{version:?}");
-            assert_eq!(
-                client(&url, version),
-                Ok(Some(Message::text("hello"))),
-                "{version:?}"
-            );
+            refused_then_echoed(&url, version);
         }
     });
     // The server's errors and panics reach the test through its handle.

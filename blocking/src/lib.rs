@@ -16,7 +16,7 @@
 //! # Ok::<(), websocket_blocking::Error>(())
 //! ```
 //!
-//! `wss://` needs feature `rustls` (on native targets); the [`tls`] module
+//! `wss://` needs feature `rustls` (on native targets); the `tls` module
 //! then holds the rustls configurations, and [`ConnectOptions`] chooses
 //! the proxy and the trusted roots.
 
@@ -127,14 +127,7 @@ pub fn accept<S: Stream>(
 ) -> Result<(WebSocket<S>, Request), Error> {
     let session = Session::server(config, Instant::now());
     let (ws, undecided) = WebSocket::open(stream, session)?;
-    let request = match undecided {
-        Some(request) => request,
-        None => ws
-            .session
-            .request()
-            .cloned()
-            .expect("an open server has a request"),
-    };
+    let request = pump::accepted_request(&ws.session, undecided);
     Ok((ws, request))
 }
 
@@ -176,37 +169,7 @@ impl<S: Stream> WebSocket<S> {
         self.read_timeout = timeout;
     }
 
-    /// Sends a text message.
-    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.session.send_text(text)?;
-        self.flush()
-    }
-    /// Sends a binary message (in hixie a length-prefixed frame of type 0x80).
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.session.send_binary(data)?;
-        self.flush()
-    }
-    /// Sends a message of any kind ([`Session::send`]).
-    pub fn send(&mut self, message: &Message) -> Result<(), Error> {
-        self.session.send(message)?;
-        self.flush()
-    }
-    /// RFC 6455: sends a ping; its pong comes back from `next_event`.
-    pub fn ping(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.session.ping(data)?;
-        self.flush()
-    }
-    /// Begins closing (RFC 6455 with code 1000, hixie76 `FF 00`, hixie75 by
-    /// shutting down writing); read on until `read_message` returns `None`.
-    pub fn close(&mut self) -> Result<(), Error> {
-        self.session.close(Instant::now())?;
-        self.flush()
-    }
-    /// RFC 6455: begins closing with a status code and reason.
-    pub fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        self.session.close_with(Instant::now(), code, reason)?;
-        self.flush()
-    }
+    websocket_io::sending_methods!(blocking, flush);
 
     /// Server with [`ServerConfig::defer_decisions`]: answers the request
     /// that [`accept`] returned ([`Session::decide`]) and writes the

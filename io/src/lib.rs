@@ -6,7 +6,7 @@
 //! a handshake, output in flight, when to move a timer, a proxy's
 //! replies), how a client reaches its server ([`ConnectOptions`],
 //! [`first_hop`], [`parse_url`]), and, with feature `rustls` on native
-//! targets, the rustls configurations of [`tls`].
+//! targets, the rustls configurations of its `tls` module.
 //!
 //! ```text
 //!   websocket-engine   the protocol: Session, handshakes, frames (no I/O)

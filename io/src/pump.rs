@@ -78,6 +78,85 @@ pub fn tunnel_reply(proxy: &mut ProxyHandshake, got: &[u8]) -> Result<bool, Erro
     Ok(matches!(proxy.handle_input(got)?, Status::Complete { .. }))
 }
 
+/// The request an adapter's `accept` returns: the one to decide on, when
+/// the server defers its decisions, or the one the open session accepted.
+pub fn accepted_request(session: &Session, undecided: Option<Request>) -> Request {
+    undecided.unwrap_or_else(|| session.request().cloned().expect("an open server has a request"))
+}
+
+/// Defines an adapter's sending methods over its `session` field:
+/// `send_text`, `send_binary`, `send`, `ping`, `close` and `close_with`.
+/// Each queues on the session, then calls the adapter's `$then` (its
+/// `flush`, or a write of what the transport takes now). `blocking` makes
+/// plain methods; `async` makes async ones that await `$then`.
+#[macro_export]
+macro_rules! sending_methods {
+    (blocking, $then:ident) => {
+        $crate::sending_methods!(@ [] [] $then);
+    };
+    (async, $then:ident) => {
+        $crate::sending_methods!(@ [async] [.await] $then);
+    };
+    (@ [$($async:tt)*] [$($await:tt)*] $then:ident) => {
+        #[doc = concat!("Sends a text message: queues it, then `", stringify!($then), "`.")]
+        pub $($async)* fn send_text(&mut self, text: &str) -> Result<(), $crate::Error> {
+            self.session.send_text(text)?;
+            self.$then()$($await)*
+        }
+
+        #[doc = concat!(
+            "Sends a binary message (in hixie a length-prefixed frame of type 0x80): queues it, then `",
+            stringify!($then),
+            "`."
+        )]
+        pub $($async)* fn send_binary(&mut self, data: &[u8]) -> Result<(), $crate::Error> {
+            self.session.send_binary(data)?;
+            self.$then()$($await)*
+        }
+
+        #[doc = concat!(
+            "Sends a message of any kind ([`Session::send`](websocket_engine::Session::send)): queues it, then `",
+            stringify!($then),
+            "`."
+        )]
+        pub $($async)* fn send(&mut self, message: &websocket_engine::Message) -> Result<(), $crate::Error> {
+            self.session.send(message)?;
+            self.$then()$($await)*
+        }
+
+        #[doc = concat!(
+            "RFC 6455: sends a ping, whose pong comes back as an event: queues it, then `",
+            stringify!($then),
+            "`."
+        )]
+        pub $($async)* fn ping(&mut self, data: &[u8]) -> Result<(), $crate::Error> {
+            self.session.ping(data)?;
+            self.$then()$($await)*
+        }
+
+        #[doc = concat!(
+            "Begins closing (RFC 6455 with code 1000, hixie76 `FF 00`, hixie75 by shutting down \
+             sending), then `",
+            stringify!($then),
+            "`; read on until the connection is over."
+        )]
+        pub $($async)* fn close(&mut self) -> Result<(), $crate::Error> {
+            self.session.close(std::time::Instant::now())?;
+            self.$then()$($await)*
+        }
+
+        #[doc = concat!(
+            "RFC 6455: begins closing with a status code and reason, then `",
+            stringify!($then),
+            "`."
+        )]
+        pub $($async)* fn close_with(&mut self, code: u16, reason: &str) -> Result<(), $crate::Error> {
+            self.session.close_with(std::time::Instant::now(), code, reason)?;
+            self.$then()$($await)*
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

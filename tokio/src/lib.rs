@@ -119,14 +119,7 @@ pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Result<(WebSocket<S>, Request), Error> {
     let session = Session::server(config, Instant::now());
     let (ws, undecided) = WebSocket::open(stream, session).await?;
-    let request = match undecided {
-        Some(request) => request,
-        None => ws
-            .session
-            .request()
-            .cloned()
-            .expect("an open server has a request"),
-    };
+    let request = pump::accepted_request(&ws.session, undecided);
     Ok((ws, request))
 }
 
@@ -186,37 +179,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         &self.stream
     }
 
-    /// Sends a text message.
-    pub async fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.session.send_text(text)?;
-        self.flush().await
-    }
-    /// Sends a binary message (in hixie a length-prefixed frame of type 0x80).
-    pub async fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.session.send_binary(data)?;
-        self.flush().await
-    }
-    /// Sends a message of any kind ([`Session::send`]).
-    pub async fn send(&mut self, message: &Message) -> Result<(), Error> {
-        self.session.send(message)?;
-        self.flush().await
-    }
-    /// RFC 6455: sends a ping; its pong comes back from `next_event`.
-    pub async fn ping(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.session.ping(data)?;
-        self.flush().await
-    }
-    /// Begins closing (RFC 6455 with code 1000, hixie76 `FF 00`, hixie75 by
-    /// shutting down writing); read on until `read_message` returns `None`.
-    pub async fn close(&mut self) -> Result<(), Error> {
-        self.session.close(Instant::now())?;
-        self.flush().await
-    }
-    /// RFC 6455: begins closing with a status code and reason.
-    pub async fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        self.session.close_with(Instant::now(), code, reason)?;
-        self.flush().await
-    }
+    websocket_io::sending_methods!(async, flush);
 
     /// Writes everything queued (reading meanwhile, so a peer that writes
     /// too is not blocked); fails once the session failed for good.

@@ -166,43 +166,7 @@ impl StreamConnection {
         self.session.is_finished()
     }
 
-    /// Sends a text message: queues it and writes what the stream takes now.
-    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.session.send_text(text)?;
-        self.write_ready()
-    }
-
-    /// Sends a binary message (in hixie a length-prefixed frame of type
-    /// 0x80), as [`StreamConnection::send_text`] does.
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.session.send_binary(data)?;
-        self.write_ready()
-    }
-
-    /// Sends a message of any kind ([`Session::send`]).
-    pub fn send(&mut self, message: &Message) -> Result<(), Error> {
-        self.session.send(message)?;
-        self.write_ready()
-    }
-
-    /// RFC 6455: sends a ping; its pong comes back as an event.
-    pub fn ping(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.session.ping(data)?;
-        self.write_ready()
-    }
-
-    /// Begins closing (RFC 6455 with code 1000, hixie76 `FF 00`, hixie75 by
-    /// shutting down sending); read on until the connection is over.
-    pub fn close(&mut self) -> Result<(), Error> {
-        self.session.close(Instant::now())?;
-        self.write_ready()
-    }
-
-    /// RFC 6455: begins closing with a status code and reason.
-    pub fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        self.session.close_with(Instant::now(), code, reason)?;
-        self.write_ready()
-    }
+    websocket_io::sending_methods!(blocking, write_ready);
 
     /// Server with deferred decisions: answers the request the
     /// [`Event::Request`] reported ([`Session::decide`]) and writes what the

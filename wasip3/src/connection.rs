@@ -165,43 +165,7 @@ impl Connection {
         Ok(None)
     }
 
-    /// Sends a text message and waits until the host took it.
-    pub async fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.session.send_text(text)?;
-        self.flush().await
-    }
-
-    /// Sends a binary message (in hixie a length-prefixed frame of type
-    /// 0x80), as [`Connection::send_text`] does.
-    pub async fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.session.send_binary(data)?;
-        self.flush().await
-    }
-
-    /// Sends a message of any kind ([`Session::send`]).
-    pub async fn send(&mut self, message: &Message) -> Result<(), Error> {
-        self.session.send(message)?;
-        self.flush().await
-    }
-
-    /// RFC 6455: sends a ping; its pong comes back as an event.
-    pub async fn ping(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.session.ping(data)?;
-        self.flush().await
-    }
-
-    /// Begins closing (RFC 6455 with code 1000, hixie76 `FF 00`, hixie75 by
-    /// shutting down sending); read on until the connection is over.
-    pub async fn close(&mut self) -> Result<(), Error> {
-        self.session.close(Instant::now())?;
-        self.flush().await
-    }
-
-    /// RFC 6455: begins closing with a status code and reason.
-    pub async fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        self.session.close_with(Instant::now(), code, reason)?;
-        self.flush().await
-    }
+    websocket_io::sending_methods!(async, flush);
 
     /// Server with deferred decisions: answers the request the
     /// [`Event::Request`] reported ([`Session::decide`]) and waits until
