@@ -26,8 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use websocket_engine::{
-    ClientConfig, Decision, Entropy, Event, HandshakeResponse, Message, Request, ServerConfig, Session, Step,
-    WsUrl,
+    ClientConfig, Decision, Entropy, Event, HandshakeResponse, Request, ServerConfig, Session, Step, WsUrl,
 };
 use websocket_io::pump;
 
@@ -150,14 +149,6 @@ impl<S: Stream> WebSocket<S> {
         Ok((ws, undecided))
     }
 
-    /// The session, to inspect it or queue without flushing.
-    pub fn session(&self) -> &Session {
-        &self.session
-    }
-    /// The session, e.g. to send a message in parts (then [`WebSocket::flush`]).
-    pub fn session_mut(&mut self) -> &mut Session {
-        &mut self.session
-    }
     /// The underlying stream.
     pub fn get_ref(&self) -> &S {
         &self.stream
@@ -169,7 +160,7 @@ impl<S: Stream> WebSocket<S> {
         self.read_timeout = timeout;
     }
 
-    websocket_io::sending_methods!(blocking, flush);
+    websocket_io::connection_methods!(blocking, flush);
 
     /// Server with [`ServerConfig::defer_decisions`]: answers the request
     /// that [`accept`] returned ([`Session::decide`]) and writes the
@@ -188,17 +179,6 @@ impl<S: Stream> WebSocket<S> {
     pub fn flush(&mut self) -> Result<(), Error> {
         while self.write()? {}
         pump::flushed(&self.session)
-    }
-
-    /// The next message, or `None` once closed. Pings and pongs are skipped
-    /// (pings are answered all the same).
-    pub fn read_message(&mut self) -> Result<Option<Message>, Error> {
-        while let Some(event) = self.next_event()? {
-            if let Some(message) = event.into_message() {
-                return Ok(message);
-            }
-        }
-        Ok(None)
     }
 
     /// The next event, or `None` once the connection is over and its

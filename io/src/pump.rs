@@ -84,20 +84,47 @@ pub fn accepted_request(session: &Session, undecided: Option<Request>) -> Reques
     undecided.unwrap_or_else(|| session.request().cloned().expect("an open server has a request"))
 }
 
-/// Defines an adapter's sending methods over its `session` field:
-/// `send_text`, `send_binary`, `send`, `ping`, `close` and `close_with`.
-/// Each queues on the session, then calls the adapter's `$then` (its
-/// `flush`, or a write of what the transport takes now). `blocking` makes
-/// plain methods; `async` makes async ones that await `$then`.
+/// Defines the methods every adapter's connection has the same way, over
+/// its `session` field and its own `next_event`: `session` and
+/// `session_mut`; `read_message`; and the sends (`send_text`,
+/// `send_binary`, `send`, `ping`, `close`, `close_with`), each of which
+/// queues on the session, then calls the adapter's `$then` (its `flush`,
+/// or a write of what the transport takes now). `blocking` makes plain
+/// methods; `async` makes async ones that await.
 #[macro_export]
-macro_rules! sending_methods {
+macro_rules! connection_methods {
     (blocking, $then:ident) => {
-        $crate::sending_methods!(@ [] [] $then);
+        $crate::connection_methods!(@ [] [] $then);
     };
     (async, $then:ident) => {
-        $crate::sending_methods!(@ [async] [.await] $then);
+        $crate::connection_methods!(@ [async] [.await] $then);
     };
     (@ [$($async:tt)*] [$($await:tt)*] $then:ident) => {
+        /// The session: its state, version, request or response.
+        pub fn session(&self) -> &websocket_engine::Session {
+            &self.session
+        }
+
+        #[doc = concat!(
+            "The session, to queue without writing (the next `",
+            stringify!($then),
+            "` sends everything queued at once) or to send a message in parts."
+        )]
+        pub fn session_mut(&mut self) -> &mut websocket_engine::Session {
+            &mut self.session
+        }
+
+        /// The next message, or `None` once the connection is over. Pings
+        /// and pongs are skipped (pings are answered all the same).
+        pub $($async)* fn read_message(&mut self) -> Result<Option<websocket_engine::Message>, $crate::Error> {
+            while let Some(event) = self.next_event()$($await)*? {
+                if let Some(message) = event.into_message() {
+                    return Ok(message);
+                }
+            }
+            Ok(None)
+        }
+
         #[doc = concat!("Sends a text message: queues it, then `", stringify!($then), "`.")]
         pub $($async)* fn send_text(&mut self, text: &str) -> Result<(), $crate::Error> {
             self.session.send_text(text)?;

@@ -44,8 +44,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::time::{sleep_until, Sleep};
 
 use websocket_engine::{
-    ClientConfig, Decision, Entropy, Event, HandshakeResponse, Message, Request, ServerConfig, Session, Step,
-    WsUrl,
+    ClientConfig, Decision, Entropy, Event, HandshakeResponse, Request, ServerConfig, Session, Step, WsUrl,
 };
 use websocket_io::pump::{self, InFlight};
 
@@ -165,21 +164,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         self.flush().await
     }
 
-    /// The session, to inspect it.
-    pub fn session(&self) -> &Session {
-        &self.session
-    }
-    /// The session, to queue without writing (the next call that writes
-    /// sends everything queued at once) or to send a message in parts.
-    pub fn session_mut(&mut self) -> &mut Session {
-        &mut self.session
-    }
     /// The underlying stream.
     pub fn get_ref(&self) -> &S {
         &self.stream
     }
 
-    websocket_io::sending_methods!(async, flush);
+    websocket_io::connection_methods!(async, flush);
 
     /// Writes everything queued (reading meanwhile, so a peer that writes
     /// too is not blocked); fails once the session failed for good.
@@ -188,17 +178,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             self.drive().await?;
         }
         pump::flushed(&self.session)
-    }
-
-    /// The next message, or `None` once closed. Pings and pongs are skipped
-    /// (pings are answered all the same).
-    pub async fn read_message(&mut self) -> Result<Option<Message>, Error> {
-        while let Some(event) = self.next_event().await? {
-            if let Some(message) = event.into_message() {
-                return Ok(message);
-            }
-        }
-        Ok(None)
     }
 
     /// The next event, or `None` once the connection is over and its

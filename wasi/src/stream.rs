@@ -10,7 +10,7 @@ use wasi::io::poll::{poll, Pollable};
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 
-use websocket_engine::{ClientConfig, Decision, Entropy, Event, Message, ServerConfig, Session, Step, WsUrl};
+use websocket_engine::{ClientConfig, Decision, Entropy, Event, ServerConfig, Session, Step, WsUrl};
 use websocket_io::pump::{self, InFlight};
 use websocket_io::Error;
 
@@ -109,16 +109,6 @@ impl StreamConnection {
         self
     }
 
-    /// The session: state, version, request or response, queued sends.
-    pub fn session(&self) -> &Session {
-        &self.session
-    }
-
-    /// The session, e.g. to queue without writing or to send in parts.
-    pub fn session_mut(&mut self) -> &mut Session {
-        &mut self.session
-    }
-
     /// What the connection waits for now: input the session wants, and
     /// room for output (or the end of a flush). Borrowed, so that a
     /// multiplexer polling thousands of connections makes no new handles.
@@ -166,7 +156,7 @@ impl StreamConnection {
         self.session.is_finished()
     }
 
-    websocket_io::sending_methods!(blocking, write_ready);
+    websocket_io::connection_methods!(blocking, write_ready);
 
     /// Server with deferred decisions: answers the request the
     /// [`Event::Request`] reported ([`Session::decide`]) and writes what the
@@ -224,16 +214,6 @@ impl StreamConnection {
                 }
             }
         }
-    }
-
-    /// Blocks until the next message; `None` once the connection is over.
-    pub fn read_message(&mut self) -> Result<Option<Message>, Error> {
-        while let Some(event) = self.next_event()? {
-            if let Some(message) = event.into_message() {
-                return Ok(message);
-            }
-        }
-        Ok(None)
     }
 
     /// Blocks until everything queued is written and flushed, or the

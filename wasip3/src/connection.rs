@@ -19,7 +19,7 @@ use wasip3::wit_stream;
 
 use super::pump::Pump;
 use websocket_engine::{
-    ClientConfig, Decision, Entropy, Event, Message, ServerConfig, Session, Step, UsageError, WsUrl,
+    ClientConfig, Decision, Entropy, Event, ServerConfig, Session, Step, UsageError, WsUrl,
 };
 use websocket_io::{pump, Error};
 
@@ -123,16 +123,6 @@ impl Connection {
         (self.session, self.pump, self.end)
     }
 
-    /// The session: state, version, request or response, queued sends.
-    pub fn session(&self) -> &Session {
-        &self.session
-    }
-
-    /// The session, e.g. to queue sends without waiting for them.
-    pub fn session_mut(&mut self) -> &mut Session {
-        &mut self.session
-    }
-
     /// The next event already decoded, without I/O.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.session.poll_event()
@@ -155,17 +145,7 @@ impl Connection {
         self.end.take().unwrap_or(Ok(None))
     }
 
-    /// Waits for the next message; `None` once the connection is over.
-    pub async fn read_message(&mut self) -> Result<Option<Message>, Error> {
-        while let Some(event) = self.next_event().await? {
-            if let Some(message) = event.into_message() {
-                return Ok(message);
-            }
-        }
-        Ok(None)
-    }
-
-    websocket_io::sending_methods!(async, flush);
+    websocket_io::connection_methods!(async, flush);
 
     /// Server with deferred decisions: answers the request the
     /// [`Event::Request`] reported ([`Session::decide`]) and waits until
