@@ -15,9 +15,10 @@
 //! ```
 //!
 //! It holds only the glue, which translates. The glue for `types`,
-//! `handshake` and `framing` is the WASI 0.2 component's own source,
-//! compiled against this package's bindings (the interfaces are the same);
-//! behaviour lives in the engine and in `websocket-wasip3`.
+//! `handshake` and `framing` is shared with the WASI 0.2 component:
+//! `websocket-component-glue`'s `shared_glue!` macro, expanded against
+//! this package's bindings (the interfaces are the same); behaviour lives
+//! in the engine and in `websocket-wasip3`.
 //!
 //! A host calls it inside wasmtime's `run_concurrent`, e.g. (see
 //! `tests/component_p3.rs` for a whole one):

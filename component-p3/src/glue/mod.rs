@@ -1,16 +1,11 @@
 //! The glue: the WIT package `websocket:protocol@0.2.0` exported. Only
 //! `connection` is this crate's own; the other interfaces are the same as
-//! in 0.1.0, and so is their glue, the WASI 0.2 component's source.
+//! in 0.1.0, and so is their glue: `websocket-component-glue`'s macro,
+//! shared with the WASI 0.2 component and expanded here against this
+//! package's bindings.
 
-#[path = "../../../component/src/glue/compression.rs"]
-mod compression;
 mod connection;
-#[path = "../../../component/src/glue/convert.rs"]
-mod convert;
-#[path = "../../../component/src/glue/framing.rs"]
-mod framing;
-#[path = "../../../component/src/glue/handshake.rs"]
-mod handshake;
+websocket_component_glue::shared_glue!();
 
 wit_bindgen::generate!({
     world: "library",

@@ -1,12 +1,11 @@
 //! The glue: the WIT package `websocket:protocol` exported. It only
 //! translates between WIT types and the engine's; all behaviour lives in
-//! the engine and `websocket-wasi`.
+//! the engine and `websocket-wasi`. `connection` is this crate's own; the
+//! rest is `websocket-component-glue`'s macro, shared with the WASI 0.3
+//! component and expanded here against this package's bindings.
 
-mod compression;
 mod connection;
-mod convert;
-mod framing;
-mod handshake;
+websocket_component_glue::shared_glue!();
 
 wit_bindgen::generate!({
     world: "library",
