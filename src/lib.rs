@@ -12,7 +12,7 @@
 //!  ┌─────────────────────────────────────────────────────────────┐
 //!  │ Session                                                     │
 //!  │  handle_input(now, bytes)   poll_output(now) / advance_output│
-//!  │  handle_eof()               send_text, send_binary, ping,   │
+//!  │  handle_eof(now)            send_text, send_binary, ping,   │
 //!  │  poll_timeout() ──► when    close, close_with, *_part       │
 //!  │  handle_timeout(now)        poll_event → Event              │
 //!  │                                                             │

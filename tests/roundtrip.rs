@@ -67,7 +67,7 @@ proptest! {
         }
         sender.close(now).unwrap();
         deliver(receiver, &take(sender, now), &cuts, now);
-        receiver.handle_eof();
+        receiver.handle_eof(now);
         let mut got = Vec::new();
         while let Some(event) = receiver.poll_event() {
             got.push(event);

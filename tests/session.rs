@@ -117,7 +117,7 @@ fn hixie76_close_initiated_here() {
     assert!(c.wants_write_shutdown());
     // A client waits for the server to end TCP first.
     assert!(!c.is_finished());
-    c.handle_eof();
+    c.handle_eof(now);
     assert!(c.is_finished());
 }
 
@@ -151,12 +151,12 @@ fn hixie76_close_initiated_by_peer_is_answered_after_earlier_messages() {
 fn eof_ends_hixie75_cleanly_and_hixie76_uncleanly() {
     let (mut c, now) = open(Version::Hixie75, Role::Server);
     c.handle_input(now, b"\x00last\xff");
-    c.handle_eof();
+    c.handle_eof(now);
     assert_eq!(events(&mut c), [text("last"), closed(true)]);
     assert_eq!(output(&mut c, now), b"");
 
     let (mut c, now) = open(Version::Hixie76, Role::Server);
-    c.handle_eof();
+    c.handle_eof(now);
     assert_eq!(events(&mut c), [closed(false)]);
     assert_eq!(output(&mut c, now), b"", "no close reply to a peer that is gone");
     assert!(c.is_finished());
@@ -169,7 +169,7 @@ fn hixie75_close_stops_sending_and_waits_for_the_end() {
     assert_eq!(output(&mut c, now), b"");
     assert!(c.wants_write_shutdown());
     c.handle_input(now, b"\x00still\xff");
-    c.handle_eof();
+    c.handle_eof(now);
     assert_eq!(events(&mut c), [text("still"), closed(true)]);
     assert!(c.is_finished());
 }
@@ -182,7 +182,7 @@ fn a_failure_is_the_last_event_and_keeps_what_was_delivered() {
     assert_eq!(c.error(), None, "not told before it takes effect");
     // Nothing more is read; the failure takes effect once polled.
     c.handle_input(now, b"\x00x\xff");
-    c.handle_eof();
+    c.handle_eof(now);
     assert_eq!(c.state(), State::Open);
     assert!(!c.wants_read());
     assert_eq!(c.poll_event(), Some(text("good")));
@@ -235,7 +235,7 @@ fn eof_inside_a_frame_is_truncation() {
         let (mut c, now) = open(Version::Hixie76, Role::Client);
         c.handle_input(now, b"\x00ok\xff");
         c.handle_input(now, partial);
-        c.handle_eof();
+        c.handle_eof(now);
         assert_eq!(
             events(&mut c),
             [

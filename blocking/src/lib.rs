@@ -229,7 +229,7 @@ impl<S: Stream> WebSocket<S> {
             self.applied[0] = Some(coarse(bound));
         }
         match self.stream.read(&mut self.buf) {
-            Ok(0) => self.session.handle_eof(),
+            Ok(0) => self.session.handle_eof(Instant::now()),
             Ok(n) => self.session.handle_input(Instant::now(), &self.buf[..n]),
             Err(e) if is_time_out(&e) && wait.is_some_and(|w| bound == Some(w)) => {
                 self.session.handle_timeout(Instant::now())

@@ -49,6 +49,6 @@ fuzz_target!(|data: &[u8]| {
     let first = session.poll_event();
     assert_eq!(first, outcome);
     while session.poll_event().is_some() {}
-    session.handle_eof();
+    session.handle_eof(now);
     while session.poll_event().is_some() {}
 });

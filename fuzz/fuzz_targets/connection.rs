@@ -76,7 +76,7 @@ fuzz_target!(|data: &[u8]| {
                 None
             }
             5 => {
-                session.handle_eof();
+                session.handle_eof(now);
                 None
             }
             6 => {

@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // Whatever came after, an end of input ends it.
-    session.handle_eof();
+    session.handle_eof(now);
     let last = std::iter::from_fn(|| session.poll_event())
         .last()
         .or(events.last().cloned());

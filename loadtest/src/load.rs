@@ -742,7 +742,7 @@ mod tests {
             session.advance_output(pending);
             s.write_all(&raw).await.unwrap();
             match s.read(&mut buf).await.unwrap_or(0) {
-                0 => session.handle_eof(),
+                0 => session.handle_eof(now),
                 n => session.handle_input(now, &buf[..n]),
             }
         }

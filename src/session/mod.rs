@@ -391,8 +391,10 @@ impl Session {
         self.fail(e)
     }
 
-    /// Reports that the transport has no more input.
-    pub fn handle_eof(&mut self) {
+    /// Reports that the transport's input ended at `now`: the peer's last
+    /// sign of life, as any input is.
+    pub fn handle_eof(&mut self, now: Instant) {
+        self.timers.input(now);
         self.eof = true;
         self.awaiting_eof = false;
         if self.ending {

@@ -441,7 +441,7 @@ impl Sut {
 
     /// `handle_eof`, then the echo loop.
     pub fn eof(&mut self) -> Result<(), ProtocolError> {
-        self.conn.handle_eof();
+        self.conn.handle_eof(self.now);
         self.pump();
         self.result()
     }

@@ -278,7 +278,7 @@ fn read_into<S: AsyncRead>(
     let read = |buf: &mut [u8]| {
         let mut into = ReadBuf::new(buf);
         stream.poll_read(cx, &mut into).map_ok(|()| match into.filled() {
-            [] => session.handle_eof(),
+            [] => session.handle_eof(Instant::now()),
             got => session.handle_input(Instant::now(), got),
         })
     };

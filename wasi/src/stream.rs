@@ -183,7 +183,7 @@ impl StreamConnection {
                 }
                 Err(StreamError::Closed) => {
                     self.eof = true;
-                    self.session.handle_eof();
+                    self.session.handle_eof(Instant::now());
                 }
                 Err(e) => return Err(stream_error("read", e)),
             }

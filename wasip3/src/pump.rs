@@ -177,7 +177,7 @@ impl Pump {
                 self.input = Input::Closed;
                 buffers::give_back(buf);
                 result.map_err(|e| Error::transport("receive", e))?;
-                session.handle_eof();
+                session.handle_eof(now);
                 Ok(())
             }
         }
