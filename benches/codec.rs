@@ -99,7 +99,8 @@ mod bench {
     use std::time::Duration;
 
     use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
-    use websocket_engine::framing::{hixie, rfc6455, Decoded, Frame, Utf8Policy};
+    use websocket_engine::framing::{hixie, rfc6455, Frame, Utf8Policy};
+    use websocket_engine::Status;
     use websocket_engine::{Limits, Role, Version};
 
     use bench_common::{self as common, mask_into, Content, Expect, Workload, SIZES};
@@ -201,8 +202,8 @@ mod bench {
         let mut n = 0;
         while !wire.is_empty() {
             match d.decode(wire).expect("valid frames") {
-                Decoded::Frame {
-                    frame: Frame::Text(text),
+                Status::Complete {
+                    value: Frame::Text(text),
                     consumed,
                 } => {
                     sink(text.as_bytes());
@@ -306,7 +307,10 @@ mod bench {
         let mut n = 0;
         while !wire.is_empty() {
             match d.decode(wire).expect("valid frames") {
-                Decoded::Frame { frame, consumed } => {
+                Status::Complete {
+                    value: frame,
+                    consumed,
+                } => {
                     match frame {
                         Frame::Text(text) => sink(text.as_bytes()),
                         Frame::Binary(payload) => sink(&payload),
@@ -315,7 +319,7 @@ mod bench {
                     wire = &wire[consumed..];
                     n += 1;
                 }
-                Decoded::Partial => panic!("a whole batch ends between frames"),
+                Status::Partial => panic!("a whole batch ends between frames"),
             }
         }
         n

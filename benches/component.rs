@@ -62,7 +62,8 @@ mod bench {
     use wasmtime::component::ResourceAny;
     use wasmtime::Store;
     use websocket_build::library_component;
-    use websocket_engine::framing::{hixie, rfc6455, Decoded, Frame, Utf8Policy};
+    use websocket_engine::framing::{hixie, rfc6455, Frame, Utf8Policy};
+    use websocket_engine::Status;
     use websocket_engine::{Limits, Role, Version};
     use websocket_host::bindings::exports::websocket::protocol::framing::{
         Decoded as WitDecoded, Frame as WitFrame,
@@ -144,11 +145,14 @@ mod bench {
                     Native::Rfc6455(d) => d.decode(input),
                 };
                 match decoded.expect("valid frames") {
-                    Decoded::Frame { frame, consumed } => {
+                    Status::Complete {
+                        value: frame,
+                        consumed,
+                    } => {
                         sink(frame);
                         input = &input[consumed..];
                     }
-                    Decoded::Partial => panic!("a whole call ends between frames"),
+                    Status::Partial => panic!("a whole call ends between frames"),
                 }
             }
         }

@@ -21,7 +21,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use websocket_engine::framing::rfc6455::{Decoder, Encoder, OpCode};
-use websocket_engine::framing::{Decoded, Frame};
+use websocket_engine::framing::Frame;
+use websocket_engine::Status;
 use websocket_engine::{DeflateConfig, DeflateParams, Limits, Role};
 
 struct Case {
@@ -76,8 +77,8 @@ impl Case {
         let mut decoder = Decoder::new(Role::Client, &limits).with_deflate(&self.params);
         for (i, frame) in frames.iter().enumerate() {
             match decoder.decode(frame).unwrap() {
-                Decoded::Frame {
-                    frame: Frame::Binary(m),
+                Status::Complete {
+                    value: Frame::Binary(m),
                     ..
                 } => each(i, &m),
                 other => panic!("frame {i}: {other:?}"),

@@ -148,6 +148,7 @@ mod proxy;
 mod session;
 mod setters;
 mod state;
+mod status;
 mod timeouts;
 mod url;
 mod version;
@@ -162,12 +163,13 @@ pub use error::{
 };
 pub use handshake::{
     hixie76_answer, rfc6455_accept, Accept, ClientConfig, ClientHandshake, Decision, HandshakeResponse,
-    Refusal, Request, ServerConfig, ServerHandshake, Status,
+    Refusal, Request, ServerConfig, ServerHandshake,
 };
 pub use limits::Limits;
 pub use message::{Message, Utf8Bytes};
 pub use proxy::{Proxy, ProxyHandshake, ProxyScheme};
 pub use session::{Closed, Event, Session, State, Step};
+pub use status::Status;
 pub use timeouts::Timeouts;
 pub use url::{unbracket, WsUrl};
 pub use version::{Role, UnknownVersion, Version};

@@ -125,7 +125,10 @@ fn good_responses_complete_and_hand_on_the_rest() {
         response.extend_from_slice(b"\x00hi\xff");
         assert_eq!(
             hs.handle_input(&response).unwrap(),
-            Status::Complete { consumed: len }
+            Status::Complete {
+                value: (),
+                consumed: len
+            }
         );
         assert_eq!(hs.response().unwrap().protocol.as_deref(), Some("chat"));
         // A session made the same way takes the frames with the response.
@@ -155,7 +158,13 @@ fn responses_split_anywhere_complete_at_the_same_byte() {
                 statuses.push(hs.handle_input(piece).unwrap());
             }
             let last = response.len() - (response.len() - 1) / chunk * chunk;
-            assert_eq!(statuses.pop(), Some(Status::Complete { consumed: last }));
+            assert_eq!(
+                statuses.pop(),
+                Some(Status::Complete {
+                    value: (),
+                    consumed: last
+                })
+            );
             assert!(statuses.iter().all(|s| *s == Status::Partial));
         }
     }

@@ -13,7 +13,8 @@ use wasmtime::component::{Component, ResourceAny};
 use wasmtime::Store;
 use websocket_build::library_component;
 use websocket_engine::framing::rfc6455::{self, OpCode};
-use websocket_engine::framing::{hixie, Decoded, Frame};
+use websocket_engine::framing::{hixie, Frame};
+use websocket_engine::Status;
 use websocket_engine::{Accept, ClientConfig, ServerConfig};
 use websocket_host::bindings::exports::websocket::protocol::framing::{
     CloseBody, Decoded as WitDecoded, Frame as WitFrame, Opcode as WitOpcode,
@@ -187,7 +188,7 @@ impl SansIo {
 fn native_status(s: websocket_engine::Status) -> WitStatus {
     match s {
         websocket_engine::Status::Partial => WitStatus::Partial,
-        websocket_engine::Status::Complete { consumed } => WitStatus::Complete(consumed as u32),
+        websocket_engine::Status::Complete { value: (), consumed } => WitStatus::Complete(consumed as u32),
     }
 }
 
@@ -333,8 +334,11 @@ fn native_frames(
                 _ => hixie.decode(piece),
             };
             match decoded {
-                Ok(Decoded::Partial) => break,
-                Ok(Decoded::Frame { frame, consumed }) => {
+                Ok(Status::Partial) => break,
+                Ok(Status::Complete {
+                    value: frame,
+                    consumed,
+                }) => {
                     frames.push(match frame {
                         Frame::Text(t) => WitFrame::Text(t.into_owned()),
                         Frame::Binary(payload) => WitFrame::Binary(payload.into_owned()),

@@ -2,7 +2,8 @@
 //! frames however the input is split.
 
 use proptest::prelude::*;
-use websocket_engine::framing::{hixie, Decoded, Frame, Utf8Policy};
+use websocket_engine::framing::{hixie, Frame, Utf8Policy};
+use websocket_engine::Status;
 use websocket_engine::*;
 
 /// Decodes `input` in chunks of `chunk` bytes into owned frames.
@@ -18,8 +19,11 @@ fn decode_all(
     for mut piece in input.chunks(chunk.max(1)) {
         loop {
             match decoder.decode(piece)? {
-                Decoded::Partial => break,
-                Decoded::Frame { frame, consumed } => {
+                Status::Partial => break,
+                Status::Complete {
+                    value: frame,
+                    consumed,
+                } => {
                     out.push(describe(&frame));
                     piece = &piece[consumed..];
                 }
@@ -162,8 +166,8 @@ fn limits_bound_buffering_and_lengths() {
 fn whole_frames_are_borrowed_from_the_input() {
     let mut decoder = hixie::Decoder::new(Version::Hixie76, Utf8Policy::Strict, &Limits::default());
     let wire = b"\x00abc\xff";
-    let Decoded::Frame {
-        frame: Frame::Text(text),
+    let Status::Complete {
+        value: Frame::Text(text),
         ..
     } = decoder.decode(wire).unwrap()
     else {
@@ -225,7 +229,7 @@ proptest! {
         for end in points.into_iter().chain([wire.len()]) {
             let mut piece = &wire[start..end];
             start = end;
-            while let Decoded::Frame { frame, consumed } = decoder.decode(piece).unwrap() {
+            while let Status::Complete { value: frame, consumed } = decoder.decode(piece).unwrap() {
                 got.push(describe(&frame));
                 piece = &piece[consumed..];
             }

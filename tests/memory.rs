@@ -232,7 +232,7 @@ fn an_echo_with_vectored_output_sends_the_payload_itself() {
 #[test]
 fn a_compressing_connection_holds_about_210_kib() {
     use websocket_engine::framing::rfc6455::{Decoder, Encoder};
-    use websocket_engine::framing::Decoded;
+    use websocket_engine::Status;
     use websocket_engine::{DeflateConfig, DeflateParams, Limits, Role};
     let _one = LOCK.lock().unwrap_or_else(|p| p.into_inner());
     let agreed = DeflateParams {
@@ -259,7 +259,7 @@ fn a_compressing_connection_holds_about_210_kib() {
     encoder
         .encode(true, OpCode::Text, text.as_bytes(), None, &mut wire)
         .unwrap();
-    let Decoded::Frame { frame, .. } = decoder.decode(&masked).unwrap() else {
+    let Status::Complete { value: frame, .. } = decoder.decode(&masked).unwrap() else {
         panic!("a whole frame")
     };
     drop(frame);

@@ -27,7 +27,8 @@ fn respond(request: &[u8], policy: &ServerConfig) -> (Request, Vec<u8>) {
     assert_eq!(
         server.handle_input(request).unwrap(),
         Status::Complete {
-            consumed: request.len()
+            value: (),
+            consumed: request.len(),
         }
     );
     let request = server.request().unwrap().clone();
@@ -373,7 +374,7 @@ fn a_good_response_completes_at_any_split_and_hands_on_the_rest() {
             let end = (at + chunk).min(wire.len());
             match hs.handle_input(&wire[at..end]).unwrap() {
                 Status::Partial => at = end,
-                Status::Complete { consumed } => break at + consumed,
+                Status::Complete { value: (), consumed } => break at + consumed,
             }
         };
         assert_eq!(consumed, response.len(), "chunk {chunk}");

@@ -70,7 +70,7 @@ fn key3_may_arrive_late_and_split_anywhere() {
         let mut last = None;
         for piece in request.chunks(chunk) {
             assert_eq!(last, None, "complete before the end");
-            if let Status::Complete { consumed } = server.handle_input(piece).unwrap() {
+            if let Status::Complete { value: (), consumed } = server.handle_input(piece).unwrap() {
                 assert_eq!(consumed, piece.len());
                 last = Some(consumed);
             }
@@ -100,7 +100,10 @@ fn bytes_after_the_request_are_handed_on() {
         let mut server = ServerHandshake::new(ServerConfig::default());
         assert_eq!(
             server.handle_input(&request).unwrap(),
-            Status::Complete { consumed: len }
+            Status::Complete {
+                value: (),
+                consumed: len
+            }
         );
         // A session takes them with the request.
         let now = Instant::now();

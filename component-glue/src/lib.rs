@@ -422,7 +422,8 @@ macro_rules! shared_glue {
                 Role as WitRole, Utf8Policy, Version,
             };
             use websocket_engine::framing::rfc6455::{self, OpCode};
-            use websocket_engine::framing::{hixie, Decoded as Step, Frame};
+            use websocket_engine::framing::{hixie, Frame};
+            use websocket_engine::Status;
             use websocket_engine::{DeflateConfig, DeflateParams, Role, UsageError};
             use websocket_io::Error;
 
@@ -473,11 +474,11 @@ macro_rules! shared_glue {
 
             /// One decoder step, as a WIT frame and the bytes it took.
             fn step(
-                r: Result<Step<'_>, websocket_engine::FrameError>,
+                r: Result<Status<Frame<'_>>, websocket_engine::FrameError>,
             ) -> Result<(Option<WitFrame>, usize), websocket_engine::FrameError> {
                 Ok(match r? {
-                    Step::Partial => (None, 0),
-                    Step::Frame { frame, consumed } => (Some(to_wit(frame)), consumed),
+                    Status::Partial => (None, 0),
+                    Status::Complete { value, consumed } => (Some(to_wit(value)), consumed),
                 })
             }
 
@@ -630,7 +631,7 @@ macro_rules! shared_glue {
             fn status(s: Status) -> WitStatus {
                 match s {
                     Status::Partial => WitStatus::Partial,
-                    Status::Complete { consumed } => {
+                    Status::Complete { value: (), consumed } => {
                         WitStatus::Complete(u32::try_from(consumed).expect("inputs are lists"))
                     }
                 }

@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
         }
         match hs.handle_input(piece) {
             Ok(Status::Partial) => {}
-            Ok(Status::Complete { consumed }) => {
+            Ok(Status::Complete { value: (), consumed }) => {
                 assert!(consumed <= piece.len());
                 outcome = Some(Event::Opened);
             }

@@ -3,7 +3,8 @@
 //! whether the decoder lends its buffers (`decode`, the whole pass) or
 //! hands them over (`decode_owned`, the chunked pass).
 
-use websocket_engine::framing::{hixie, rfc6455, Decoded, Utf8Policy};
+use websocket_engine::framing::{hixie, rfc6455, Utf8Policy};
+use websocket_engine::Status;
 use websocket_engine::{DeflateParams, FrameError, Limits, Role, Version};
 
 /// The decoder of a version; for RFC 6455 the policy bit picks the role.
@@ -48,8 +49,8 @@ fn decode(
                 (Decoder::Rfc6455(d), true) => d.decode_owned(piece),
             };
             match decoded {
-                Ok(Decoded::Partial) => break,
-                Ok(Decoded::Frame { frame, consumed }) => {
+                Ok(Status::Partial) => break,
+                Ok(Status::Complete { value: frame, consumed }) => {
                     assert!(consumed > 0 && consumed <= piece.len());
                     frames.push(format!("{frame:?}"));
                     piece = &piece[consumed..];

@@ -10,7 +10,8 @@
 use std::sync::OnceLock;
 
 use websocket_engine::framing::rfc6455::{Decoder, Encoder, OpCode};
-use websocket_engine::framing::{Decoded, Frame};
+use websocket_engine::framing::Frame;
+use websocket_engine::Status;
 use websocket_engine::{DeflateConfig, DeflateParams, Limits, Role};
 
 /// The text the messages are cut from.
@@ -122,8 +123,11 @@ impl Compressed {
     /// it took (all of them when partial).
     pub(crate) fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<(Got<'a>, usize), String> {
         Ok(match self.decoder.decode(input).map_err(|e| e.to_string())? {
-            Decoded::Partial => (Got::Partial, input.len()),
-            Decoded::Frame { frame, consumed } => {
+            Status::Partial => (Got::Partial, input.len()),
+            Status::Complete {
+                value: frame,
+                consumed,
+            } => {
                 let got = match frame {
                     Frame::Text(t) => Got::Text(t),
                     Frame::Ping(p) => Got::Ping(p.to_vec()),

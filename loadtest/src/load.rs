@@ -301,7 +301,9 @@ async fn open(
             return Err("the server closed the connection during the handshake".into());
         }
         // Complete means verified: the response is a valid acceptance.
-        if let Status::Complete { consumed } = hs.handle_input(&buf[..n]).map_err(|e| e.to_string())? {
+        if let Status::Complete { value: (), consumed } =
+            hs.handle_input(&buf[..n]).map_err(|e| e.to_string())?
+        {
             let agreed = hs.response().and_then(|r| r.deflate);
             return Ok((stream, buf[consumed..n].to_vec(), agreed));
         }

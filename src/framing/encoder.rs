@@ -19,7 +19,8 @@ use crate::version::Role;
 ///
 /// ```
 /// use websocket_engine::framing::rfc6455::{Decoder, Encoder, OpCode};
-/// use websocket_engine::framing::{Decoded, Frame};
+/// use websocket_engine::framing::Frame;
+/// use websocket_engine::Status;
 /// use websocket_engine::{DeflateConfig, DeflateParams, Limits, Role};
 ///
 /// let agreed = DeflateParams::default();
@@ -31,7 +32,7 @@ use crate::version::Role;
 /// assert!(wire.len() < 100);
 ///
 /// let mut client = Decoder::new(Role::Client, &Limits::default()).with_deflate(&agreed);
-/// let Decoded::Frame { frame, .. } = client.decode(&wire).unwrap() else { panic!() };
+/// let Status::Complete { value: frame, .. } = client.decode(&wire).unwrap() else { panic!() };
 /// assert_eq!(frame, Frame::Text(text.into()));
 /// ```
 #[derive(Debug, Default)]

@@ -8,7 +8,8 @@
 //! handshake.
 //!
 //! ```
-//! use websocket_engine::framing::{hixie, Decoded, Frame, Utf8Policy};
+//! use websocket_engine::framing::{hixie, Frame, Utf8Policy};
+//! use websocket_engine::Status;
 //! use websocket_engine::{Limits, Version};
 //!
 //! let mut wire = Vec::new();
@@ -16,9 +17,9 @@
 //! hixie::encode_close(&mut wire);
 //!
 //! let mut decoder = hixie::Decoder::new(Version::Hixie76, Utf8Policy::Strict, &Limits::default());
-//! let Decoded::Frame { frame, consumed } = decoder.decode(&wire).unwrap() else { panic!() };
+//! let Status::Complete { value: frame, consumed } = decoder.decode(&wire).unwrap() else { panic!() };
 //! assert_eq!(frame, Frame::Text("héllo".into()));
-//! let Decoded::Frame { frame, .. } = decoder.decode(&wire[consumed..]).unwrap() else { panic!() };
+//! let Status::Complete { value: frame, .. } = decoder.decode(&wire[consumed..]).unwrap() else { panic!() };
 //! assert_eq!(frame, Frame::Close(None));
 //! ```
 
@@ -26,10 +27,11 @@ use memchr::memchr;
 
 use std::borrow::Cow;
 
-use super::{payload as payload_of, Decoded, Frame, Utf8Policy};
+use super::{payload as payload_of, Frame, Utf8Policy};
 use crate::error::{FrameError, UsageError};
 use crate::limits::Limits;
 use crate::version::Version;
+use crate::Status;
 
 /// The hixie-76 closing handshake.
 pub const CLOSE_FRAME: [u8; 2] = [0xFF, 0x00];
@@ -100,24 +102,28 @@ impl Decoder {
 
     /// Decodes the next frame from `input`. Errors are final: the stream
     /// cannot be resynchronised after one.
-    pub fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, FrameError> {
+    pub fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<Status<Frame<'a>>, FrameError> {
         self.decode_with(input, false)
     }
 
     /// As [`Decoder::decode`], for callers that keep each frame: a payload
     /// gathered in the decoder's buffer (it spanned calls) comes back
     /// owned, the buffer handed over rather than copied.
-    pub fn decode_owned<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, FrameError> {
+    pub fn decode_owned<'a>(&'a mut self, input: &'a [u8]) -> Result<Status<Frame<'a>>, FrameError> {
         self.decode_with(input, true)
     }
 
-    fn decode_with<'a>(&'a mut self, input: &'a [u8], hand_over: bool) -> Result<Decoded<'a>, FrameError> {
+    fn decode_with<'a>(
+        &'a mut self,
+        input: &'a [u8],
+        hand_over: bool,
+    ) -> Result<Status<Frame<'a>>, FrameError> {
         if self.stale {
             self.buf.clear();
             self.stale = false;
         }
         let (frame_type, payload, consumed) = match self.advance(input)? {
-            Step::Partial => return Ok(Decoded::Partial),
+            Step::Partial => return Ok(Status::Partial),
             Step::Ready {
                 frame_type,
                 payload,
@@ -146,7 +152,10 @@ impl Decoder {
                 payload: payload_of(bytes, owned),
             },
         };
-        Ok(Decoded::Frame { frame, consumed })
+        Ok(Status::Complete {
+            value: frame,
+            consumed,
+        })
     }
 
     fn advance(&mut self, input: &[u8]) -> Result<Step, FrameError> {

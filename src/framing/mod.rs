@@ -110,14 +110,3 @@ pub struct CloseBody<'a> {
 pub fn is_valid_close_code(code: u16) -> bool {
     matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
-
-/// The result of one call to a decoder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decoded<'a> {
-    /// All of the input was taken (and buffered as needed); more is needed
-    /// before the next frame is complete.
-    Partial,
-    /// A frame is complete. Only `consumed` bytes of the input were taken;
-    /// pass the rest to the next call.
-    Frame { frame: Frame<'a>, consumed: usize },
-}

@@ -13,7 +13,8 @@
 //!
 //! ```
 //! use websocket_engine::framing::rfc6455::{self, Decoder, OpCode};
-//! use websocket_engine::framing::{Decoded, Frame};
+//! use websocket_engine::framing::Frame;
+//! use websocket_engine::Status;
 //! use websocket_engine::{Limits, Role};
 //!
 //! // A client's masked "Hello" (RFC 6455 section 5.7).
@@ -22,7 +23,7 @@
 //! assert_eq!(wire, [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
 //!
 //! let mut server = Decoder::new(Role::Server, &Limits::default());
-//! let Decoded::Frame { frame, consumed } = server.decode(&wire).unwrap() else { panic!() };
+//! let Status::Complete { value: frame, consumed } = server.decode(&wire).unwrap() else { panic!() };
 //! assert_eq!((frame, consumed), (Frame::Text("Hello".into()), wire.len()));
 //! ```
 
@@ -30,11 +31,12 @@ use std::borrow::Cow;
 
 pub use super::encoder::Encoder;
 use super::mask::extend_masked;
-use super::{is_valid_close_code, owned_text, payload as payload_of, CloseBody, Decoded, Frame};
+use super::{is_valid_close_code, owned_text, payload as payload_of, CloseBody, Frame};
 use crate::deflate::{Decompressor, DeflateParams};
 use crate::error::{FrameError, UsageError};
 use crate::limits::Limits;
 use crate::version::Role;
+use crate::Status;
 
 /// The most payload a control frame may carry.
 pub const MAX_CONTROL_PAYLOAD: usize = 125;
@@ -302,7 +304,7 @@ impl Decoder {
     /// The frame borrows `input`, or the decoder's buffers when the payload
     /// had to be unmasked or reassembled; those buffers are reused for the
     /// next message.
-    pub fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, FrameError> {
+    pub fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<Status<Frame<'a>>, FrameError> {
         self.decode_with(input, false)
     }
 
@@ -310,11 +312,15 @@ impl Decoder {
     /// message assembled in the decoder's buffer (masked, fragmented or
     /// split across calls) comes back as `Cow::Owned`, the buffer handed
     /// over rather than copied. The next message starts a new buffer.
-    pub fn decode_owned<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, FrameError> {
+    pub fn decode_owned<'a>(&'a mut self, input: &'a [u8]) -> Result<Status<Frame<'a>>, FrameError> {
         self.decode_with(input, true)
     }
 
-    fn decode_with<'a>(&'a mut self, input: &'a [u8], hand_over: bool) -> Result<Decoded<'a>, FrameError> {
+    fn decode_with<'a>(
+        &'a mut self,
+        input: &'a [u8],
+        hand_over: bool,
+    ) -> Result<Status<Frame<'a>>, FrameError> {
         match std::mem::replace(&mut self.stale, Stale::Nothing) {
             Stale::Nothing => {}
             Stale::Message => {
@@ -324,7 +330,7 @@ impl Decoder {
             Stale::Control => self.control.clear(),
         }
         let Some((opcode, payload, consumed)) = self.advance(input)? else {
-            return Ok(Decoded::Partial);
+            return Ok(Status::Partial);
         };
         let (bytes, owned): (&'a [u8], _) = match payload {
             Payload::Input(start, end) => (&input[start..end], None),
@@ -355,7 +361,10 @@ impl Decoder {
             OpCode::Pong => Frame::Pong(bytes),
             OpCode::Close => Frame::Close(close_body(bytes)?),
         };
-        Ok(Decoded::Frame { frame, consumed })
+        Ok(Status::Complete {
+            value: frame,
+            consumed,
+        })
     }
 
     /// Reads until a message or control frame is complete: its opcode,

@@ -2,8 +2,8 @@
 
 use super::head::{self, Head, HeadReader};
 use super::{
-    accept, check_headers, check_value, is_valid_protocol, key, push_field, FieldNames, Status,
-    HIXIE75_PREFIX, HIXIE76_STATUS, RFC6455_STATUS, RFC6455_VERSION,
+    accept, check_headers, check_value, is_valid_protocol, key, push_field, FieldNames, HIXIE75_PREFIX,
+    HIXIE76_STATUS, RFC6455_STATUS, RFC6455_VERSION,
 };
 use crate::deflate::{self, DeflateConfig, DeflateParams};
 use crate::entropy::Entropy;
@@ -14,6 +14,7 @@ use crate::setters::{config_setters, setters};
 use crate::timeouts::Timeouts;
 use crate::url::WsUrl;
 use crate::version::{Role, Version};
+use crate::Status;
 
 /// What a client asks for.
 #[derive(Debug, Clone)]
@@ -357,7 +358,10 @@ impl ClientHandshake {
             };
             self.stage = Stage::Done(response);
         }
-        Ok(Status::Complete { consumed: used })
+        Ok(Status::Complete {
+            value: (),
+            consumed: used,
+        })
     }
 
     fn verify_head(&self) -> Result<HandshakeResponse, HandshakeError> {

@@ -24,16 +24,6 @@ pub use server::{Request, ServerConfig, ServerHandshake};
 
 use crate::error::UsageError;
 
-/// Progress of a handshake after some input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// All of the input was taken; more is needed.
-    Partial,
-    /// The handshake is complete. The first `consumed` bytes of the last
-    /// input belonged to it; the rest are the first bytes of framing.
-    Complete { consumed: usize },
-}
-
 /// The first three lines of a hixie75 response, fixed to the byte (85 bytes).
 pub(crate) const HIXIE75_PREFIX: &str =
     "HTTP/1.1 101 Web Socket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n";

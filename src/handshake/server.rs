@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::decision::{Accept, Decision, Refusal, RequestHook};
 use super::head::{self, Head, HeadReader};
 use super::{
-    accept, check_headers, is_valid_protocol, key, push_field, push_fields, FieldNames, Status,
-    HIXIE75_PREFIX, HIXIE76_STATUS, HIXIE76_UPGRADE, RFC6455_STATUS, RFC6455_VERSION,
+    accept, check_headers, is_valid_protocol, key, push_field, push_fields, FieldNames, HIXIE75_PREFIX,
+    HIXIE76_STATUS, HIXIE76_UPGRADE, RFC6455_STATUS, RFC6455_VERSION,
 };
 use crate::deflate::{self, DeflateConfig, DeflateParams};
 use crate::error::{HandshakeError, ProtocolError, UsageError};
@@ -16,6 +16,7 @@ use crate::limits::Limits;
 use crate::setters::{config_setters, setters};
 use crate::timeouts::Timeouts;
 use crate::version::{Role, Version};
+use crate::Status;
 
 /// How a server reads and answers requests. Build one per server, share
 /// it (an [`Arc`], as [`Session::server`](crate::Session::server) and the
@@ -484,7 +485,10 @@ impl ServerHandshake {
                 return Ok(Status::Partial);
             }
         }
-        Ok(Status::Complete { consumed: used })
+        Ok(Status::Complete {
+            value: (),
+            consumed: used,
+        })
     }
 }
 

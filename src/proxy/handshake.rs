@@ -9,7 +9,7 @@ use base64::Engine as _;
 use super::ProxyScheme;
 use crate::error::{HandshakeError, ProxyError};
 use crate::handshake::head::{self, HeadReader};
-use crate::handshake::Status;
+use crate::Status;
 use crate::{Limits, Role, WsUrl};
 
 /// The tunnel's opening exchange with a proxy, for either scheme.
@@ -212,7 +212,7 @@ impl ProxyHandshake {
             return Err(malformed(AFTER));
         }
         self.step = Step::Done;
-        Ok(Status::Complete { consumed })
+        Ok(Status::Complete { value: (), consumed })
     }
 }
 
@@ -319,7 +319,10 @@ mod tests {
         );
         assert_eq!(
             feed(&mut hs, b"HTTP/1.0 204 OK\r\nVia: x\r\n\r\n"),
-            Ok(Status::Complete { consumed: 1 })
+            Ok(Status::Complete {
+                value: (),
+                consumed: 1
+            })
         );
         assert!(hs.is_complete());
     }
@@ -369,7 +372,13 @@ mod tests {
         assert_eq!(take(&mut hs), b"\x05\x01\x00\x03\x0bexample.com\x01\xbb");
         // A reply with a bound domain name, byte by byte.
         let reply = b"\x05\x00\x00\x03\x04host\x12\x34";
-        assert_eq!(feed(&mut hs, reply), Ok(Status::Complete { consumed: 0 }));
+        assert_eq!(
+            feed(&mut hs, reply),
+            Ok(Status::Complete {
+                value: (),
+                consumed: 0
+            })
+        );
         assert!(hs.is_complete());
     }
 
@@ -388,7 +397,13 @@ mod tests {
         assert_eq!(take(&mut hs)[3..5], [4, 0]);
         let mut reply = vec![5, 0, 0, 4];
         reply.extend([0; 18]);
-        assert_eq!(hs.handle_input(&reply), Ok(Status::Complete { consumed: 0 }));
+        assert_eq!(
+            hs.handle_input(&reply),
+            Ok(Status::Complete {
+                value: (),
+                consumed: 0
+            })
+        );
 
         let mut hs = start("socks5://p", "ws://a/");
         assert_eq!(

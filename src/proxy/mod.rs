@@ -18,7 +18,7 @@
 //! let n = tunnel.poll_output().len();
 //! tunnel.advance_output(n);
 //! let reply = b"HTTP/1.1 200 Connection established\r\n\r\n";
-//! assert_eq!(tunnel.handle_input(reply)?, Status::Complete { consumed: reply.len() });
+//! assert_eq!(tunnel.handle_input(reply)?, Status::Complete { value: (), consumed: reply.len() });
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

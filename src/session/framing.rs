@@ -11,10 +11,11 @@ use super::event::{Closed, Event};
 use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::error::{FrameError, ProtocolError, UsageError};
 use crate::framing::rfc6455::{self, OpCode};
-use crate::framing::{hixie, CloseBody, Decoded, Frame, Utf8Policy};
+use crate::framing::{hixie, CloseBody, Frame, Utf8Policy};
 use crate::limits::Limits;
 use crate::message::Message;
 use crate::version::{Role, Version};
+use crate::Status;
 
 /// The frame decoder of the session's version.
 #[derive(Debug)]
@@ -98,8 +99,11 @@ impl Framing {
             Decoder::Rfc6455(d) => d.decode_owned(input)?,
         };
         Ok(match decoded {
-            Decoded::Partial => None,
-            Decoded::Frame { frame, consumed } => Some((to_event(frame), consumed)),
+            Status::Partial => None,
+            Status::Complete {
+                value: frame,
+                consumed,
+            } => Some((to_event(frame), consumed)),
         })
     }
 

@@ -2,8 +2,9 @@
 
 use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::error::{HandshakeError, ProtocolError, UsageError};
-use crate::handshake::{ClientHandshake, Decision, HandshakeResponse, Request, ServerHandshake, Status};
+use crate::handshake::{ClientHandshake, Decision, HandshakeResponse, Request, ServerHandshake};
 use crate::version::Role;
+use crate::Status;
 
 /// The handshake under way.
 #[derive(Debug)]
@@ -46,7 +47,7 @@ impl Handshake {
     pub(super) fn advance(&mut self, input: &[u8]) -> Result<Option<(usize, Agreed)>, ProtocolError> {
         match self {
             Handshake::Client(handshake) => {
-                let Status::Complete { consumed } = handshake.handle_input(input)? else {
+                let Status::Complete { value: (), consumed } = handshake.handle_input(input)? else {
                     return Ok(None);
                 };
                 let response = handshake.response().expect("complete").clone();
@@ -62,7 +63,7 @@ impl Handshake {
                 )))
             }
             Handshake::Server(handshake) => {
-                let Status::Complete { consumed } = handshake.handle_input(input)? else {
+                let Status::Complete { value: (), consumed } = handshake.handle_input(input)? else {
                     return Ok(None);
                 };
                 let request = handshake.request().expect("complete").clone();

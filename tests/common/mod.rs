@@ -52,7 +52,8 @@ pub fn accept_request(request: &[u8], protocol: Option<&str>) -> Vec<u8> {
     assert_eq!(
         server.handle_input(request).unwrap(),
         Status::Complete {
-            consumed: request.len()
+            value: (),
+            consumed: request.len(),
         }
     );
     let mut accept = Accept::new();

@@ -10,7 +10,8 @@ use std::fmt;
 
 use std::time::Instant;
 use websocket_engine::framing::rfc6455::Decoder;
-use websocket_engine::framing::{Decoded, Frame};
+use websocket_engine::framing::Frame;
+use websocket_engine::Status;
 
 use websocket_engine::{
     ClientConfig, Event, FrameError, Limits, ProtocolError, Role, SeededEntropy, ServerConfig, Session,
@@ -311,11 +312,14 @@ pub fn decode_replies(from: Role, wire: &[u8]) -> Vec<Reply> {
     let mut pos = 0;
     while pos < wire.len() {
         match decoder.decode(&wire[pos..]) {
-            Ok(Decoded::Frame { frame, consumed }) => {
+            Ok(Status::Complete {
+                value: frame,
+                consumed,
+            }) => {
                 replies.push(Reply::from(frame));
                 pos += consumed;
             }
-            Ok(Decoded::Partial) => panic!(
+            Ok(Status::Partial) => panic!(
                 "the output ends inside a frame ({} bytes left) after {replies:?}",
                 wire.len() - pos
             ),

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use websocket_blocking as blocking;
 use websocket_engine::framing::rfc6455::Decoder;
-use websocket_engine::framing::Decoded;
+use websocket_engine::Status;
 use websocket_engine::{FrameError, Limits, ProtocolError, Role, ServerConfig};
 use websocket_io::Error;
 
@@ -117,8 +117,11 @@ impl Peer {
         let mut input = &buf[..n];
         while !input.is_empty() {
             match self.decoder.decode(input).expect("well-formed server frames") {
-                Decoded::Partial => break,
-                Decoded::Frame { frame, consumed } => {
+                Status::Partial => break,
+                Status::Complete {
+                    value: frame,
+                    consumed,
+                } => {
                     self.replies.push(Reply::from(frame));
                     input = &input[consumed..];
                 }

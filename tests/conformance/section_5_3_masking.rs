@@ -132,7 +132,8 @@ fn a_server_never_masks() {
 fn owned_decoding_hands_over_the_unmasked_message() {
     use std::borrow::Cow;
     use websocket_engine::framing::rfc6455::Decoder;
-    use websocket_engine::framing::{Decoded, Frame};
+    use websocket_engine::framing::Frame;
+    use websocket_engine::Status;
     use websocket_engine::{Limits, Role};
 
     let mut wire = text("héllo, wörld").bytes();
@@ -148,8 +149,11 @@ fn owned_decoding_hands_over_the_unmasked_message() {
     'outer: for mut chunk in wire.chunks(3) {
         loop {
             match decoder.decode_owned(chunk) {
-                Ok(Decoded::Partial) => break,
-                Ok(Decoded::Frame { frame, consumed }) => {
+                Ok(Status::Partial) => break,
+                Ok(Status::Complete {
+                    value: frame,
+                    consumed,
+                }) => {
                     seen.push(match frame {
                         Frame::Text(Cow::Owned(t)) => format!("owned:{t}"),
                         Frame::Text(Cow::Borrowed(t)) => format!("borrowed:{t}"),
