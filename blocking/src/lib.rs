@@ -105,11 +105,7 @@ pub fn client_handshake<S: Stream>(
     entropy: &mut dyn Entropy,
 ) -> Result<(WebSocket<S>, HandshakeResponse), Error> {
     let (ws, _) = WebSocket::open(stream, Session::client(url, config, entropy, Instant::now())?)?;
-    let response = ws
-        .session
-        .response()
-        .cloned()
-        .expect("an open client has a response");
+    let response = pump::accepted_response(&ws.session);
     Ok((ws, response))
 }
 

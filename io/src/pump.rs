@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use websocket_engine::{Event, ProxyHandshake, Request, Session, Status, UsageError};
+use websocket_engine::{Event, HandshakeResponse, ProxyHandshake, Request, Session, Status, UsageError};
 
 use crate::Error;
 
@@ -82,6 +82,15 @@ pub fn tunnel_reply(proxy: &mut ProxyHandshake, got: &[u8]) -> Result<bool, Erro
 /// the server defers its decisions, or the one the open session accepted.
 pub fn accepted_request(session: &Session, undecided: Option<Request>) -> Request {
     undecided.unwrap_or_else(|| session.request().cloned().expect("an open server has a request"))
+}
+
+/// The response an adapter's client handshake returns, once its session
+/// is open.
+pub fn accepted_response(session: &Session) -> HandshakeResponse {
+    session
+        .response()
+        .cloned()
+        .expect("an open client has a response")
 }
 
 /// Defines the methods every adapter's connection has the same way, over

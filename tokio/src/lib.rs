@@ -96,11 +96,7 @@ pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
     entropy: &mut dyn Entropy,
 ) -> Result<(WebSocket<S>, HandshakeResponse), Error> {
     let (ws, _) = WebSocket::open(stream, Session::client(url, config, entropy, Instant::now())?).await?;
-    let response = ws
-        .session
-        .response()
-        .cloned()
-        .expect("an open client has a response");
+    let response = pump::accepted_response(&ws.session);
     Ok((ws, response))
 }
 
