@@ -173,11 +173,15 @@ impl Decompressor {
                 .min((limit - out.len().min(limit)).saturating_add(1));
             // What inflated before a failure stays, for the caller to judge.
             let (result, taken, made) = step(stream, input, out, room);
-            let status = result.map_err(|_| FrameError::InvalidCompressedData)?;
-            input = &input[taken..];
+            // The byte past the limit came before whatever the same step
+            // found wrong further on: the limit is the first rule broken,
+            // however the input was split (a step that stops at the limit
+            // never reaches the bad data).
             if out.len() > limit {
                 return Err(FrameError::MessageTooLarge { limit });
             }
+            let status = result.map_err(|_| FrameError::InvalidCompressedData)?;
+            input = &input[taken..];
             if made < room && (input.is_empty() || status != zlib_rs::Status::Ok) {
                 if !input.is_empty() {
                     // The stream ended (a final block) with input left.
