@@ -13,7 +13,10 @@ pub enum State {
     /// still delivered.
     Closing,
     /// Closed: the closing handshake finished, the transport ended, or the
-    /// session failed. Set when [`Event::Closed`](crate::Event::Closed) or [`Event::Failed`](crate::Event::Failed) is
-    /// polled.
+    /// session failed. Set by the call that queued
+    /// [`Event::Closed`](crate::Event::Closed) or
+    /// [`Event::Failed`](crate::Event::Failed), or, for an end queued
+    /// behind messages, by the first output call after its event is polled
+    /// (see [`Session`](crate::Session)'s invariants).
     Closed,
 }

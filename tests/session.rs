@@ -112,8 +112,8 @@ fn hixie76_close_initiated_here() {
     // The peer's messages still arrive until its close.
     c.handle_input(now, b"\x00reply\xff\xff\x00\x00ignored\xff");
     assert_eq!(events(&mut c), [text("reply"), closed(true)]);
-    assert_eq!(c.state(), State::Closed);
     assert_eq!(output(&mut c, now), b"", "no second close");
+    assert_eq!(c.state(), State::Closed);
     assert!(c.wants_write_shutdown());
     // A client waits for the server to end TCP first.
     assert!(!c.is_finished());
@@ -125,17 +125,23 @@ fn hixie76_close_initiated_here() {
 fn hixie76_close_initiated_by_peer_is_answered_after_earlier_messages() {
     let (mut c, now) = open(Version::Hixie76, Role::Server);
     c.handle_input(now, b"\x00one\xff\x00two\xff\xff\x00\x00after\xff");
-    // Nothing is closed until the close event is polled.
+    // The close waits for the messages before it to be taken.
+    assert_eq!(c.state(), State::Open);
+    assert!(!c.has_output());
     assert_eq!(c.poll_event(), Some(text("one")));
     c.send_text("one").unwrap();
+    assert_eq!(output(&mut c, now), b"\x00one\xff");
+    assert_eq!(c.state(), State::Open, "one message still waits");
     assert_eq!(c.poll_event(), Some(text("two")));
+    // A pump that writes between the take and the answer closes nothing.
+    assert_eq!(output(&mut c, now), b"");
     c.send_text("two").unwrap();
-    assert_eq!(c.state(), State::Open);
     assert!(!c.wants_read(), "nothing more is read once the close is queued");
     assert_eq!(c.poll_event(), Some(closed(true)));
     assert_eq!(c.poll_event(), None);
+    assert_eq!(c.state(), State::Open, "in effect at the next output call");
+    assert_eq!(output(&mut c, now), b"\x00two\xff\xff\x00");
     assert_eq!(c.state(), State::Closed);
-    assert_eq!(output(&mut c, now), b"\x00one\xff\x00two\xff\xff\x00");
     assert_eq!(
         c.send_text("x"),
         Err(ProtocolError::Usage(UsageError::NotOpen { state: State::Closed }))
@@ -145,6 +151,34 @@ fn hixie76_close_initiated_by_peer_is_answered_after_earlier_messages() {
     // Input after the close is not data.
     c.handle_input(now, b"\x00more\xff");
     assert_eq!(c.poll_event(), None);
+}
+
+#[test]
+fn a_pump_that_only_moves_bytes_still_answers_a_close() {
+    for (version, input, reply) in [
+        (Version::Hixie76, &b"\xff\x00"[..], &b"\xff\x00"[..]),
+        (Version::Rfc6455, b"\x88\x82abcd\x62\x8a", b"\x88\x02\x03\xe8"),
+    ] {
+        let (mut c, now) = open(version, Role::Server);
+        c.handle_input(now, input);
+        // In effect in the input call: no event polled.
+        assert_eq!(c.state(), State::Closed, "{version:?}");
+        assert_eq!(output(&mut c, now), reply, "{version:?}");
+        assert!(c.is_finished());
+        assert_eq!(events(&mut c).len(), 1, "the close is still reported");
+    }
+}
+
+#[test]
+fn answers_sent_after_taking_every_event_still_precede_the_close() {
+    // A pump that hands the application a batch of events, the close
+    // included, before it answers any of them.
+    let (mut c, now) = open(Version::Hixie76, Role::Server);
+    c.handle_input(now, b"\x00one\xff\xff\x00");
+    assert_eq!(events(&mut c), [text("one"), closed(true)]);
+    c.send_text("one").unwrap();
+    assert_eq!(output(&mut c, now), b"\x00one\xff\xff\x00");
+    assert!(c.send_text("late").is_err(), "closed once the reply is queued");
 }
 
 #[test]
@@ -171,6 +205,8 @@ fn hixie75_close_stops_sending_and_waits_for_the_end() {
     c.handle_input(now, b"\x00still\xff");
     c.handle_eof(now);
     assert_eq!(events(&mut c), [text("still"), closed(true)]);
+    assert!(c.has_output(), "the end is due");
+    assert_eq!(output(&mut c, now), b"");
     assert!(c.is_finished());
 }
 
@@ -180,7 +216,7 @@ fn a_failure_is_the_last_event_and_keeps_what_was_delivered() {
     c.handle_input(now, b"\x00good\xff\x00bad\xc3(\xff\x00never\xff");
     let err = ProtocolError::Frame(FrameError::InvalidUtf8);
     assert_eq!(c.error(), None, "not told before it takes effect");
-    // Nothing more is read; the failure takes effect once polled.
+    // Nothing more is read; behind a message, the failure waits.
     c.handle_input(now, b"\x00x\xff");
     c.handle_eof(now);
     assert_eq!(c.state(), State::Open);
@@ -188,11 +224,12 @@ fn a_failure_is_the_last_event_and_keeps_what_was_delivered() {
     assert_eq!(c.poll_event(), Some(text("good")));
     c.send_text("good").unwrap();
     assert_eq!(c.poll_event(), Some(Event::Failed(err.clone())));
-    assert_eq!(c.error(), Some(&err), "told once it took effect");
     assert_eq!(c.poll_event(), None);
+    assert_eq!(c.error(), None, "in effect at the next output call");
+    assert_eq!(output(&mut c, now), b"\x00good\xff", "the answer still goes out");
+    assert_eq!(c.error(), Some(&err), "told once it took effect");
     assert_eq!(c.state(), State::Closed);
     assert!(c.send_text("x").is_err());
-    assert_eq!(output(&mut c, now), b"\x00good\xff", "the answer still goes out");
     assert!(c.is_finished());
 }
 

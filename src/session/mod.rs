@@ -82,13 +82,21 @@ use crate::version::{Role, Version};
 /// - No input call returns an error. A failure (the peer broke a rule, a
 ///   server refused the request, a timer ran out) is queued as
 ///   [`Event::Failed`] after the events decoded before it, so nothing the
-///   peer delivered is lost, and it takes effect when polled: the caller
-///   can still answer those messages, and the answers go out before the
-///   close frame that says why (RFC 6455: 1002, 1007, 1009, 1011 or 1001).
+///   peer delivered is lost.
+/// - [`Session::poll_event`] only dequeues. The end of a session (the
+///   peer's close or end of stream, a failure) takes effect in the input
+///   or timer call that found it: the state turns [`State::Closed`] and
+///   this side's reply is queued (hixie76 `FF 00`, an RFC 6455 close
+///   echoing the peer's code, or the close saying why it failed: 1002,
+///   1007, 1009, 1011 or 1001). So a pump that only moves bytes still
+///   answers a close. One exception keeps answers in order: an end queued
+///   behind messages ([`Event::Message`] not yet polled) waits until its
+///   own event is polled, and takes effect in the first output call after
+///   that ([`Session::poll_output`], [`Session::poll_output_vectored`],
+///   [`Session::advance_output`]). Answers sent until then, before or
+///   after polling the end, go out before the close frame.
+///   [`Session::has_output`] is true while such an end is due.
 ///   [`Session::error`] tells the failure once it has taken effect.
-/// - A change the peer causes (its close, its end of stream) takes effect
-///   when its [`Event::Closed`] is polled; then this side's reply (hixie76
-///   `FF 00`, an RFC 6455 close echoing the peer's code) is queued.
 /// - Once closing has begun nothing more is queued but the pongs RFC 6455
 ///   owes until the peer's close arrives (section 5.5.2); after the peer's
 ///   close or end of stream no input is read as data.
@@ -148,6 +156,8 @@ pub struct Session {
     ending: bool,
     /// The failure the session ended with, once queued.
     failure: Option<ProtocolError>,
+    /// The queued end, until it takes effect ([`Session::settle`]).
+    unsettled: Option<Unsettled>,
     /// The transport's input has ended.
     eof: bool,
     /// A client waits for the server to end TCP after a clean close.
@@ -174,6 +184,7 @@ impl Session {
             timers: Timers::new(timeouts, now),
             ending: false,
             failure: None,
+            unsettled: None,
             eof: false,
             awaiting_eof: false,
             undecided: None,
@@ -290,18 +301,24 @@ impl Session {
         self.response.as_ref()
     }
 
-    /// The failure the session ended with, once it has taken effect: its
-    /// [`Event::Failed`] was polled, or the write time-out dropped the
-    /// output (the state is then [`State::Closed`]). Before that, events
-    /// decoded ahead of it can still be polled and answered. A driver
-    /// reports it from calls that cannot poll events, such as a flush.
+    /// The failure the session ended with, once it has taken effect (the
+    /// state is then [`State::Closed`]; see the invariants above for
+    /// when). Before that, messages decoded ahead of it can still be
+    /// polled and answered. A driver reports it from calls that cannot
+    /// poll events, such as a flush.
     pub fn error(&self) -> Option<&ProtocolError> {
         self.failure.as_ref().filter(|_| self.state == State::Closed)
     }
 
     /// Takes bytes read from the transport at `now`. The handshake, then
     /// the frames, are decoded from them; complete messages become events.
-    pub fn handle_input(&mut self, now: Instant, mut input: &[u8]) {
+    pub fn handle_input(&mut self, now: Instant, input: &[u8]) {
+        self.read(now, input);
+        self.settle();
+    }
+
+    /// Decodes `input`, queueing what it makes.
+    fn read(&mut self, now: Instant, mut input: &[u8]) {
         if input.is_empty() {
             return;
         }
@@ -378,7 +395,10 @@ impl Session {
                 self.handshake = Some(handshake);
                 return Err(e);
             }
-            Err(e) => self.refuse(&handshake, e),
+            Err(e) => {
+                self.refuse(&handshake, e);
+                self.settle();
+            }
         }
         Ok(())
     }
@@ -394,6 +414,11 @@ impl Session {
     /// Reports that the transport's input ended at `now`: the peer's last
     /// sign of life, as any input is.
     pub fn handle_eof(&mut self, now: Instant) {
+        self.eof_read(now);
+        self.settle();
+    }
+
+    fn eof_read(&mut self, now: Instant) {
         self.timers.input(now);
         self.eof = true;
         self.awaiting_eof = false;
@@ -408,43 +433,16 @@ impl Session {
         if !framing.is_between_frames() {
             return self.fail(FrameError::Truncated.into());
         }
-        self.ending = true;
         // hixie75 has no closing handshake: its connections end this way.
         let clean = self.version == Some(Version::Hixie75);
-        self.events.push_back(Event::Closed(Closed::with_clean(clean)));
+        self.end(Closed::with_clean(clean));
     }
 
-    /// The next event, oldest first. Polling [`Event::Closed`] or
-    /// [`Event::Failed`] closes the session: after the peer's close it
-    /// queues this side's reply (hixie76 `FF 00`; RFC 6455 a close frame
-    /// echoing the peer's code), if this side had not closed first; after
-    /// a failure in RFC 6455 it queues a close frame with the status code
-    /// saying why.
+    /// The next event, oldest first. It only dequeues: what an event
+    /// reports has already taken effect, or takes effect at the next output
+    /// call (see the invariants on [`Session`]).
     pub fn poll_event(&mut self) -> Option<Event> {
-        let event = self.events.pop_front()?;
-        let open = self.state == State::Open;
-        let reply = match &event {
-            Event::Closed(closed) => {
-                // Not after the write time-out, which closed the session.
-                self.awaiting_eof = closed.clean
-                    && self.state != State::Closed
-                    && self.role == Role::Client
-                    && self.version != Some(Version::Hixie75)
-                    && !self.eof;
-                // The peer's code was valid to receive, so it is valid to echo.
-                (open && closed.clean).then_some(closed.code)
-            }
-            Event::Failed(e) => e
-                .close_code()
-                .filter(|_| open && self.version == Some(Version::Rfc6455))
-                .map(Some),
-            _ => return Some(event),
-        };
-        if let (Some(code), Some(framing)) = (reply, &mut self.framing) {
-            let _ = framing.close(self.out.room(MAX_OVERHEAD + 2), code, "");
-        }
-        self.state = State::Closed;
-        Some(event)
+        self.events.pop_front()
     }
 
     /// The next event as a pump that hands events over one at a time
@@ -467,6 +465,7 @@ impl Session {
     /// of them: a payload queued by reference is a run of its own, so more
     /// may wait after it ([`Session::has_output`]).
     pub fn poll_output(&mut self, now: Instant) -> &[u8] {
+        self.settle();
         self.timers.offer(now, self.out.is_empty());
         self.out.pending()
     }
@@ -476,6 +475,7 @@ impl Session {
     /// returns how many it filled. Report what the write took with
     /// [`Session::advance_output`], as for `poll_output`.
     pub fn poll_output_vectored<'a>(&'a mut self, now: Instant, slices: &mut [IoSlice<'a>]) -> usize {
+        self.settle();
         self.timers.offer(now, self.out.is_empty());
         self.out.pending_vectored(slices)
     }
@@ -492,9 +492,10 @@ impl Session {
     }
 
     /// True while output waits to be written (what `poll_output` would
-    /// give is not empty).
+    /// give is not empty), or the end of the session waits for
+    /// `poll_output` to take effect and queue its reply.
     pub fn has_output(&self) -> bool {
-        !self.out.is_empty()
+        !self.out.is_empty() || self.end_due()
     }
 
     /// Reports that the transport took the first `n` bytes of what waits
@@ -502,6 +503,7 @@ impl Session {
     /// [`Session::poll_output_vectored`] in order). Any `n` is fine; the
     /// buffer compacts.
     pub fn advance_output(&mut self, n: usize) {
+        self.settle();
         self.out.advance(n);
         self.timers.taken(n, self.out.is_empty());
     }
@@ -599,14 +601,21 @@ impl Session {
                     return self.fail(e);
                 }
             }
-            Event::Closed(_) => {
-                self.ending = true;
+            Event::Closed(closed) => {
                 // One deadline for the whole close if this side began it.
                 self.timers.close_from(now);
+                return self.end(closed.clone());
             }
             _ => {}
         }
         self.events.push_back(event);
+    }
+
+    /// Queues the peer's close or end of stream; stops reading.
+    fn end(&mut self, closed: Closed) {
+        self.ending = true;
+        self.unsettled = Some(self.unsettled(Ending::Closed(closed.clone())));
+        self.events.push_back(Event::Closed(closed));
     }
 
     /// Queues the failure after the events before it; stops reading.
@@ -615,7 +624,74 @@ impl Session {
             return;
         }
         self.ending = true;
+        self.unsettled = Some(self.unsettled(Ending::Failed));
         self.failure = Some(e.clone());
         self.events.push_back(Event::Failed(e));
     }
+
+    /// An end about to be queued: behind messages, it waits for its own
+    /// event to be polled, so that the answers to them go out first.
+    fn unsettled(&self, ending: Ending) -> Unsettled {
+        let behind_messages = self.events.iter().any(|e| matches!(e, Event::Message(_)));
+        Unsettled {
+            ending,
+            behind_messages,
+        }
+    }
+
+    /// True when the queued end can take effect: it came behind no
+    /// message, or its event (always the last) has been polled.
+    fn end_due(&self) -> bool {
+        self.unsettled
+            .as_ref()
+            .is_some_and(|u| !u.behind_messages || self.events.is_empty())
+    }
+
+    /// Makes the queued end take effect once it is due: the session
+    /// closes, and this side's reply is queued (hixie76 `FF 00`; RFC 6455 a
+    /// close echoing the peer's code, or one saying why it failed) if this
+    /// side had not closed first.
+    fn settle(&mut self) {
+        if !self.end_due() {
+            return;
+        }
+        let open = self.state == State::Open;
+        let reply = match self.unsettled.take().map(|u| u.ending) {
+            Some(Ending::Closed(closed)) => {
+                self.awaiting_eof = closed.clean
+                    && self.role == Role::Client
+                    && self.version != Some(Version::Hixie75)
+                    && !self.eof;
+                // The peer's code was valid to receive, so it is valid to echo.
+                (open && closed.clean).then_some(closed.code)
+            }
+            _ => self
+                .failure
+                .as_ref()
+                .and_then(ProtocolError::close_code)
+                .filter(|_| open && self.version == Some(Version::Rfc6455))
+                .map(Some),
+        };
+        if let (Some(code), Some(framing)) = (reply, &mut self.framing) {
+            let _ = framing.close(self.out.room(MAX_OVERHEAD + 2), code, "");
+        }
+        self.state = State::Closed;
+    }
+}
+
+/// A queued end that has not taken effect yet.
+#[derive(Debug)]
+struct Unsettled {
+    ending: Ending,
+    /// Messages were queued before it.
+    behind_messages: bool,
+}
+
+/// How a queued end came about.
+#[derive(Debug)]
+enum Ending {
+    /// The peer closed or ended its stream.
+    Closed(Closed),
+    /// The session failed ([`Session::error`] holds why).
+    Failed,
 }

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Closed, Event, Session, State};
+use super::{Closed, Session, State};
 use crate::error::{Phase, ProtocolError};
 use crate::framing::rfc6455::OpCode;
 use crate::timeouts::Timeouts;
@@ -146,6 +146,11 @@ impl Session {
     /// failure is queued as [`Event::Failed`]; a hixie75 close that timed
     /// out ends cleanly, as that draft has no closing handshake.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.run_timers(now);
+        self.settle();
+    }
+
+    fn run_timers(&mut self, now: Instant) {
         let t = &mut self.timers;
         if t.progress {
             // The transport took bytes since the timer started: restart it.
@@ -158,7 +163,10 @@ impl Session {
             self.out.clear();
             self.state = State::Closed;
             self.awaiting_eof = false;
-            return self.fail(timeout(Phase::Writing, limit));
+            self.fail(timeout(Phase::Writing, limit));
+            // Closed already, and with nothing more to send.
+            self.unsettled = None;
+            return;
         }
         if self.ending && self.state != State::Closed {
             return;
@@ -171,8 +179,7 @@ impl Session {
             State::Open => self.keepalive(now),
             State::Closing if due(t.close, now) => {
                 if self.version == Some(Version::Hixie75) {
-                    self.ending = true;
-                    self.events.push_back(Event::Closed(Closed::with_clean(true)));
+                    self.end(Closed::with_clean(true));
                 } else {
                     self.fail(timeout(Phase::Closing, t.timeouts.close));
                 }

@@ -167,8 +167,9 @@ fn case_7_9_x_and_7_13_x_invalid_codes_fail_with_1002() {
 
 #[test]
 fn a_message_decoded_before_the_peers_close_is_still_answered() {
-    // The close takes effect when its event is polled: every message the
-    // peer sent before it is echoed first, even from the same input.
+    // A close behind messages takes effect once its event is polled: every
+    // message the peer sent before it is echoed first, even from the same
+    // input.
     let out = run_joined(&[text("one"), binary([2]), close(1001, "bye")]);
     out.assert_ok(&[r_text("one"), r_binary([2]), r_close(1001)]);
 }
@@ -260,9 +261,9 @@ fn the_close_timeout_fails_the_connection() {
         during: Phase::Closing,
         limit,
     };
-    assert_eq!(sut.conn.error(), None, "queued, not yet in effect");
+    assert_eq!(sut.conn.error(), Some(&err), "in effect in the timer call");
+    assert_eq!(sut.conn.state(), State::Closed);
     assert_eq!(sut.feed(&close(1000, "").bytes()), Err(err.clone()));
-    assert_eq!(sut.conn.error(), Some(&err), "in effect once polled");
     assert_eq!(sut.conn.state(), State::Closed);
     assert_eq!(sut.replies(), [], "no second close frame");
 }
@@ -324,11 +325,7 @@ fn messages_decoded_with_the_bad_frame_are_answered_before_the_close() {
         text("never"),
     ]);
     sut.conn.handle_input(sut.now, &input);
-    assert_eq!(
-        sut.conn.error(),
-        None,
-        "in effect once polled, after the messages"
-    );
+    assert_eq!(sut.conn.error(), None, "behind messages, in effect once polled");
     // Nothing more is read.
     sut.conn.handle_input(sut.now, &text("x").bytes());
     sut.pump();
