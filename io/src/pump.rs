@@ -4,14 +4,27 @@
 
 use std::time::Instant;
 
-use websocket_engine::{Event, HandshakeResponse, ProxyHandshake, Request, Session, Status, UsageError};
+use websocket_engine::{
+    Event, HandshakeResponse, Phase, ProtocolError, ProxyHandshake, Request, Session, Status, UsageError,
+};
 
 use crate::Error;
 
-/// What a flush returns once it has written what it could: the session's
-/// failure, once it has taken effect ([`Session::error`]), or `Ok`.
+/// What a flush returns once it has written what it could: the failure
+/// that stopped the output (the write time-out: the transport took
+/// nothing in time, and the output was dropped), or `Ok`. Any other
+/// failure is the session's last event, and reaches the application with
+/// the events.
 pub fn flushed(session: &Session) -> Result<(), Error> {
-    session.error().map_or(Ok(()), |e| Err(e.clone().into()))
+    match session.error() {
+        Some(
+            e @ ProtocolError::Timeout {
+                during: Phase::Writing,
+                ..
+            },
+        ) => Err(e.clone().into()),
+        _ => Ok(()),
+    }
 }
 
 /// What an adapter's handshake makes of the session's first event:
@@ -99,7 +112,10 @@ pub fn accepted_response(session: &Session) -> HandshakeResponse {
 /// `send_binary`, `send`, `ping`, `close`, `close_with`), each of which
 /// queues on the session, then calls the adapter's `$then` (its `flush`,
 /// or a write of what the transport takes now). `blocking` makes plain
-/// methods; `async` makes async ones that await.
+/// methods; `async` makes async ones that await, and `next_event` too,
+/// over the adapter's `end` field (`Option<Result<Option<Event>, Error>>`)
+/// and its async `drive` (one round of I/O) and `shut_down` (lets the
+/// transport go).
 #[macro_export]
 macro_rules! connection_methods {
     (blocking, $then:ident) => {
@@ -107,6 +123,26 @@ macro_rules! connection_methods {
     };
     (async, $then:ident) => {
         $crate::connection_methods!(@ [async] [.await] $then);
+
+        /// The next event, or `None` once the connection is over and its
+        /// [`Event::Closed`](websocket_engine::Event::Closed) was returned.
+        /// A failure is returned as its error (and again by later calls)
+        /// once what it queued for the peer (an RFC 6455 close frame saying
+        /// why, an HTTP refusal) has been sent. Cancelling it loses
+        /// nothing: the end is held until it is returned.
+        pub async fn next_event(&mut self) -> Result<Option<websocket_engine::Event>, $crate::Error> {
+            while self.end.is_none() {
+                match self.session.step() {
+                    websocket_engine::Step::Event(event) => return Ok(Some(event)),
+                    websocket_engine::Step::End(end) => self.end = Some(end.map_err($crate::Error::from)),
+                    websocket_engine::Step::Drive => self.drive().await?,
+                }
+            }
+            // Best effort: the peer may be gone already.
+            while !self.session.is_finished() && self.drive().await.is_ok() {}
+            self.shut_down().await;
+            self.end.take().expect("held above")
+        }
     };
     (@ [$($async:tt)*] [$($await:tt)*] $then:ident) => {
         /// The session: its state, version, request or response.

@@ -44,7 +44,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::time::{sleep_until, Sleep};
 
 use websocket_engine::{
-    ClientConfig, Decision, Entropy, Event, HandshakeResponse, Request, ServerConfig, Session, Step, WsUrl,
+    ClientConfig, Decision, Entropy, Event, HandshakeResponse, Request, ServerConfig, Session, WsUrl,
 };
 use websocket_io::pump::{self, InFlight};
 
@@ -176,23 +176,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         pump::flushed(&self.session)
     }
 
-    /// The next event, or `None` once the connection is over and its
-    /// [`Event::Closed`] was returned. A failure is returned as its error
-    /// (and again by later calls) once what it queued for the peer (an RFC
-    /// 6455 close frame saying why, an HTTP refusal) has been sent.
-    pub async fn next_event(&mut self) -> Result<Option<Event>, Error> {
-        while self.end.is_none() {
-            match self.session.step() {
-                Step::Event(event) => return Ok(Some(event)),
-                Step::End(end) => self.end = Some(end.map_err(Error::from)),
-                Step::Drive => self.drive().await?,
-            }
-        }
-        // Send what the end queued, then let the transport go; the end is
-        // held meanwhile, so that a cancelled call loses nothing.
-        while !self.session.is_finished() && self.drive().await.is_ok() {}
+    /// Lets the transport go (its errors are no news: the peer may be gone).
+    async fn shut_down(&mut self) {
         let _ = self.stream.shutdown().await;
-        self.end.take().expect("held above")
     }
 
     /// Waits once for whichever comes first of room for the output, input

@@ -18,9 +18,7 @@ use wasip3::wit_bindgen::{FutureReader, StreamReader, StreamWriter};
 use wasip3::wit_stream;
 
 use super::pump::Pump;
-use websocket_engine::{
-    ClientConfig, Decision, Entropy, Event, ServerConfig, Session, Step, UsageError, WsUrl,
-};
+use websocket_engine::{ClientConfig, Decision, Entropy, Event, ServerConfig, Session, UsageError, WsUrl};
 use websocket_io::{pump, Error};
 
 /// A transport's two byte streams: a connected TCP socket's, or any pair
@@ -128,28 +126,12 @@ impl Connection {
         self.session.poll_event()
     }
 
-    /// Waits for the next event; `None` once the connection is over. A
-    /// failure is returned as its error, once what it queued for the peer
-    /// has been sent.
-    pub async fn next_event(&mut self) -> Result<Option<Event>, Error> {
-        while self.end.is_none() {
-            match self.session.step() {
-                Step::Event(event) => return Ok(Some(event)),
-                Step::End(end) => self.end = Some(end.map_err(Error::from)),
-                Step::Drive => self.drive().await?,
-            }
-        }
-        // Best effort: the peer may be gone already.
-        while !self.session.is_finished() && self.drive().await.is_ok() {}
-        self.shut_down().await;
-        self.end.take().unwrap_or(Ok(None))
-    }
-
     websocket_io::connection_methods!(async, flush);
 
     /// Server with deferred decisions: answers the request the
     /// [`Event::Request`] reported ([`Session::decide`]) and waits until
-    /// the host took the answer.
+    /// the host took the answer. A refusal's failure is the next event,
+    /// not this call's error.
     pub async fn decide(&mut self, decision: Decision) -> Result<(), Error> {
         self.session.decide(Instant::now(), decision)?;
         self.flush().await
