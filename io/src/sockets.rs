@@ -28,7 +28,8 @@ pub fn listen_address(address: &str) -> Result<SocketAddr, Error> {
 /// (`IpAddress`, `IpSocketAddress`, `Ipv4SocketAddress`,
 /// `Ipv6SocketAddress`, `IpAddressFamily`), the conversions a WASI
 /// adapter makes: `ip_address` and `socket_address` from `std::net`,
-/// `std_address` back, and `family`.
+/// `listen_socket_address` from a listen address, `local_address` from a
+/// socket's report of its own, and `family`.
 #[macro_export]
 macro_rules! socket_addresses {
     ($types:path) => {
@@ -61,8 +62,25 @@ macro_rules! socket_addresses {
                 }
             }
 
+            /// A listen address (`ip:port`; port 0 picks a free port) as
+            /// `wasi:sockets` writes it.
+            pub(crate) fn listen_socket_address(address: &str) -> Result<IpSocketAddress, $crate::Error> {
+                let addr = $crate::sockets::listen_address(address)?;
+                Ok(socket_address(ip_address(addr.ip()), addr.port()))
+            }
+
+            /// What a socket's `local-address` call reported, as
+            /// `std::net` writes it.
+            pub(crate) fn local_address(
+                reported: Result<IpSocketAddress, impl std::fmt::Debug>,
+            ) -> Result<SocketAddr, $crate::Error> {
+                reported
+                    .map(std_address)
+                    .map_err(|e| $crate::Error::transport("local address", e))
+            }
+
             /// A `wasi:sockets` socket address as `std::net` writes it.
-            pub(crate) fn std_address(address: IpSocketAddress) -> SocketAddr {
+            fn std_address(address: IpSocketAddress) -> SocketAddr {
                 match address {
                     IpSocketAddress::Ipv4(a) => {
                         let (x, y, z, w) = a.address;
@@ -83,7 +101,7 @@ macro_rules! socket_addresses {
                 }
             }
         }
-        use socket_addresses::{family, ip_address, socket_address, std_address};
+        use socket_addresses::{family, ip_address, listen_socket_address, local_address, socket_address};
     };
 }
 
@@ -129,8 +147,11 @@ mod tests {
             let wasi = socket_address(ip_address(std.ip()), std.port());
             let v6 = std.is_ipv6();
             assert_eq!(family(&wasi) == types::IpAddressFamily::Ipv6, v6, "{text}");
-            assert_eq!(std_address(wasi), std, "{text}");
+            assert_eq!(listen_socket_address(text).unwrap(), wasi, "{text}");
+            assert_eq!(local_address(Ok::<_, ()>(wasi)).unwrap(), std, "{text}");
         }
-        assert!(super::listen_address("localhost:80").is_err());
+        assert!(listen_socket_address("localhost:80").is_err());
+        let refused = local_address(Err::<types::IpSocketAddress, _>("invalid-state"));
+        assert!(refused.unwrap_err().to_string().contains("local address"));
     }
 }

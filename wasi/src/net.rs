@@ -16,7 +16,6 @@ use wasi::io::streams::{InputStream, OutputStream, StreamError};
 use super::stream::Owner;
 use super::{deadline_after, StreamConnection};
 use websocket_engine::{ClientConfig, ProtocolError, ProxyHandshake, ServerConfig, SystemEntropy, WsUrl};
-use websocket_io::sockets::listen_address;
 use websocket_io::{first_hop, pump, ConnectOptions, Error, TlsError};
 
 websocket_io::socket_addresses!(wasi::sockets::network);
@@ -179,9 +178,8 @@ impl Listener {
         backlog: u32,
         config: impl Into<Arc<ServerConfig>>,
     ) -> Result<Listener, Error> {
-        let addr = listen_address(address)?;
+        let wasi_addr = listen_socket_address(address)?;
         let network = instance_network();
-        let wasi_addr = socket_address(ip_address(addr.ip()), addr.port());
         let socket = create_tcp_socket(family(&wasi_addr)).map_err(|e| Error::transport("socket", e))?;
         socket
             .start_bind(&network, wasi_addr)
@@ -192,11 +190,7 @@ impl Listener {
             .map_err(|e| Error::transport("listen backlog", e))?;
         socket.start_listen().map_err(|e| Error::transport("listen", e))?;
         finish(&socket, TcpSocket::finish_listen).map_err(|e| Error::transport("listen", e))?;
-        let local = std_address(
-            socket
-                .local_address()
-                .map_err(|e| Error::transport("local address", e))?,
-        );
+        let local = local_address(socket.local_address())?;
         Ok(Listener {
             ready: socket.subscribe(),
             socket,

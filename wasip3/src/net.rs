@@ -11,7 +11,6 @@ use wasip3::wit_bindgen::{StreamReader, StreamResult};
 use super::timer::within;
 use super::{Connection, Streams};
 use websocket_engine::{ClientConfig, ProtocolError, ProxyHandshake, ServerConfig, SystemEntropy, WsUrl};
-use websocket_io::sockets::listen_address;
 use websocket_io::{first_hop, pump, ConnectOptions, Error, TlsError};
 
 websocket_io::socket_addresses!(wasip3::sockets::types);
@@ -119,19 +118,14 @@ impl Listener {
         backlog: u32,
         config: impl Into<Arc<ServerConfig>>,
     ) -> Result<Listener, Error> {
-        let addr = listen_address(address)?;
-        let wasi_addr = socket_address(ip_address(addr.ip()), addr.port());
+        let wasi_addr = listen_socket_address(address)?;
         let socket = TcpSocket::create(family(&wasi_addr)).map_err(|e| Error::transport("socket", e))?;
         socket.bind(wasi_addr).map_err(|e| Error::transport("bind", e))?;
         socket
             .set_listen_backlog_size(backlog.into())
             .map_err(|e| Error::transport("listen backlog", e))?;
         let incoming = socket.listen().map_err(|e| Error::transport("listen", e))?;
-        let local = std_address(
-            socket
-                .get_local_address()
-                .map_err(|e| Error::transport("local address", e))?,
-        );
+        let local = local_address(socket.get_local_address())?;
         Ok(Listener {
             incoming,
             local,
