@@ -178,8 +178,8 @@ impl Listener {
         backlog: u32,
         config: impl Into<Arc<ServerConfig>>,
     ) -> Result<Listener, Error> {
-        let wasi_addr = listen_socket_address(address)?;
         let network = instance_network();
+        let wasi_addr = listen_socket_address(address)?;
         let socket = create_tcp_socket(family(&wasi_addr)).map_err(|e| Error::transport("socket", e))?;
         socket
             .start_bind(&network, wasi_addr)

@@ -111,6 +111,11 @@ pub struct Listener {
 }
 
 impl Listener {
+    /// The address it listens on.
+    pub fn local_address(&self) -> SocketAddr {
+        self.local
+    }
+
     /// Listens on `address` (`ip:port`; port 0 picks a free port) with a
     /// queue of `backlog` connections not yet accepted.
     pub fn bind(
@@ -132,11 +137,6 @@ impl Listener {
             config: config.into(),
             _socket: socket,
         })
-    }
-
-    /// The address it listens on.
-    pub fn local_address(&self) -> SocketAddr {
-        self.local
     }
 
     /// Waits for the next connection; its handshake runs as it is driven.
