@@ -182,7 +182,6 @@ fn failures_exit_non_zero_with_one_line() {
             "hixie76".into(),
         ],
         vec!["http://127.0.0.1/".into(), "--version".into(), "hixie76".into()],
-        vec!["ws://127.0.0.1/".into(), "--version".into(), "hybi".into()],
     ] {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = client(args[0], &args[1..], "");

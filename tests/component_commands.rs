@@ -138,16 +138,18 @@ fn the_composed_application_runs() {
     let library = std::fs::read(library_component().unwrap()).unwrap();
     let composed = compose(&std::fs::read(app).unwrap(), &library).unwrap();
     let tokio = tokio();
-    for version in ["hixie75", "hixie76"] {
+    // No version is RFC 6455, as for `client`.
+    for version in [&["hixie75"][..], &["hixie76"], &["rfc6455"], &[]] {
         let (addr, server) = native_echo_once();
         let input: String = texts().iter().map(|m| format!("{m}\n")).collect();
         let url = format!("ws://{addr}/app");
-        let (stdout, task) = run_command(&tokio, composed.clone(), &["app", &url, version], &input);
-        assert_eq!(tokio.block_on(task).unwrap(), Ok(()), "{version}");
+        let args: Vec<&str> = ["app", url.as_str()].iter().chain(version).copied().collect();
+        let (stdout, task) = run_command(&tokio, composed.clone(), &args, &input);
+        assert_eq!(tokio.block_on(task).unwrap(), Ok(()), "{version:?}");
         let output = String::from_utf8(stdout.contents().to_vec()).unwrap();
         assert!(
             output == input,
-            "{version}: {} of {} bytes came back",
+            "{version:?}: {} of {} bytes came back",
             output.len(),
             input.len()
         );
@@ -190,19 +192,24 @@ fn the_application_composed_with_the_wac_cli_runs() {
 }
 
 /// Runs the composed line client at `path` (then deletes it) against a
-/// native echo server and checks that every line comes back.
+/// native echo server, as the README shows it (RFC 6455 by default, then
+/// hixie76), and checks that every line comes back.
 fn run_composed_under_the_wasmtime_cli(path: &std::path::Path) {
     // The library imports wasi:tls (for wss://): `-S tls` provides it.
-    echo_composed_under_the_wasmtime_cli(path, &["-S", "tls"]);
+    for version in [None, Some("hixie76")] {
+        echo_composed_under_the_wasmtime_cli(path, &["-S", "tls"], version);
+    }
     std::fs::remove_file(path).unwrap();
 }
 
 /// `wasmtime run -S inherit-network FLAGS`, the composed line client at
-/// `path`, connected to `url` with `input` on stdin.
+/// `path`, connected to `url` (speaking `version`, or its default) with
+/// `input` on stdin.
 fn wasmtime_run_composed(
     path: &std::path::Path,
     flags: &[&str],
     url: &str,
+    version: Option<&str>,
     input: &str,
 ) -> std::process::Output {
     let mut command = std::process::Command::new(common::wasmtime_cli());
@@ -210,21 +217,26 @@ fn wasmtime_run_composed(
         .args(["run", "-S", "inherit-network"])
         .args(flags)
         .arg(path)
-        .args([url, "hixie76"]);
+        .arg(url)
+        .args(version);
     common::run_with_input(command, input)
 }
 
 /// Runs the composed line client at `path` under `wasmtime run` with
-/// `flags` against a native echo server and checks that every line comes
-/// back.
-fn echo_composed_under_the_wasmtime_cli(path: &std::path::Path, flags: &[&str]) {
+/// `flags` against a native echo server, speaking `version` (or its
+/// default), and checks that every line comes back.
+fn echo_composed_under_the_wasmtime_cli(path: &std::path::Path, flags: &[&str], version: Option<&str>) {
     let (addr, server) = native_echo_once();
     let input: String = texts().iter().map(|m| format!("{m}\n")).collect();
-    let out = wasmtime_run_composed(path, flags, &format!("ws://{addr}/app"), &input);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = wasmtime_run_composed(path, flags, &format!("ws://{addr}/app"), version, &input);
+    assert!(
+        out.status.success(),
+        "{version:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         out.stdout == input.as_bytes(),
-        "{} of {} bytes came back",
+        "{version:?}: {} of {} bytes came back",
         out.stdout.len(),
         input.len()
     );
@@ -250,7 +262,7 @@ fn under_the_wasmtime_cli_wasi_tls_reaches_a_tls_server_but_not_a_test_ca() {
     let path = std::env::temp_dir().join(format!("websocket-composed-tls-{}.wasm", std::process::id()));
     std::fs::write(&path, composed).unwrap();
     let flags = ["-S", "allow-ip-name-lookup", "-S", "tls"];
-    let out = wasmtime_run_composed(&path, &flags, &url, "hi\n");
+    let out = wasmtime_run_composed(&path, &flags, &url, Some("hixie76"), "hi\n");
     std::fs::remove_file(&path).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
@@ -281,12 +293,12 @@ fn without_its_tls_feature_the_library_runs_where_the_host_has_no_wasi_tls() {
     let composed = compose(&std::fs::read(app).unwrap(), &library).unwrap();
     let path = std::env::temp_dir().join(format!("websocket-composed-no-tls-{}.wasm", std::process::id()));
     std::fs::write(&path, composed).unwrap();
-    echo_composed_under_the_wasmtime_cli(&path, &[]);
+    echo_composed_under_the_wasmtime_cli(&path, &[], Some("hixie76"));
     // A listener where the TLS server would be: the client must not even
     // connect.
     let tls = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("wss://{}/app", tls.local_addr().unwrap());
-    let out = wasmtime_run_composed(&path, &[], &url, "hi\n");
+    let out = wasmtime_run_composed(&path, &[], &url, Some("hixie76"), "hi\n");
     std::fs::remove_file(&path).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");

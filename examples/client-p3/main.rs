@@ -6,7 +6,7 @@
 //! ```text
 //! cargo build --release --target wasm32-wasip2 --example client-p3
 //! printf 'hello\n' | wasmtime run -S inherit-network -S tls \
-//!     target/wasm32-wasip2/release/examples/client-p3.wasm ws://127.0.0.1:9001/ --version rfc6455
+//!     target/wasm32-wasip2/release/examples/client-p3.wasm ws://127.0.0.1:9001/
 //! ```
 //!
 //! `wss://` goes through the host's WASI 0.3 `wasi:tls` (experimental in
@@ -24,5 +24,5 @@ mod p3_main;
 /// Reached natively, or when a host runs the component's WASI 0.2 entry
 /// point: says how to run it.
 fn main() {
-    p3_main::how_to_run("client-p3", " -S tls", "URL --version VERSION")
+    p3_main::how_to_run("client-p3", " -S tls", "URL [--version VERSION]")
 }

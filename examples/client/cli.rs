@@ -2,22 +2,63 @@
 //! client's configuration from them.
 
 use std::io::Write;
-use std::process::exit;
-use std::time::Duration;
 
-use websocket_engine::{ClientConfig, Timeouts, Version};
+use clap::{CommandFactory, Parser, ValueEnum};
+use websocket_engine::{ClientConfig, Version};
 
-pub const USAGE: &str =
-    "usage: client URL --version hixie75|hixie76|rfc6455 [--origin ORIGIN] [--protocol PROTOCOL]... \
-                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--echo] [--ca FILE] [--proxy URL] [--component]";
+#[path = "../common/flags.rs"]
+mod flags;
 
-/// A timer given in seconds to `flag`; 0 turns it off.
-fn seconds(flag: &str, value: &str) -> Option<Duration> {
-    let secs: u64 = value.parse().unwrap_or_else(|_| {
-        eprintln!("client: {flag} takes a whole number of seconds, not {value:?}\n{USAGE}");
-        exit(2)
-    });
-    Some(Duration::from_secs(secs)).filter(|d| !d.is_zero())
+/// A line client: every stdin line goes out as a text message, every text
+/// message received is printed as a line; at the end of stdin it closes.
+#[derive(Parser, Debug)]
+#[command(name = "client", version, disable_version_flag = true)]
+struct Flags {
+    /// The server, ws://HOST[:PORT]/PATH or wss://...
+    url: Option<String>,
+    /// The protocol version to speak [default: rfc6455]; alone, prints this program's version
+    #[arg(short = 'V', long, value_name = "VERSION", value_enum)]
+    version: Option<Option<ProtocolVersion>>,
+    /// The Origin to send
+    #[arg(long, value_name = "ORIGIN")]
+    origin: Option<String>,
+    /// Ask for this subprotocol (repeat for more in RFC 6455)
+    #[arg(long = "protocol", value_name = "PROTOCOL")]
+    protocols: Vec<String>,
+    #[command(flatten)]
+    timers: flags::Timers,
+    #[command(flatten)]
+    compression: flags::Compression,
+    /// Read no stdin: send every message received back, and exit 0 on a clean close
+    #[arg(long)]
+    echo: bool,
+    /// Trust the PEM certificates in FILE too, for wss:// (native only)
+    #[arg(long, value_name = "FILE")]
+    ca: Option<String>,
+    /// Reach the server through this proxy: http://[user:pass@]host:port or socks5://... (default: from https_proxy, http_proxy, all_proxy and no_proxy)
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// Run the engine as a component in an embedded wasmtime (native only)
+    #[arg(long)]
+    component: bool,
+}
+
+/// The versions `--version` takes.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum ProtocolVersion {
+    Hixie75,
+    Hixie76,
+    Rfc6455,
+}
+
+impl From<ProtocolVersion> for Version {
+    fn from(version: ProtocolVersion) -> Version {
+        match version {
+            ProtocolVersion::Hixie75 => Version::Hixie75,
+            ProtocolVersion::Hixie76 => Version::Hixie76,
+            ProtocolVersion::Rfc6455 => Version::Rfc6455,
+        }
+    }
 }
 
 /// The command line.
@@ -39,80 +80,47 @@ pub struct Reach {
     pub proxy: Option<String>,
 }
 
-/// The command line, or exit 2 with the usage.
+/// The command line, or exit 2 with clap's error (0 for `--help`, and
+/// for `--version` without a value).
 pub fn parse() -> Args {
-    let mut url = None;
-    let mut version = None;
-    let mut origin = None;
-    let mut protocols = Vec::new();
-    let mut in_component = false;
-    let (mut compression, mut level) = (true, None);
-    let mut echo = false;
-    let mut reach = Reach::default();
-    let mut timeouts = Timeouts::default();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || {
-            args.next().unwrap_or_else(|| {
-                eprintln!("client: {arg} needs a value\n{USAGE}");
-                exit(2)
-            })
-        };
-        match arg.as_str() {
-            "--version" => {
-                version = Some(value().parse::<Version>().unwrap_or_else(|e| {
-                    eprintln!("client: {e}\n{USAGE}");
-                    exit(2)
-                }))
-            }
-            "--origin" => origin = Some(value()),
-            "--protocol" => protocols.push(value()),
-            "--ping-interval" => timeouts.ping_interval = seconds(&arg, &value()),
-            "--ping-timeout" => timeouts.ping_timeout = seconds(&arg, &value()),
-            "--idle-timeout" => timeouts.idle = seconds(&arg, &value()),
-            "--no-compression" => compression = false,
-            "--compression-level" => level = Some(value()),
-            "--echo" => echo = true,
-            "--ca" => reach.ca = Some(value()),
-            "--proxy" => reach.proxy = Some(value()),
-            "--component" => in_component = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                exit(0)
-            }
-            other if url.is_none() && !other.starts_with("--") => url = Some(other.to_owned()),
-            other => {
-                eprintln!("client: unexpected argument {other:?}\n{USAGE}");
-                exit(2)
-            }
+    let flags = Flags::parse();
+    let version = match flags.version {
+        Some(None) => {
+            print!("{}", Flags::command().render_version());
+            std::process::exit(0)
         }
-    }
-    let (Some(url), Some(version)) = (url, version) else {
-        eprintln!("client: a URL and --version are required\n{USAGE}");
-        exit(2)
+        Some(Some(version)) => version.into(),
+        None => Version::Rfc6455,
+    };
+    let Some(url) = flags.url else {
+        Flags::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "the URL is required",
+            )
+            .exit()
     };
     let mut config = ClientConfig::new(version);
-    config.origin = origin;
-    config.protocols = protocols;
-    config.timeouts = timeouts;
-    if !compression {
-        config.compression.clear();
-    }
-    if let Some(level) = level {
-        let level = level.parse::<u8>().unwrap_or_else(|_| {
-            eprintln!("client: --compression-level takes 0 to 9\n{USAGE}");
-            exit(2)
-        });
-        for offer in &mut config.compression {
-            *offer = offer.level(level.min(9));
+    config.origin = flags.origin;
+    config.protocols = flags.protocols;
+    config.timeouts = flags.timers.timeouts();
+    match flags.compression.config() {
+        None => config.compression.clear(),
+        Some(chosen) => {
+            for offer in &mut config.compression {
+                *offer = offer.level(chosen.level);
+            }
         }
     }
     Args {
         url,
         config,
-        echo,
-        reach,
-        component: in_component,
+        echo: flags.echo,
+        reach: Reach {
+            ca: flags.ca,
+            proxy: flags.proxy,
+        },
+        component: flags.component,
     }
 }
 

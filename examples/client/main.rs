@@ -5,7 +5,7 @@
 //! error exits 1 with a one-line reason on stderr.
 //!
 //! ```text
-//! cargo run --release --example client -- URL --version hixie75|hixie76|rfc6455 [--origin O] [--protocol P]...
+//! cargo run --release --example client -- URL [--version hixie75|hixie76|rfc6455] [--origin O] [--protocol P]...
 //!     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--echo]
 //!     [--ca FILE] [--proxy URL] [--component]
 //! ```
@@ -24,6 +24,9 @@
 //! unchanged (text as text, binary as binary) and exits 0 when the server
 //! closes the connection cleanly, as the Autobahn fuzzing server expects
 //! of a client under test.
+//!
+//! `--version` defaults to `rfc6455`; alone it prints the program's
+//! version. `--help` lists every flag with its default.
 //!
 //! `--protocol` may be repeated for RFC 6455, which offers several
 //! subprotocols; the hixie versions take one.

@@ -2,12 +2,54 @@
 //! server's configuration from them, and what the server prints.
 
 use std::process::exit;
-use std::time::Duration;
 
+use clap::{Parser, ValueEnum};
 use websocket_engine::{DeflateConfig, ServerConfig, Timeouts};
 
-const USAGE: &str = "usage: serve --listen ADDR [--origin ORIGIN]... [--protocol PROTOCOL]... [--backlog N] \
-                     [--ping-interval SECS] [--ping-timeout SECS] [--idle-timeout SECS] [--no-compression] [--compression-level N] [--tls-cert FILE --tls-key FILE] [--native | --wasi p2|p3]";
+#[path = "../common/flags.rs"]
+mod flags;
+
+/// A WebSocket echo server: hixie75, hixie76 and RFC 6455 on one port, and
+/// a page at `/` that chats with it from a browser.
+#[derive(Parser, Debug)]
+#[command(name = "serve", version)]
+struct Flags {
+    /// Where to listen, ip:port (port 0 picks a free one)
+    #[arg(long, value_name = "ADDR")]
+    listen: String,
+    /// Accept only this origin (repeat for more; default: any)
+    #[arg(long = "origin", value_name = "ORIGIN")]
+    origins: Vec<String>,
+    /// Accept this subprotocol (repeat for more; default: none asked for)
+    #[arg(long = "protocol", value_name = "PROTOCOL")]
+    protocols: Vec<String>,
+    /// Connections the kernel holds until they are accepted
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    backlog: u32,
+    #[command(flatten)]
+    timers: flags::Timers,
+    #[command(flatten)]
+    compression: flags::Compression,
+    /// Serve wss:// (and the page over https://) with this PEM certificate chain
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<String>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<String>,
+    /// Run the engine as native code rather than as a component
+    #[arg(long)]
+    native: bool,
+    /// The component to run: the library component (p2) or the WASI 0.3 command component (p3)
+    #[arg(long, value_name = "WASI", value_enum, default_value_t = Wasi::P2)]
+    wasi: Wasi,
+}
+
+/// What `--wasi` chooses.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Wasi {
+    P2,
+    P3,
+}
 
 /// The command line.
 pub struct Args {
@@ -59,93 +101,21 @@ impl Args {
     }
 }
 
+/// The command line, or exit 2 with clap's error (0 for `--help` and
+/// `--version`).
 pub fn parse() -> Args {
-    let mut listen = None;
-    let (mut origins, mut protocols, mut native, mut backlog) = (Vec::new(), Vec::new(), false, 1024);
-    let mut p3 = false;
-    let (mut compression, mut level) = (true, None);
-    let (mut tls_cert, mut tls_key) = (None, None);
-    let mut timeouts = Timeouts::default();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || {
-            args.next().unwrap_or_else(|| {
-                eprintln!("serve: {arg} needs a value\n{USAGE}");
-                exit(2)
-            })
-        };
-        match arg.as_str() {
-            "--listen" => listen = Some(value()),
-            "--origin" => origins.push(value()),
-            "--protocol" => protocols.push(value()),
-            "--backlog" => backlog = number(&arg, &value()).max(1) as u32,
-            "--ping-interval" => timeouts.ping_interval = seconds(&arg, &value()),
-            "--ping-timeout" => timeouts.ping_timeout = seconds(&arg, &value()),
-            "--idle-timeout" => timeouts.idle = seconds(&arg, &value()),
-            "--no-compression" => compression = false,
-            "--compression-level" => level = Some(number(&arg, &value()).min(9) as u8),
-            "--tls-cert" => tls_cert = Some(value()),
-            "--tls-key" => tls_key = Some(value()),
-            "--native" => native = true,
-            "--wasi" => {
-                p3 = match value().as_str() {
-                    "p2" => false,
-                    "p3" => true,
-                    other => {
-                        eprintln!("serve: --wasi takes p2 or p3, not {other:?}\n{USAGE}");
-                        exit(2)
-                    }
-                }
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                exit(0);
-            }
-            other => {
-                eprintln!("serve: unknown argument {other:?}\n{USAGE}");
-                exit(2)
-            }
-        }
-    }
-    let listen = listen.unwrap_or_else(|| {
-        eprintln!("serve: --listen is required\n{USAGE}");
-        exit(2)
-    });
-    let tls = match (tls_cert, tls_key) {
-        (Some(cert), Some(key)) => Some((cert, key)),
-        (None, None) => None,
-        _ => {
-            eprintln!("serve: --tls-cert and --tls-key go together\n{USAGE}");
-            exit(2)
-        }
-    };
+    let flags = Flags::parse();
     Args {
-        listen,
-        origins,
-        protocols,
-        backlog,
-        timeouts,
-        compression: compression.then(|| {
-            let defaults = DeflateConfig::default();
-            level.map_or(defaults, |l| defaults.level(l))
-        }),
-        tls,
-        native,
-        p3,
+        listen: flags.listen,
+        origins: flags.origins,
+        protocols: flags.protocols,
+        backlog: flags.backlog,
+        timeouts: flags.timers.timeouts(),
+        compression: flags.compression.config(),
+        tls: flags.tls_cert.zip(flags.tls_key),
+        native: flags.native,
+        p3: flags.wasi == Wasi::P3,
     }
-}
-
-/// A whole number given to `flag`, or exit 2.
-fn number(flag: &str, value: &str) -> u64 {
-    value.parse().unwrap_or_else(|_| {
-        eprintln!("serve: {flag} takes a whole number, not {value:?}\n{USAGE}");
-        exit(2)
-    })
-}
-
-/// A timer given in seconds to `flag`; 0 turns it off.
-fn seconds(flag: &str, value: &str) -> Option<Duration> {
-    Some(Duration::from_secs(number(flag, value))).filter(|d| !d.is_zero())
 }
 
 /// The page served to plain HTTP `GET /` requests.

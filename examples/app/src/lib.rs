@@ -1,8 +1,9 @@
 //! An application component for the `app` world of `websocket:protocol`:
 //! it imports `connection` (filled by the library component once composed)
 //! and exports `wasi:cli/run`. It runs as
-//! `app URL hixie75|hixie76`: connects, sends every stdin line as a text
-//! message, prints every reply as a line, and closes at the end of stdin.
+//! `app URL [hixie75|hixie76|rfc6455]` (RFC 6455 unless told, as `client`
+//! does): connects, sends every stdin line as a text message, prints every
+//! reply as a line, and closes at the end of stdin.
 #![cfg(target_arch = "wasm32")]
 
 wit_bindgen::generate!({
@@ -49,15 +50,16 @@ fn talk(conn: &Connection) -> Result<(), Error> {
 impl exports::wasi::cli::run::Guest for App {
     fn run() -> Result<(), ()> {
         let args: Vec<String> = std::env::args().collect();
-        let (Some(url), Some(version)) = (args.get(1), args.get(2)) else {
-            eprintln!("usage: app URL hixie75|hixie76");
+        let (Some(url), version) = (args.get(1), args.get(2)) else {
+            eprintln!("usage: app URL [hixie75|hixie76|rfc6455] (default rfc6455)");
             return Err(());
         };
-        let version = match version.as_str() {
+        let version = match version.map_or("rfc6455", String::as_str) {
             "hixie75" => Version::Hixie75,
             "hixie76" => Version::Hixie76,
+            "rfc6455" => Version::Rfc6455,
             other => {
-                eprintln!("app: unknown version {other:?}");
+                eprintln!("app: unknown version {other:?} (hixie75, hixie76 or rfc6455)");
                 return Err(());
             }
         };
