@@ -143,7 +143,7 @@ impl Session {
     /// Runs the timers due at `now`: a handshake that took too long, output
     /// the transport has not taken (its bytes are dropped), a keepalive
     /// ping to send or one the peer left unanswered, an idle peer. Each
-    /// failure is queued as [`Event::Failed`]; a hixie75 close that timed
+    /// failure is queued as [`Event::Failed`](super::Event::Failed); a hixie75 close that timed
     /// out ends cleanly, as that draft has no closing handshake.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.run_timers(now);
