@@ -593,28 +593,29 @@ impl Session {
 
     /// Queues what a decoded frame makes.
     fn received(&mut self, event: Event, now: Instant) {
-        match &event {
+        match event {
             // Section 5.5.2: every ping is answered "unless [this side]
             // already received a Close frame", even after sending one.
-            Event::Ping(payload) => {
+            Event::Ping(ref payload) => {
                 if let Err(e) = self.queue_control(crate::framing::rfc6455::OpCode::Pong, payload) {
                     return self.fail(e);
                 }
+                self.events.push_back(event);
             }
             Event::Closed(closed) => {
                 // One deadline for the whole close if this side began it.
                 self.timers.close_from(now);
-                return self.end(closed.clone());
+                self.end(closed);
             }
-            _ => {}
+            event => self.events.push_back(event),
         }
-        self.events.push_back(event);
     }
 
     /// Queues the peer's close or end of stream; stops reading.
     fn end(&mut self, closed: Closed) {
         self.ending = true;
-        self.unsettled = Some(self.unsettled(Ending::Closed(closed.clone())));
+        let (clean, code) = (closed.clean, closed.code);
+        self.unsettled = Some(self.unsettled(Ending::Closed { clean, code }));
         self.events.push_back(Event::Closed(closed));
     }
 
@@ -657,13 +658,11 @@ impl Session {
         }
         let open = self.state == State::Open;
         let reply = match self.unsettled.take().map(|u| u.ending) {
-            Some(Ending::Closed(closed)) => {
-                self.awaiting_eof = closed.clean
-                    && self.role == Role::Client
-                    && self.version != Some(Version::Hixie75)
-                    && !self.eof;
+            Some(Ending::Closed { clean, code }) => {
+                self.awaiting_eof =
+                    clean && self.role == Role::Client && self.version != Some(Version::Hixie75) && !self.eof;
                 // The peer's code was valid to receive, so it is valid to echo.
-                (open && closed.clean).then_some(closed.code)
+                (open && clean).then_some(code)
             }
             _ => self
                 .failure
@@ -690,8 +689,9 @@ struct Unsettled {
 /// How a queued end came about.
 #[derive(Debug)]
 enum Ending {
-    /// The peer closed or ended its stream.
-    Closed(Closed),
+    /// The peer closed or ended its stream: cleanly or not, with the code
+    /// its close frame had.
+    Closed { clean: bool, code: Option<u16> },
     /// The session failed ([`Session::error`] holds why).
     Failed,
 }
